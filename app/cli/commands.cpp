@@ -1,0 +1,870 @@
+#include "commands.h"
+
+#include "common/clock.h"
+#include "common/jsonwriter.h"
+#include "common/timeutil.h"
+#include "ingest/importjob.h"
+#include "pricing/pricecatalog.h"
+#include "storage/ledger.h"
+#include "storage/ledgerqueries.h"
+#include "storage/pricestore.h"
+#include "storage/repricer.h"
+#include "storage/spendformat.h"
+#include "storage/spendquery.h"
+
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <unistd.h>
+
+namespace CostGov::Cli {
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream &err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+using Handler = std::function<int(const QStringList &args, const QString &dbPath)>;
+
+struct Command {
+    const char *name;
+    const char *summary;
+    const char *help;
+    Handler handler;
+};
+
+const char *const kGlobalHelp =
+    "Usage: costgovctl [--db PATH] COMMAND [OPTIONS]\n"
+    "\n"
+    "Cost Governor's command line: import LLM request logs into the spend ledger and report on them.\n"
+    "\n"
+    "Global options:\n"
+    "  --db PATH     the ledger (SQLite file); default: %1\n"
+    "  -h, --help    this help; COMMAND --help for a command's options\n"
+    "  --version     the program's version\n"
+    "\n"
+    "Commands:\n";
+
+int usage(const QString &message, const QString &command = QString())
+{
+    err() << "costgovctl: " << message << '\n'
+          << "Try 'costgovctl " << (command.isEmpty() ? QString() : command + QLatin1Char(' ')) << "--help'.\n";
+    err().flush();
+    return UsageError;
+}
+
+int dataError(const QString &message)
+{
+    err() << "costgovctl: " << message << '\n';
+    err().flush();
+    return DataError;
+}
+
+int fromError(const Error &error)
+{
+    return error.code == ErrorCode::Usage ? usage(error.message) : dataError(error.message);
+}
+
+/// Parses a command's options; prints usage errors. nullopt means: return the exit code given.
+std::optional<int> parseOptions(QCommandLineParser &parser, const QStringList &args, const char *command,
+                                const char *help)
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser.addOption(QCommandLineOption(QStringList{QStringLiteral("h"), QStringLiteral("help")}));
+    parser.addOption(QCommandLineOption(QStringLiteral("db"), QString(), QStringLiteral("PATH")));
+    if (!parser.parse(QStringList{QStringLiteral("costgovctl")} + args))
+        return usage(parser.errorText(), QLatin1String(command));
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << help;
+        out().flush();
+        return Ok;
+    }
+    return std::nullopt;
+}
+
+std::unique_ptr<Storage::Ledger> openLedger(const QString &path, int &exitCode)
+{
+    auto ledger = Storage::Ledger::open(path);
+    if (!ledger.ok()) {
+        exitCode = dataError(ledger.error().message);
+        return nullptr;
+    }
+    return std::move(*ledger);
+}
+
+bool isTerminal(FILE *stream)
+{
+    return ::isatty(::fileno(stream)) != 0;
+}
+
+QString grouped(qint64 n)
+{
+    QString digits = QString::number(n);
+    for (qsizetype i = digits.size() - 3; i > (n < 0 ? 1 : 0); i -= 3)
+        digits.insert(i, QLatin1Char(','));
+    return digits;
+}
+
+std::optional<QString> formatOption(const QCommandLineParser &parser, const QStringList &allowed, const char *command,
+                                    int &exitCode)
+{
+    const QString format = parser.isSet(QStringLiteral("format")) ? parser.value(QStringLiteral("format")) : allowed.first();
+    if (!allowed.contains(format)) {
+        exitCode = usage(QStringLiteral("--format must be one of: %1").arg(allowed.join(QStringLiteral(", "))), QLatin1String(command));
+        return std::nullopt;
+    }
+    return format;
+}
+
+// ---------------------------------------------------------------- import
+
+std::atomic_bool g_cancel{false};
+
+extern "C" void onInterrupt(int)
+{
+    g_cancel.store(true);
+}
+
+void writeCounters(JsonWriter &json, const Storage::ImportCounters &c)
+{
+    json.key(QStringLiteral("lines")).value(c.lines);
+    json.key(QStringLiteral("imported")).value(c.imported);
+    json.key(QStringLiteral("duplicates")).value(c.duplicates);
+    json.key(QStringLiteral("skipped")).value(c.skipped);
+    json.key(QStringLiteral("quarantined")).value(c.quarantined);
+    json.key(QStringLiteral("unpriced")).value(c.unpriced);
+}
+
+const char *const kImportHelp =
+    "Usage: costgovctl [--db PATH] import [OPTIONS] PATH...\n"
+    "\n"
+    "Imports request logs: files, or folders read recursively. The format of each file is recognized\n"
+    "unless --format says it. Importing again adds only what is new: files remember how far they were\n"
+    "read, and records already in the ledger are counted as duplicates, never twice. Lines that cannot\n"
+    "be read are quarantined (see 'costgovctl quarantine'); everything else is imported.\n"
+    "\n"
+    "Options:\n"
+    "  --format F       auto (default), canonical, litellm, otel, claude-code, bedrock;\n"
+    "                   'json' prints the summary as JSON (same as --json)\n"
+    "  --source NAME    the source dimension of these records (default: the format's name)\n"
+    "  --json           print the summary as a JSON object\n"
+    "  --quiet          no progress on standard error\n"
+    "  --batch-size N   records per transaction (default 50000)\n"
+    "\n"
+    "Exit status: 0 when every named file was read (quarantined lines included), 2 when a named\n"
+    "file could not be read or recognized or the ledger failed, 130 when interrupted (Ctrl+C stops\n"
+    "after committing what was read; the next import continues from there).\n";
+
+int importCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    parser.addOption(QCommandLineOption(QStringLiteral("format"), QString(), QStringLiteral("F")));
+    parser.addOption(QCommandLineOption(QStringLiteral("source"), QString(), QStringLiteral("NAME")));
+    parser.addOption(QCommandLineOption(QStringLiteral("json")));
+    parser.addOption(QCommandLineOption(QStringLiteral("quiet")));
+    parser.addOption(QCommandLineOption(QStringLiteral("batch-size"), QString(), QStringLiteral("N")));
+    if (const auto exit = parseOptions(parser, args, "import", kImportHelp))
+        return *exit;
+
+    Ingest::ImportOptions options;
+    bool json = parser.isSet(QStringLiteral("json"));
+    if (parser.isSet(QStringLiteral("format"))) {
+        const QString format = parser.value(QStringLiteral("format"));
+        if (format == QLatin1String("json")) {
+            json = true;
+        } else if (format != QLatin1String("auto")) {
+            options.format = Ingest::formatFromName(format);
+            if (!options.format)
+                return usage(QStringLiteral("unknown format '%1' (auto, canonical, litellm, otel, claude-code, bedrock)").arg(format),
+                             QStringLiteral("import"));
+        }
+    }
+    options.paths = parser.positionalArguments();
+    if (options.paths.isEmpty())
+        return usage(QStringLiteral("import needs at least one file or folder"), QStringLiteral("import"));
+    options.source = parser.value(QStringLiteral("source"));
+    if (parser.isSet(QStringLiteral("batch-size"))) {
+        bool ok = false;
+        options.batchSize = parser.value(QStringLiteral("batch-size")).toInt(&ok);
+        if (!ok || options.batchSize < 1)
+            return usage(QStringLiteral("--batch-size must be a positive number"), QStringLiteral("import"));
+    }
+    int exitCode = Ok;
+    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    options.cancel = &g_cancel;
+    const bool showProgress = !parser.isSet(QStringLiteral("quiet")) && isTerminal(stderr);
+    QElapsedTimer sinceUpdate;
+    sinceUpdate.start();
+    if (showProgress) {
+        options.progress = [&sinceUpdate](const Ingest::ImportProgress &p) {
+            if (sinceUpdate.elapsed() < 200 && p.filesDone < p.filesTotal)
+                return;
+            sinceUpdate.restart();
+            const int percent = p.bytesTotal > 0 ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
+            err() << "\rimporting: " << percent << "%  " << grouped(p.lines) << " lines  file " << p.filesDone << '/'
+                  << p.filesTotal << "   ";
+            err().flush();
+        };
+    }
+    const auto result = Ingest::runImport(*ledger, options, Clock::system());
+    if (showProgress) {
+        err() << '\r' << QString(60, QLatin1Char(' ')) << '\r';
+        err().flush();
+    }
+    if (!result.ok())
+        return dataError(result.error().message);
+    const Ingest::ImportSummary &s = *result;
+
+    bool namedFailed = false;
+    for (const Ingest::FileReport &f : s.files) {
+        if (f.named && (f.outcome == Ingest::FileOutcome::Failed || f.outcome == Ingest::FileOutcome::Unrecognized))
+            namedFailed = true;
+    }
+    if (json) {
+        JsonWriter w;
+        w.beginObject();
+        w.key(QStringLiteral("import_id")).value(s.importId);
+        w.key(QStringLiteral("status")).value(s.cancelled ? "cancelled" : "completed");
+        w.key(QStringLiteral("files")).value(s.totals.files);
+        w.key(QStringLiteral("files_unchanged")).value(s.filesUnchanged);
+        w.key(QStringLiteral("files_unrecognized")).value(s.filesUnrecognized);
+        w.key(QStringLiteral("files_failed")).value(s.filesFailed);
+        writeCounters(w, s.totals);
+        w.key(QStringLiteral("skipped_by_reason")).beginObject();
+        for (auto it = s.skippedByReason.begin(); it != s.skippedByReason.end(); ++it)
+            w.key(it.key()).value(it.value());
+        w.endObject();
+        w.key(QStringLiteral("file_results")).beginArray();
+        for (const Ingest::FileReport &f : s.files) {
+            w.beginObject();
+            w.key(QStringLiteral("path")).value(f.path);
+            w.key(QStringLiteral("format")).value(f.format);
+            w.key(QStringLiteral("outcome")).value(Ingest::fileOutcomeName(f.outcome));
+            w.key(QStringLiteral("note")).value(f.note);
+            writeCounters(w, f.counters);
+            w.endObject();
+        }
+        w.endArray().endObject();
+        out() << w.data() << '\n';
+    } else {
+        const Storage::ImportCounters &t = s.totals;
+        out() << (s.cancelled ? "Import cancelled after " : "Imported ") << grouped(t.imported) << " requests from "
+              << t.files << (t.files == 1 ? " file" : " files");
+        if (s.filesUnchanged > 0)
+            out() << " (" << s.filesUnchanged << " unchanged)";
+        out() << ".\n";
+        out() << "  lines " << grouped(t.lines) << "  imported " << grouped(t.imported) << "  duplicates "
+              << grouped(t.duplicates) << "  skipped " << grouped(t.skipped) << "  quarantined "
+              << grouped(t.quarantined) << "  unpriced " << grouped(t.unpriced) << '\n';
+        for (const Ingest::FileReport &f : s.files) {
+            if (f.outcome == Ingest::FileOutcome::Unchanged)
+                continue;
+            out() << "  " << Ingest::fileOutcomeName(f.outcome).leftJustified(12) << ' '
+                  << (f.format.isEmpty() ? QStringLiteral("-") : f.format).leftJustified(16) << ' ' << f.path;
+            if (f.outcome != Ingest::FileOutcome::Unrecognized && f.outcome != Ingest::FileOutcome::Failed)
+                out() << "  (" << grouped(f.counters.imported) << " new, " << grouped(f.counters.duplicates)
+                      << " duplicates, " << grouped(f.counters.quarantined) << " quarantined)";
+            if (!f.note.isEmpty())
+                out() << "\n      " << f.note;
+            out() << '\n';
+        }
+        for (auto it = s.skippedByReason.begin(); it != s.skippedByReason.end(); ++it)
+            out() << "  skipped " << grouped(it.value()) << ": " << it.key() << '\n';
+        if (t.quarantined > 0)
+            out() << "Lines that could not be read are listed by: costgovctl quarantine\n";
+        if (t.unpriced > 0)
+            out() << "Requests without a price (cost unknown, not $0) are listed by: costgovctl prices --unpriced\n";
+    }
+    out().flush();
+    if (s.cancelled)
+        return Interrupted;
+    return namedFailed ? DataError : Ok;
+}
+
+// ---------------------------------------------------------------- report
+
+const char *const kReportHelp =
+    "Usage: costgovctl [--db PATH] report [OPTIONS]\n"
+    "\n"
+    "Spend, requests and tokens, grouped and filtered. Figures come from rollups kept at import.\n"
+    "\n"
+    "Options:\n"
+    "  --from YYYY-MM-DD     first day (UTC), inclusive; default: the beginning\n"
+    "  --to YYYY-MM-DD       last day (UTC), inclusive; default: the end\n"
+    "  --by DIM[,DIM...]     group by up to three of: day, week, month, provider, model, team,\n"
+    "                        feature, user, environment, project, source\n"
+    "  --where DIM=VALUE     keep only this value; repeat for more (same DIM: any of the values)\n"
+    "  --format F            table (default), csv, json\n"
+    "\n"
+    "cost sums priced requests; unpriced_requests counts those without a price (not $0).\n"
+    "cache_hit_rate is the share of prompt tokens read from the provider's prompt cache.\n";
+
+int reportCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    parser.addOption(QCommandLineOption(QStringLiteral("from"), QString(), QStringLiteral("DATE")));
+    parser.addOption(QCommandLineOption(QStringLiteral("to"), QString(), QStringLiteral("DATE")));
+    parser.addOption(QCommandLineOption(QStringLiteral("by"), QString(), QStringLiteral("DIMS")));
+    parser.addOption(QCommandLineOption(QStringLiteral("where"), QString(), QStringLiteral("DIM=VALUE")));
+    parser.addOption(QCommandLineOption(QStringLiteral("format"), QString(), QStringLiteral("F")));
+    if (const auto exit = parseOptions(parser, args, "report", kReportHelp))
+        return *exit;
+    if (!parser.positionalArguments().isEmpty())
+        return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()), QStringLiteral("report"));
+    int exitCode = Ok;
+    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("json")}, "report", exitCode);
+    if (!format)
+        return exitCode;
+
+    Storage::SpendQuery query;
+    for (const char *name : {"from", "to"}) {
+        if (!parser.isSet(QLatin1String(name)))
+            continue;
+        const QString text = parser.value(QLatin1String(name));
+        const auto day = parseDate(text.toStdString());
+        if (!day)
+            return usage(QStringLiteral("--%1 must be a date like 2026-07-31, not '%2'").arg(QLatin1String(name), text), QStringLiteral("report"));
+        (qstrcmp(name, "from") == 0 ? query.fromDay : query.toDay) = *day;
+    }
+    if (query.fromDay && query.toDay && *query.fromDay > *query.toDay)
+        return usage(QStringLiteral("--from is after --to"), QStringLiteral("report"));
+    for (const QString &list : parser.values(QStringLiteral("by"))) {
+        for (const QString &name : list.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            const auto dimension = Storage::dimensionFromName(name.trimmed());
+            if (!dimension)
+                return usage(QStringLiteral("unknown dimension '%1' (one of: %2)").arg(name, Storage::dimensionNames().join(QStringLiteral(", "))),
+                             QStringLiteral("report"));
+            if (query.groupBy.contains(*dimension))
+                return usage(QStringLiteral("dimension '%1' given twice").arg(name), QStringLiteral("report"));
+            query.groupBy.append(*dimension);
+        }
+    }
+    if (query.groupBy.size() > 3)
+        return usage(QStringLiteral("group by at most three dimensions"), QStringLiteral("report"));
+    for (const QString &condition : parser.values(QStringLiteral("where"))) {
+        const qsizetype eq = condition.indexOf(QLatin1Char('='));
+        const auto dimension = Storage::dimensionFromName(condition.left(eq).trimmed());
+        if (eq < 0 || !dimension)
+            return usage(QStringLiteral("--where needs DIM=VALUE with DIM one of: %1, not '%2'")
+                             .arg(Storage::dimensionNames().join(QStringLiteral(", ")), condition),
+                         QStringLiteral("report"));
+        const QString value = condition.mid(eq + 1);
+        auto existing = std::find_if(query.filters.begin(), query.filters.end(),
+                                     [&](const Storage::SpendFilter &f) { return f.dimension == *dimension; });
+        if (existing != query.filters.end())
+            existing->values.append(value);
+        else
+            query.filters.append({*dimension, {value}});
+    }
+
+    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    const auto report = Storage::runSpendQuery(*ledger, query);
+    if (!report.ok())
+        return fromError(report.error());
+    if (*format == QLatin1String("json"))
+        out() << Storage::spendReportJson(*report);
+    else if (*format == QLatin1String("csv"))
+        out() << Storage::spendReportCsv(*report);
+    else
+        out() << Storage::spendReportTable(*report);
+    out().flush();
+    return Ok;
+}
+
+// ---------------------------------------------------------------- quarantine
+
+const char *const kQuarantineHelp =
+    "Usage: costgovctl [--db PATH] quarantine [OPTIONS]\n"
+    "\n"
+    "Lines that could not be imported, newest first: file, line, reason and the line itself.\n"
+    "\n"
+    "Options:\n"
+    "  --format F    table (default) or json (json has the whole line)\n"
+    "  --limit N     at most N lines (default: all)\n";
+
+int quarantineCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    parser.addOption(QCommandLineOption(QStringLiteral("format"), QString(), QStringLiteral("F")));
+    parser.addOption(QCommandLineOption(QStringLiteral("limit"), QString(), QStringLiteral("N")));
+    if (const auto exit = parseOptions(parser, args, "quarantine", kQuarantineHelp))
+        return *exit;
+    int exitCode = Ok;
+    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "quarantine", exitCode);
+    if (!format)
+        return exitCode;
+    int limit = 0;
+    if (parser.isSet(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = parser.value(QStringLiteral("limit")).toInt(&ok);
+        if (!ok || limit < 1)
+            return usage(QStringLiteral("--limit must be a positive number"), QStringLiteral("quarantine"));
+    }
+    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    const auto lines = Storage::listQuarantine(*ledger, limit);
+    if (!lines.ok())
+        return fromError(lines.error());
+    if (*format == QLatin1String("json")) {
+        JsonWriter w;
+        w.beginObject().key(QStringLiteral("lines")).beginArray();
+        for (const Storage::QuarantinedLine &l : *lines) {
+            w.beginObject();
+            w.key(QStringLiteral("file")).value(l.path);
+            w.key(QStringLiteral("line")).value(l.line);
+            w.key(QStringLiteral("reason")).value(l.reason);
+            w.key(QStringLiteral("raw")).value(QString::fromUtf8(l.raw));
+            w.key(QStringLiteral("import_id")).value(l.importId);
+            w.key(QStringLiteral("quarantined_at")).value(isoTimestamp(l.createdMs));
+            w.endObject();
+        }
+        w.endArray().endObject();
+        out() << w.data() << '\n';
+    } else if (lines->isEmpty()) {
+        out() << "No quarantined lines.\n";
+    } else {
+        for (const Storage::QuarantinedLine &l : *lines) {
+            QString raw = QString::fromUtf8(l.raw).simplified();
+            if (raw.size() > 100)
+                raw = raw.left(97) + QStringLiteral("...");
+            out() << l.path << ':' << l.line << ": " << l.reason << "\n    " << raw << '\n';
+        }
+    }
+    out().flush();
+    return Ok;
+}
+
+// ---------------------------------------------------------------- prices
+
+const char *const kPricesHelp =
+    "Usage: costgovctl [--db PATH] prices [OPTIONS]\n"
+    "\n"
+    "The dated price catalog (USD per million tokens). A price applies from its effective date;\n"
+    "older requests keep the price that was in force. After a change, 'costgovctl reprice'\n"
+    "re-rates history.\n"
+    "\n"
+    "Options:\n"
+    "  --format F            table (default) or json\n"
+    "  --all                 every dated price, not only the ones in force now\n"
+    "  --unpriced            models that have requests but no price, with their request counts\n"
+    "  --import FILE         add prices from a LiteLLM model_prices_and_context_window.json file\n"
+    "  --set MODEL           add or change one model's price, with --input and --output (and\n"
+    "                        optionally --cache-read, --cache-write, --cache-write-1h,\n"
+    "                        --batch-input, --batch-output, --provider)\n"
+    "  --effective DATE      with --import or --set: the day (UTC) the prices apply from.\n"
+    "                        Default: new models are priced for all of history; changed prices\n"
+    "                        apply from today.\n";
+
+int pricesCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    const QStringList priceOptions{QStringLiteral("input"),       QStringLiteral("output"),         QStringLiteral("cache-read"),
+                                   QStringLiteral("cache-write"), QStringLiteral("cache-write-1h"), QStringLiteral("batch-input"),
+                                   QStringLiteral("batch-output")};
+    for (const QString &name : priceOptions)
+        parser.addOption(QCommandLineOption(name, QString(), QStringLiteral("USD_PER_MTOK")));
+    for (const char *name : {"format", "import", "set", "effective", "provider"})
+        parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
+    parser.addOption(QCommandLineOption(QStringLiteral("all")));
+    parser.addOption(QCommandLineOption(QStringLiteral("unpriced")));
+    if (const auto exit = parseOptions(parser, args, "prices", kPricesHelp))
+        return *exit;
+    int exitCode = Ok;
+    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "prices", exitCode);
+    if (!format)
+        return exitCode;
+    std::optional<qint64> effective;
+    if (parser.isSet(QStringLiteral("effective"))) {
+        const auto day = parseDate(parser.value(QStringLiteral("effective")).toStdString());
+        if (!day)
+            return usage(QStringLiteral("--effective must be a date like 2026-08-01"), QStringLiteral("prices"));
+        effective = *day * kMsPerDay;
+    }
+    if (parser.isSet(QStringLiteral("import")) && parser.isSet(QStringLiteral("set")))
+        return usage(QStringLiteral("use --import or --set, not both"), QStringLiteral("prices"));
+
+    // Validate everything before touching the ledger.
+    QVector<Pricing::PriceEntry> incoming;
+    QStringList skipped;
+    if (parser.isSet(QStringLiteral("import"))) {
+        const QString path = parser.value(QStringLiteral("import"));
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return dataError(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        auto parsed = Pricing::parseLiteLlmCatalog(file.readAll(), 0, QFileInfo(path).fileName());
+        if (!parsed.ok())
+            return dataError(QStringLiteral("%1: %2").arg(path, parsed.error().message));
+        if (parsed->entries.isEmpty())
+            return dataError(QStringLiteral("%1: no model with per-token prices").arg(path));
+        incoming = parsed->entries;
+        skipped = parsed->skipped;
+    } else if (parser.isSet(QStringLiteral("set"))) {
+        Pricing::PriceEntry entry;
+        entry.model = parser.value(QStringLiteral("set")).trimmed();
+        entry.provider = parser.value(QStringLiteral("provider"));
+        entry.source = QStringLiteral("manual");
+        if (entry.model.isEmpty())
+            return usage(QStringLiteral("--set needs a model name"), QStringLiteral("prices"));
+        if (!parser.isSet(QStringLiteral("input")) || !parser.isSet(QStringLiteral("output")))
+            return usage(QStringLiteral("--set needs --input and --output (USD per million tokens)"), QStringLiteral("prices"));
+        std::optional<Pricing::PicoPerToken> *targets[] = {&entry.prices.input,        &entry.prices.output,
+                                                           &entry.prices.cacheRead,    &entry.prices.cacheWrite5m,
+                                                           &entry.prices.cacheWrite1h, &entry.prices.batchInput,
+                                                           &entry.prices.batchOutput};
+        for (qsizetype i = 0; i < priceOptions.size(); ++i) {
+            if (!parser.isSet(priceOptions[i]))
+                continue;
+            // USD per million tokens = pico-USD per token times 1e-6: scale 6.
+            const auto price = parseScaledDecimal(parser.value(priceOptions[i]).toStdString(), 6);
+            if (!price || *price < 0)
+                return usage(QStringLiteral("--%1 must be a non-negative USD amount per million tokens").arg(priceOptions[i]),
+                             QStringLiteral("prices"));
+            *targets[i] = *price;
+        }
+        incoming.append(entry);
+    }
+
+    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+
+    if (!incoming.isEmpty()) {
+        const auto report = Storage::updatePrices(*ledger, incoming, effective, Clock::system().nowMs());
+        if (!report.ok())
+            return fromError(report.error());
+        out() << "Prices: " << report->added << " new models (priced for all of history), " << report->changed
+              << " changed (from " << isoDate(utcDay(report->effectiveFromMs)) << "), " << report->unchanged << " unchanged";
+        if (!skipped.isEmpty())
+            out() << ", " << skipped.size() << " entries without per-token prices skipped";
+        out() << ".\n";
+        if (report->added + report->changed > 0)
+            out() << "Run 'costgovctl reprice' to re-rate the requests already imported.\n";
+        out().flush();
+        return Ok;
+    }
+
+    if (parser.isSet(QStringLiteral("unpriced"))) {
+        const auto models = Storage::unpricedModels(*ledger);
+        if (!models.ok())
+            return fromError(models.error());
+        if (*format == QLatin1String("json")) {
+            JsonWriter w;
+            w.beginObject().key(QStringLiteral("unpriced")).beginArray();
+            for (const Storage::UnpricedModel &m : *models)
+                w.beginObject().key(QStringLiteral("model")).value(m.model).key(QStringLiteral("provider")).value(m.provider)
+                    .key(QStringLiteral("requests")).value(m.requests).endObject();
+            w.endArray().endObject();
+            out() << w.data() << '\n';
+        } else if (models->isEmpty()) {
+            out() << "Every request has a price.\n";
+        } else {
+            out() << QStringLiteral("MODEL").leftJustified(40) << "  " << QStringLiteral("PROVIDER").leftJustified(16) << "  REQUESTS\n";
+            for (const Storage::UnpricedModel &m : *models)
+                out() << m.model.leftJustified(40) << "  " << m.provider.leftJustified(16) << "  " << grouped(m.requests) << '\n';
+            out() << "Add a price with: costgovctl prices --set MODEL --input USD --output USD, then costgovctl reprice\n";
+        }
+        out().flush();
+        return Ok;
+    }
+
+    const auto catalog = Storage::loadPriceCatalog(*ledger);
+    if (!catalog.ok())
+        return fromError(catalog.error());
+    const qint64 now = Clock::system().nowMs();
+    QVector<const Pricing::PriceEntry *> shown;
+    for (const Pricing::PriceEntry &e : catalog->entries()) {
+        if (!parser.isSet(QStringLiteral("all"))) {
+            const Pricing::PriceEntry *inForce = catalog->find(e.model.toStdString(), now);
+            if (inForce != &e && e.effectiveFromMs <= now)
+                continue; // superseded; future prices are shown too
+        }
+        shown.append(&e);
+    }
+    auto perMillion = [](const std::optional<Pricing::PicoPerToken> &p) {
+        return p ? scaledDecimalText(*p, 6) : QString();
+    };
+    if (*format == QLatin1String("json")) {
+        JsonWriter w;
+        w.beginObject().key(QStringLiteral("prices")).beginArray();
+        for (const Pricing::PriceEntry *e : shown) {
+            w.beginObject();
+            w.key(QStringLiteral("model")).value(e->model);
+            w.key(QStringLiteral("provider")).value(e->provider);
+            w.key(QStringLiteral("effective_from")).value(isoDate(utcDay(e->effectiveFromMs)));
+            const std::pair<const char *, const std::optional<Pricing::PicoPerToken> *> fields[] = {
+                {"input_usd_per_mtok", &e->prices.input},          {"output_usd_per_mtok", &e->prices.output},
+                {"cache_read_usd_per_mtok", &e->prices.cacheRead}, {"cache_write_5m_usd_per_mtok", &e->prices.cacheWrite5m},
+                {"cache_write_1h_usd_per_mtok", &e->prices.cacheWrite1h}, {"batch_input_usd_per_mtok", &e->prices.batchInput},
+                {"batch_output_usd_per_mtok", &e->prices.batchOutput}};
+            for (const auto &[name, value] : fields) {
+                w.key(QLatin1String(name));
+                if (*value)
+                    w.number(perMillion(*value));
+                else
+                    w.null();
+            }
+            w.key(QStringLiteral("source")).value(e->source);
+            w.endObject();
+        }
+        w.endArray().endObject();
+        out() << w.data() << '\n';
+    } else {
+        const QStringList header{QStringLiteral("MODEL"),      QStringLiteral("FROM"),        QStringLiteral("INPUT"),
+                                 QStringLiteral("OUTPUT"),     QStringLiteral("CACHE READ"),  QStringLiteral("WRITE 5M"),
+                                 QStringLiteral("WRITE 1H"),   QStringLiteral("BATCH IN"),    QStringLiteral("BATCH OUT")};
+        QVector<QStringList> rows{header};
+        for (const Pricing::PriceEntry *e : shown) {
+            const Pricing::TokenPrices &p = e->prices;
+            rows.append({e->model, e->effectiveFromMs == 0 ? QStringLiteral("always") : isoDate(utcDay(e->effectiveFromMs)),
+                         perMillion(p.input), perMillion(p.output), perMillion(p.cacheRead), perMillion(p.cacheWrite5m),
+                         perMillion(p.cacheWrite1h), perMillion(p.batchInput), perMillion(p.batchOutput)});
+        }
+        QVector<qsizetype> widths(header.size(), 0);
+        for (const QStringList &r : rows)
+            for (qsizetype i = 0; i < r.size(); ++i)
+                widths[i] = std::max(widths[i], r[i].size());
+        for (const QStringList &r : rows) {
+            QStringList cells;
+            for (qsizetype i = 0; i < r.size(); ++i)
+                cells.append(i < 2 ? r[i].leftJustified(widths[i]) : r[i].rightJustified(widths[i]));
+            out() << cells.join(QStringLiteral("  ")) << '\n';
+        }
+        out() << "USD per million tokens.\n";
+    }
+    out().flush();
+    return Ok;
+}
+
+// ---------------------------------------------------------------- reprice
+
+const char *const kRepriceHelp =
+    "Usage: costgovctl [--db PATH] reprice [OPTIONS]\n"
+    "\n"
+    "Re-rates imported requests with the price catalog as it is now: requests whose cost was\n"
+    "computed from the catalog, and unpriced ones. Costs reported by a source (LiteLLM spend,\n"
+    "canonical cost_usd) are never changed. Reports what changed.\n"
+    "\n"
+    "Options:\n"
+    "  --format F    table (default) or json\n";
+
+int repriceCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    parser.addOption(QCommandLineOption(QStringLiteral("format"), QString(), QStringLiteral("F")));
+    if (const auto exit = parseOptions(parser, args, "reprice", kRepriceHelp))
+        return *exit;
+    int exitCode = Ok;
+    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "reprice", exitCode);
+    if (!format)
+        return exitCode;
+    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    const auto catalog = Storage::loadPriceCatalog(*ledger);
+    if (!catalog.ok())
+        return fromError(catalog.error());
+    const auto report = Storage::repriceHistory(*ledger, *catalog);
+    if (!report.ok())
+        return fromError(report.error());
+    const Storage::RepriceReport &r = *report;
+    if (*format == QLatin1String("json")) {
+        JsonWriter w;
+        w.beginObject();
+        w.key(QStringLiteral("examined")).value(r.examined);
+        w.key(QStringLiteral("changed")).value(r.changed);
+        w.key(QStringLiteral("newly_priced")).value(r.newlyPriced);
+        w.key(QStringLiteral("now_unpriced")).value(r.nowUnpriced);
+        w.key(QStringLiteral("still_unpriced")).value(r.stillUnpriced);
+        w.key(QStringLiteral("delta_nano")).value(r.delta);
+        w.key(QStringLiteral("delta_usd")).number(usdText(r.delta));
+        w.key(QStringLiteral("models")).beginArray();
+        for (const Storage::ModelRepricing &m : r.models) {
+            w.beginObject();
+            w.key(QStringLiteral("model")).value(m.model);
+            w.key(QStringLiteral("changed")).value(m.changed);
+            w.key(QStringLiteral("newly_priced")).value(m.newlyPriced);
+            w.key(QStringLiteral("still_unpriced")).value(m.stillUnpriced);
+            w.key(QStringLiteral("before_usd")).number(usdText(m.before));
+            w.key(QStringLiteral("after_usd")).number(usdText(m.after));
+            w.endObject();
+        }
+        w.endArray().endObject();
+        out() << w.data() << '\n';
+    } else {
+        out() << "Re-rated " << grouped(r.examined) << " requests: " << grouped(r.changed) << " changed ("
+              << grouped(r.newlyPriced) << " newly priced, " << grouped(r.nowUnpriced) << " lost their price), cost "
+              << (r.delta >= 0 ? "+" : "-") << '$' << usdText(std::abs(r.delta)) << ".\n";
+        for (const Storage::ModelRepricing &m : r.models) {
+            out() << "  " << m.model.leftJustified(40) << ' ';
+            if (m.changed > 0)
+                out() << grouped(m.changed) << " changed: $" << usdText(m.before) << " -> $" << usdText(m.after);
+            if (m.stillUnpriced > 0)
+                out() << (m.changed > 0 ? ", " : "") << grouped(m.stillUnpriced) << " still unpriced";
+            out() << '\n';
+        }
+    }
+    out().flush();
+    return Ok;
+}
+
+// ---------------------------------------------------------------- imports
+
+const char *const kImportsHelp =
+    "Usage: costgovctl [--db PATH] imports [OPTIONS]\n"
+    "\n"
+    "Import history, newest first.\n"
+    "\n"
+    "Options:\n"
+    "  --format F    table (default) or json\n"
+    "  --limit N     at most N runs (default 20)\n";
+
+int importsCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    parser.addOption(QCommandLineOption(QStringLiteral("format"), QString(), QStringLiteral("F")));
+    parser.addOption(QCommandLineOption(QStringLiteral("limit"), QString(), QStringLiteral("N")));
+    if (const auto exit = parseOptions(parser, args, "imports", kImportsHelp))
+        return *exit;
+    int exitCode = Ok;
+    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "imports", exitCode);
+    if (!format)
+        return exitCode;
+    int limit = 20;
+    if (parser.isSet(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = parser.value(QStringLiteral("limit")).toInt(&ok);
+        if (!ok || limit < 1)
+            return usage(QStringLiteral("--limit must be a positive number"), QStringLiteral("imports"));
+    }
+    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    const auto runs = Storage::listImports(*ledger, limit);
+    if (!runs.ok())
+        return fromError(runs.error());
+    if (*format == QLatin1String("json")) {
+        JsonWriter w;
+        w.beginObject().key(QStringLiteral("imports")).beginArray();
+        for (const Storage::ImportRun &r : *runs) {
+            w.beginObject();
+            w.key(QStringLiteral("id")).value(r.id);
+            w.key(QStringLiteral("started")).value(isoTimestamp(r.startedMs));
+            w.key(QStringLiteral("finished"));
+            if (r.finishedMs > 0)
+                w.value(isoTimestamp(r.finishedMs));
+            else
+                w.null();
+            w.key(QStringLiteral("status")).value(r.status);
+            w.key(QStringLiteral("source")).value(r.source);
+            w.key(QStringLiteral("paths")).beginArray();
+            for (const QString &p : r.paths)
+                w.value(p);
+            w.endArray();
+            w.key(QStringLiteral("files")).value(r.counters.files);
+            writeCounters(w, r.counters);
+            w.key(QStringLiteral("message")).value(r.message);
+            w.endObject();
+        }
+        w.endArray().endObject();
+        out() << w.data() << '\n';
+    } else if (runs->isEmpty()) {
+        out() << "Nothing imported yet.\n";
+    } else {
+        for (const Storage::ImportRun &r : *runs) {
+            out() << '#' << r.id << "  " << isoTimestamp(r.startedMs) << "  " << r.status.leftJustified(11) << "  files "
+                  << r.counters.files << "  lines " << grouped(r.counters.lines) << "  imported " << grouped(r.counters.imported)
+                  << "  duplicates " << grouped(r.counters.duplicates) << "  quarantined " << grouped(r.counters.quarantined)
+                  << "\n      " << r.paths.join(QStringLiteral(", ")) << '\n';
+            if (!r.message.isEmpty())
+                out() << "      " << r.message << '\n';
+        }
+    }
+    out().flush();
+    return Ok;
+}
+
+const QVector<Command> &commands()
+{
+    static const QVector<Command> all{
+        {"import", "import request logs (files or folders)", kImportHelp, importCommand},
+        {"report", "spend by day, team, feature, model, ...", kReportHelp, reportCommand},
+        {"quarantine", "lines that could not be imported", kQuarantineHelp, quarantineCommand},
+        {"prices", "the price catalog: list, import, set, unpriced models", kPricesHelp, pricesCommand},
+        {"reprice", "re-rate history after a price change", kRepriceHelp, repriceCommand},
+        {"imports", "import history", kImportsHelp, importsCommand},
+    };
+    return all;
+}
+
+void printGlobalHelp()
+{
+    out() << QString::fromLatin1(kGlobalHelp).arg(Storage::Ledger::defaultPath());
+    for (const Command &c : commands())
+        out() << "  " << QString::fromLatin1(c.name).leftJustified(12) << "  " << c.summary << '\n';
+    out().flush();
+}
+
+} // namespace
+
+int run(const QStringList &arguments)
+{
+    QString dbPath = Storage::Ledger::defaultPath();
+    qsizetype i = 0;
+    for (; i < arguments.size(); ++i) {
+        const QString &a = arguments[i];
+        if (a == QLatin1String("--db")) {
+            if (i + 1 >= arguments.size())
+                return usage(QStringLiteral("--db needs a path"));
+            dbPath = arguments[++i];
+        } else if (a.startsWith(QLatin1String("--db="))) {
+            dbPath = a.mid(5);
+        } else if (a == QLatin1String("-h") || a == QLatin1String("--help") || a == QLatin1String("help")) {
+            printGlobalHelp();
+            return Ok;
+        } else if (a == QLatin1String("--version")) {
+            out() << "costgovctl " << COSTGOV_VERSION << '\n';
+            out().flush();
+            return Ok;
+        } else if (a.startsWith(QLatin1Char('-'))) {
+            return usage(QStringLiteral("unknown option '%1'").arg(a));
+        } else {
+            break;
+        }
+    }
+    if (i >= arguments.size())
+        return usage(QStringLiteral("no command given"));
+    if (dbPath.isEmpty())
+        return usage(QStringLiteral("--db needs a path"));
+    const QString name = arguments[i];
+    for (const Command &c : commands()) {
+        if (name == QLatin1String(c.name))
+            return c.handler(arguments.mid(i + 1), dbPath);
+    }
+    return usage(QStringLiteral("unknown command '%1'").arg(name));
+}
+
+} // namespace CostGov::Cli

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QByteArray>
+#include <QSettings>
+#include <QString>
+#include <QVariant>
+
+namespace CostGov {
+
+/// A setting's key, type and default in one place.
+template <typename T>
+struct SettingKey {
+    const char *key;
+    T defaultValue;
+};
+
+/// The typed settings facade: every persistent preference goes through here.
+class Settings {
+public:
+    template <typename T>
+    static T get(const SettingKey<T> &k)
+    {
+        const QSettings settings;
+        return settings.value(QLatin1String(k.key), QVariant::fromValue(k.defaultValue)).template value<T>();
+    }
+    template <typename T>
+    static void set(const SettingKey<T> &k, const T &value)
+    {
+        QSettings settings;
+        settings.setValue(QLatin1String(k.key), QVariant::fromValue(value));
+    }
+};
+
+namespace SettingKeys {
+inline const SettingKey<QByteArray> MainWindowGeometry{"ui/mainWindowGeometry", {}};
+inline const SettingKey<QByteArray> MainWindowState{"ui/mainWindowState", {}};
+inline const SettingKey<int> LastPage{"ui/lastPage", 0};
+inline const SettingKey<QString> LastImportFolder{"ui/lastImportFolder", {}};
+} // namespace SettingKeys
+
+} // namespace CostGov

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "common/money.h"
+#include "common/result.h"
+
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include <optional>
+
+namespace CostGov::Storage {
+
+class Ledger;
+
+/// What spend can be grouped and filtered by.
+enum class Dimension { Day, Week, Month, Provider, Model, Team, Feature, User, Environment, Project, Source };
+
+QString dimensionName(Dimension dimension);
+std::optional<Dimension> dimensionFromName(const QString &name);
+/// Every dimension name, in the order of the enum.
+QStringList dimensionNames();
+inline bool isTimeDimension(Dimension d)
+{
+    return d == Dimension::Day || d == Dimension::Week || d == Dimension::Month;
+}
+
+/// Keep rows whose dimension has one of the values ("" matches requests without a value).
+struct SpendFilter {
+    Dimension dimension;
+    QStringList values;
+};
+
+/// A spend report request: an inclusive day range, group-by dimensions and filters.
+struct SpendQuery {
+    std::optional<qint64> fromDay; ///< inclusive, UTC day number
+    std::optional<qint64> toDay;   ///< inclusive
+    QVector<Dimension> groupBy;
+    QVector<SpendFilter> filters;
+};
+
+/// Summed figures of a group of requests. Cost sums priced requests only; unpricedRequests says
+/// how many are not in it.
+struct SpendMetrics {
+    qint64 requests = 0;
+    qint64 inputTokens = 0;
+    qint64 outputTokens = 0;
+    qint64 cacheReadTokens = 0;
+    qint64 cacheWriteTokens = 0;
+    Nano costNano = 0;
+    qint64 unpricedRequests = 0;
+    qint64 cacheHitRequests = 0;
+    qint64 errorRequests = 0;
+
+    void add(const SpendMetrics &other);
+    /// Share of prompt tokens read from the provider's prompt cache.
+    double cacheHitRate() const;
+    /// Cost per priced request, or nullopt when nothing is priced.
+    std::optional<Nano> costPerRequest() const;
+};
+
+struct SpendRow {
+    QStringList keys; ///< one per group-by dimension: "2026-07-08", "2026-07", "customer-support", "" for none
+    SpendMetrics metrics;
+};
+
+struct SpendReport {
+    QVector<Dimension> groupBy;
+    QVector<SpendRow> rows; ///< time-ordered when grouped by time first, else most expensive first
+    SpendMetrics totals;
+};
+
+/// Answers a query from the smallest rollup table that has its dimensions; raw requests are read
+/// only when none has (user combined with a dimension other than team).
+Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &query);
+
+} // namespace CostGov::Storage

@@ -1,0 +1,727 @@
+#include "requestsink.h"
+
+#include "ledger.h"
+#include "rollups.h"
+#include "sqlitestatement.h"
+
+#include "common/clock.h"
+#include "common/stablehash.h"
+#include "common/timeutil.h"
+
+#include <QStringList>
+
+#include <algorithm>
+#include <array>
+#include <list>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace CostGov::Storage {
+
+namespace {
+
+/// Open-addressing set of non-zero 64-bit keys: 16 bytes a key at most, no allocation per key.
+class KeySet {
+public:
+    bool contains(quint64 key) const
+    {
+        if (m_slots.empty())
+            return false;
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+            if (m_slots[i] == key)
+                return true;
+            if (m_slots[i] == 0)
+                return false;
+        }
+    }
+    void insert(quint64 key)
+    {
+        if ((m_count + 1) * 2 > m_slots.size())
+            grow();
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+            if (m_slots[i] == key)
+                return;
+            if (m_slots[i] == 0) {
+                m_slots[i] = key;
+                ++m_count;
+                return;
+            }
+        }
+    }
+    size_t size() const { return m_count; }
+
+private:
+    static size_t mix(quint64 key) { return size_t(key ^ (key >> 29)); }
+    void grow()
+    {
+        std::vector<quint64> old = std::move(m_slots);
+        m_slots.assign(std::max<size_t>(1024, old.size() * 2), 0);
+        m_count = 0;
+        for (quint64 key : old)
+            if (key != 0)
+                insert(key);
+    }
+    std::vector<quint64> m_slots;
+    size_t m_count = 0;
+};
+
+// Dimension values of a request as label ids; the dimsets row key (user is kept on the request).
+using DimKey = std::array<qint64, 10>;
+// A rollup row key: day, then the label ids of the table's dimensions (unused slots 0).
+using RollupKey = std::array<qint64, 9>;
+
+// What a distinct combination of dimension values resolves to.
+struct Dimensions {
+    qint64 dimset = 0;
+    std::array<qint64, size_t(RollupDimension::Count)> rollupIds{}; // by RollupDimension
+};
+
+struct PairHash {
+    size_t operator()(const std::pair<qint64, qint64> &p) const
+    {
+        return size_t(quint64(p.first) * 0x9E3779B97F4A7C15ULL ^ quint64(p.second));
+    }
+};
+
+struct ArrayHash {
+    template <size_t N>
+    size_t operator()(const std::array<qint64, N> &a) const
+    {
+        quint64 h = 1469598103934665603ULL;
+        for (qint64 v : a) {
+            h ^= quint64(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+        }
+        return size_t(h);
+    }
+};
+
+struct Metrics {
+    qint64 requests = 0, input = 0, output = 0, cacheRead = 0, cacheWrite = 0, cost = 0, unpriced = 0, cacheHits = 0,
+           errors = 0;
+    void add(const Metrics &o)
+    {
+        requests += o.requests;
+        input += o.input;
+        output += o.output;
+        cacheRead += o.cacheRead;
+        cacheWrite += o.cacheWrite;
+        cost += o.cost;
+        unpriced += o.unpriced;
+        cacheHits += o.cacheHits;
+        errors += o.errors;
+    }
+    void add(const UsageRecord &r)
+    {
+        ++requests;
+        input += r.tokens.input;
+        output += r.tokens.output;
+        cacheRead += r.tokens.cacheRead;
+        cacheWrite += r.tokens.cacheWrite();
+        if (r.cost)
+            cost += *r.cost;
+        else
+            ++unpriced;
+        cacheHits += r.cacheHit ? 1 : 0;
+        errors += r.error ? 1 : 0;
+    }
+};
+
+// The duplicates window: a record within this much of midnight is also checked against the
+// neighbouring day, because repeated log lines of one request (Claude Code streaming) can carry
+// timestamps a moment apart.
+constexpr qint64 kJitterMs = 3'600'000;
+// Upper bound of cached record identities (16 bytes each at most): older days are dropped first.
+constexpr size_t kKeyCacheLimit = 500'000;
+
+class SqliteRequestSink final : public RequestSink {
+public:
+    SqliteRequestSink(Ledger &ledger, const Clock &clock) : m_db(ledger.handle()), m_clock(clock) {}
+
+    Result<BatchOutcome> write(const ImportBatch &batch) override
+    {
+        if (!m_prepared) {
+            if (Status s = prepare(); !s.ok())
+                return s.error();
+            m_prepared = true;
+        }
+        if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+            return makeError(ErrorCode::Database, QStringLiteral("cannot start an import transaction: %1").arg(sqliteError(m_db)));
+        Result<BatchOutcome> outcome = writeInTransaction(batch);
+        if (!outcome.ok() || sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            const QString why = outcome.ok() ? sqliteError(m_db) : outcome.error().message;
+            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+            forgetUncommitted();
+            return makeError(ErrorCode::Database, QStringLiteral("cannot store an import batch: %1").arg(why));
+        }
+        m_generation = m_pendingGeneration;
+        trimKeyCache();
+        return outcome;
+    }
+
+private:
+    Status prepare()
+    {
+        struct Item {
+            SqliteStatement *stmt;
+            const char *sql;
+        };
+        const Item items[] = {
+            {&m_findLabel, "SELECT id FROM labels WHERE kind = ?1 AND value = ?2"},
+            {&m_insertLabel, "INSERT INTO labels (kind, value) VALUES (?1, ?2)"},
+            {&m_findDimset,
+             "SELECT id FROM dimsets WHERE source = ?1 AND provider = ?2 AND model = ?3 AND requested_model = ?4 AND "
+             "team = ?5 AND feature = ?6 AND environment = ?7 AND project = ?8 AND route = ?9 AND status = ?10"},
+            {&m_insertDimset,
+             "INSERT INTO dimsets (source, provider, model, requested_model, team, feature, environment, project, "
+             "route, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+            {&m_dayKeys,
+             "SELECT r.identity FROM request_segments s JOIN requests r ON r.id BETWEEN s.first_id AND s.last_id "
+             "WHERE s.day = ?1 AND r.day = ?1"},
+            {&m_insertSegment, "INSERT INTO request_segments (day, first_id, last_id) VALUES (?1, ?2, ?3)"},
+            {&m_insertCalendar, "INSERT INTO calendar (day, week, month) VALUES (?1, ?2, ?3) ON CONFLICT (day) DO NOTHING"},
+            {&m_insertQuarantine,
+             "INSERT INTO quarantine (import_id, path, line, reason, raw, raw_hash, created_ms) VALUES "
+             "(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (path, line, raw_hash) DO NOTHING"},
+            {&m_upsertCheckpoint,
+             "INSERT INTO import_files (path, format, inode, size, offset_bytes, line, head_len, head_hash, tail_hash, "
+             "import_id, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (path) DO UPDATE SET "
+             "format = excluded.format, inode = excluded.inode, size = excluded.size, "
+             "offset_bytes = excluded.offset_bytes, line = excluded.line, head_len = excluded.head_len, "
+             "head_hash = excluded.head_hash, tail_hash = excluded.tail_hash, import_id = excluded.import_id, "
+             "updated_ms = excluded.updated_ms"},
+            {&m_updateImport,
+             "UPDATE imports SET files = ?2, lines = ?3, skipped = ?4, quarantined = ?5, imported = imported + ?6, "
+             "duplicates = duplicates + ?7, unpriced = unpriced + ?8 WHERE id = ?1"},
+            {&m_readGeneration, "SELECT CAST(value AS BIGINT) FROM ledger_meta WHERE key = 'write_generation'"},
+            {&m_writeGeneration, "UPDATE ledger_meta SET value = ?1 WHERE key = 'write_generation'"},
+        };
+        for (const Item &item : items) {
+            if (!item.stmt->prepare(m_db, item.sql))
+                return makeError(ErrorCode::Database,
+                                 QStringLiteral("cannot prepare the import statements: %1").arg(sqliteError(m_db)));
+        }
+        if (!m_insertRows.prepare(m_db, insertRequestsSql(kRowsPerInsert).constData())
+            || !m_insertRow.prepare(m_db, insertRequestsSql(1).constData()))
+            return makeError(ErrorCode::Database, QStringLiteral("cannot prepare the import statements: %1").arg(sqliteError(m_db)));
+        const std::vector<RollupSpec> &specs = rollupSpecs();
+        m_rollups = std::vector<Rollup>(specs.size());
+        for (size_t i = 0; i < specs.size(); ++i) {
+            m_rollups[i].spec = &specs[i];
+            if (!m_rollups[i].upsert.prepare(m_db, upsertSql(specs[i]).toUtf8().constData()))
+                return makeError(ErrorCode::Database,
+                                 QStringLiteral("cannot prepare the rollup statements: %1").arg(sqliteError(m_db)));
+        }
+        return {};
+    }
+
+    static QByteArray insertRequestsSql(int rows)
+    {
+        QByteArray sql = "INSERT INTO requests (day, identity, ts, request_id, dimset, import_id, input_tokens, output_tokens, "
+                         "cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, cost_nano, flags, latency_ms, tags, "
+                         "user_name) VALUES ";
+        for (int i = 0; i < rows; ++i)
+            sql += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        return sql;
+    }
+
+    // Binds one request's 16 columns starting at parameter first.
+    static void bindRequest(SqliteStatement &s, int first, const UsageRecord &r, qint64 day, qint64 dimset, qint64 user,
+                            qint64 importId)
+    {
+        s.bind(first + 0, day);
+        s.bind(first + 1, qint64(r.identityKey));
+        s.bind(first + 2, r.tsMs);
+        s.bind(first + 3, std::string_view(r.identity));
+        s.bind(first + 4, dimset);
+        s.bind(first + 5, importId);
+        s.bind(first + 6, r.tokens.input);
+        s.bind(first + 7, r.tokens.output);
+        s.bind(first + 8, r.tokens.cacheRead);
+        s.bind(first + 9, r.tokens.cacheWrite());
+        s.bind(first + 10, r.tokens.cacheWrite1h);
+        s.bind(first + 11, r.cost);
+        s.bind(first + 12, qint64(int(r.costSource) | (r.cacheHit ? RequestFlags::CacheHit : 0)
+                                   | (r.batch ? RequestFlags::Batch : 0) | (r.error ? RequestFlags::Error : 0)));
+        s.bind(first + 13, r.latencyMs);
+        if (r.tagsJson.empty())
+            s.bindNull(first + 14);
+        else
+            s.bind(first + 14, std::string_view(r.tagsJson));
+        s.bind(first + 15, user);
+    }
+
+    static QString upsertSql(const RollupSpec &spec)
+    {
+        const QString table = QLatin1String(spec.table);
+        QStringList keys{QStringLiteral("day")};
+        for (RollupDimension d : spec.dimensions)
+            keys.append(QLatin1String(rollupColumn(d)));
+        const QStringList metrics{QStringLiteral("requests"),          QStringLiteral("input_tokens"),
+                                  QStringLiteral("output_tokens"),     QStringLiteral("cache_read_tokens"),
+                                  QStringLiteral("cache_write_tokens"), QStringLiteral("cost_nano"),
+                                  QStringLiteral("unpriced_requests"), QStringLiteral("cache_hit_requests"),
+                                  QStringLiteral("error_requests")};
+        QStringList placeholders, updates;
+        for (qsizetype i = 0; i < keys.size() + metrics.size(); ++i)
+            placeholders.append(QStringLiteral("?%1").arg(i + 1));
+        for (const QString &m : metrics)
+            updates.append(QStringLiteral("%1 = %2.%1 + excluded.%1").arg(m, table));
+        return QStringLiteral("INSERT INTO %1 (%2, %3) VALUES (%4) ON CONFLICT (%2) DO UPDATE SET %5")
+            .arg(table, keys.join(QStringLiteral(", ")), metrics.join(QStringLiteral(", ")),
+                 placeholders.join(QStringLiteral(", ")), updates.join(QStringLiteral(", ")));
+    }
+
+    Result<BatchOutcome> writeInTransaction(const ImportBatch &batch)
+    {
+        // Another writer committed since our last batch: what we cached about stored identities may
+        // be stale. Labels and dimsets are only ever added, so those caches stay valid.
+        if (m_readGeneration.step() != SQLITE_ROW) {
+            m_readGeneration.reset();
+            return makeError(ErrorCode::Database, sqliteError(m_db));
+        }
+        const qint64 generation = m_readGeneration.columnInt(0);
+        m_readGeneration.reset();
+        if (generation != m_generation) {
+            m_keys.clear();
+            m_lastKeys = nullptr;
+        }
+
+        BatchOutcome outcome;
+        std::unordered_map<qint64, std::pair<qint64, qint64>> segments;
+        m_touchedDays.clear();
+        for (Rollup &rollup : m_rollups)
+            rollup.rows.clear();
+
+        // Rows are summed by (day, dimension combination) and by (day, user, team) first; the
+        // rollup tables are fed from those sums, so each row costs two hash updates, not one a table.
+        std::unordered_map<std::pair<qint64, qint64>, Metrics, PairHash> byDimset;
+        std::unordered_map<std::pair<qint64, qint64>, Metrics, PairHash> byUser; // (day << 32 | team, user)
+        for (const UsageRecord &r : batch.records) {
+            const qint64 day = utcDay(r.tsMs);
+            KeySet &keys = dayKeys(day);
+            if (keys.contains(r.identityKey) || isNeighbourDuplicate(r, day)) {
+                ++outcome.duplicates;
+                continue;
+            }
+            const auto dims = numberedDimensions(r);
+            if (!dims.ok())
+                return dims.error();
+            const auto user = numberedUser(r);
+            if (!user.ok())
+                return user.error();
+            keys.insert(r.identityKey);
+            m_pending.push_back({&r, day, (*dims)->dimset, *user});
+            if (m_pending.size() == kRowsPerInsert) {
+                if (Status stored = insertPending(batch.importId, segments); !stored.ok())
+                    return stored.error();
+            }
+            byDimset[{day, (*dims)->dimset}].add(r);
+            byUser[{(day << 32) | (*dims)->rollupIds[size_t(RollupDimension::Team)], *user}].add(r);
+            ++outcome.inserted;
+            if (!r.cost)
+                ++outcome.unpriced;
+        }
+        for (Rollup &rollup : m_rollups) {
+            const bool perUser = std::find(rollup.spec->dimensions.begin(), rollup.spec->dimensions.end(),
+                                           RollupDimension::User) != rollup.spec->dimensions.end();
+            if (perUser) {
+                // rollup_user_daily is (user, team): exactly the byUser sums.
+                Q_ASSERT(rollup.spec->dimensions.size() == 2 && rollup.spec->dimensions[1] == RollupDimension::Team);
+                for (const auto &[dayTeamUser, m] : byUser)
+                    rollup.rows[RollupKey{dayTeamUser.first >> 32, dayTeamUser.second, dayTeamUser.first & 0xFFFFFFFF}].add(m);
+                continue;
+            }
+            for (const auto &[dayDimset, m] : byDimset) {
+                const Dimensions &dims = m_dimsetIds.at(dayDimset.second);
+                RollupKey key{};
+                key[0] = dayDimset.first;
+                size_t slot = 1;
+                for (RollupDimension d : rollup.spec->dimensions)
+                    key[slot++] = dims.rollupIds[size_t(d)];
+                rollup.rows[key].add(m);
+            }
+        }
+        if (Status stored = insertPending(batch.importId, segments); !stored.ok())
+            return stored.error();
+
+        for (const auto &[day, range] : segments) {
+            m_insertSegment.bind(1, day);
+            m_insertSegment.bind(2, range.first);
+            m_insertSegment.bind(3, range.second);
+            if (!m_insertSegment.run())
+                return dbError("record which requests hold a day");
+            if (m_calendar.insert(day).second) {
+                m_insertCalendar.bind(1, day);
+                m_insertCalendar.bind(2, weekStart(day));
+                m_insertCalendar.bind(3, qint64(monthKey(day)));
+                if (!m_insertCalendar.run())
+                    return dbError("update the calendar");
+            }
+        }
+        for (Rollup &rollup : m_rollups) {
+            const int keyCount = int(rollup.spec->dimensions.size()) + 1;
+            for (const auto &[key, m] : rollup.rows) {
+                for (int i = 0; i < keyCount; ++i)
+                    rollup.upsert.bind(i + 1, key[size_t(i)]);
+                bindMetrics(rollup.upsert, keyCount + 1, m);
+                if (!rollup.upsert.run())
+                    return dbError("update the rollups");
+            }
+        }
+        for (const QuarantineEntry &q : batch.quarantine) {
+            const QByteArray path = q.path.toUtf8();
+            const QByteArray reason = q.reason.toUtf8();
+            m_insertQuarantine.bind(1, batch.importId);
+            m_insertQuarantine.bindCopy(2, path);
+            m_insertQuarantine.bind(3, q.line);
+            m_insertQuarantine.bindCopy(4, reason);
+            m_insertQuarantine.bindCopy(5, q.raw);
+            m_insertQuarantine.bind(6, qint64(stableHash64(std::string_view(q.raw.constData(), size_t(q.raw.size())))));
+            m_insertQuarantine.bind(7, m_clock.nowMs());
+            if (!m_insertQuarantine.run())
+                return dbError("quarantine a line");
+        }
+        for (const FileCheckpoint &c : batch.checkpoints) {
+            const QByteArray path = c.path.toUtf8();
+            const QByteArray format = c.format.toUtf8();
+            m_upsertCheckpoint.bindCopy(1, path);
+            m_upsertCheckpoint.bindCopy(2, format);
+            m_upsertCheckpoint.bind(3, c.inode);
+            m_upsertCheckpoint.bind(4, c.size);
+            m_upsertCheckpoint.bind(5, c.offset);
+            m_upsertCheckpoint.bind(6, c.line);
+            m_upsertCheckpoint.bind(7, c.headLength);
+            m_upsertCheckpoint.bind(8, qint64(c.headHash));
+            m_upsertCheckpoint.bind(9, qint64(c.tailHash));
+            m_upsertCheckpoint.bind(10, batch.importId);
+            m_upsertCheckpoint.bind(11, m_clock.nowMs());
+            if (!m_upsertCheckpoint.run())
+                return dbError("store the file checkpoint");
+        }
+        const ImportCounters &p = batch.progress;
+        const qint64 values[] = {batch.importId, p.files, p.lines, p.skipped, p.quarantined, outcome.inserted, outcome.duplicates, outcome.unpriced};
+        for (int i = 0; i < 8; ++i)
+            m_updateImport.bind(i + 1, values[i]);
+        if (!m_updateImport.run())
+            return dbError("update the import history");
+
+        m_pendingGeneration = generation + 1;
+        const QByteArray next = QByteArray::number(m_pendingGeneration);
+        m_writeGeneration.bindCopy(1, next);
+        if (!m_writeGeneration.run())
+            return dbError("advance the write generation");
+        return outcome;
+    }
+
+    // Inserts the pending requests, kRowsPerInsert to a statement: one statement per row costs
+    // about as much again in statement overhead as the row itself.
+    Status insertPending(qint64 importId, std::unordered_map<qint64, std::pair<qint64, qint64>> &segments)
+    {
+        size_t done = 0;
+        while (done < m_pending.size()) {
+            const bool full = m_pending.size() - done >= kRowsPerInsert;
+            SqliteStatement &s = full ? m_insertRows : m_insertRow;
+            const size_t count = full ? kRowsPerInsert : 1;
+            for (size_t i = 0; i < count; ++i) {
+                const Pending &p = m_pending[done + i];
+                bindRequest(s, int(i) * 16 + 1, *p.record, p.day, p.dimset, p.user, importId);
+            }
+            if (!s.run())
+                return makeError(ErrorCode::Database, QStringLiteral("cannot store a request: %1").arg(sqliteError(m_db)));
+            // Rows of one statement get consecutive ids, the last one reported.
+            const qint64 lastId = sqlite3_last_insert_rowid(m_db);
+            for (size_t i = 0; i < count; ++i) {
+                const qint64 rowId = lastId - qint64(count - 1 - i);
+                const qint64 day = m_pending[done + i].day;
+                auto [seg, fresh] = segments.try_emplace(day, rowId, rowId);
+                if (!fresh) {
+                    seg->second.first = std::min(seg->second.first, rowId);
+                    seg->second.second = std::max(seg->second.second, rowId);
+                }
+            }
+            done += count;
+        }
+        m_pending.clear();
+        return {};
+    }
+
+    static void bindMetrics(SqliteStatement &s, int first, const Metrics &m)
+    {
+        const qint64 values[] = {m.requests, m.input, m.output, m.cacheRead, m.cacheWrite, m.cost, m.unpriced, m.cacheHits, m.errors};
+        for (int i = 0; i < 9; ++i)
+            s.bind(first + i, values[i]);
+    }
+
+    Error dbError(const char *what) const
+    {
+        return makeError(ErrorCode::Database, QStringLiteral("cannot %1: %2").arg(QLatin1String(what), sqliteError(m_db)));
+    }
+
+    // Whether a record near midnight was stored under the neighbouring day.
+    bool isNeighbourDuplicate(const UsageRecord &r, qint64 day)
+    {
+        const qint64 msOfDay = r.tsMs - day * kMsPerDay;
+        if (msOfDay < kJitterMs && loadedDay(day - 1).contains(r.identityKey))
+            return true;
+        if (msOfDay >= kMsPerDay - kJitterMs && loadedDay(day + 1).contains(r.identityKey))
+            return true;
+        return false;
+    }
+
+    // The identities of a day, remembering the last day asked for (records come in time order).
+    KeySet &dayKeys(qint64 day)
+    {
+        if (m_lastKeys && m_lastKeysDay == day)
+            return *m_lastKeys;
+        m_lastKeys = &loadedDay(day);
+        m_lastKeysDay = day;
+        return *m_lastKeys;
+    }
+
+    // The identities stored for a day, read from the ledger the first time the day is needed.
+    KeySet &loadedDay(qint64 day)
+    {
+        m_touchedDays.insert(day);
+        if (KeySet *cached = m_keys.find(day))
+            return *cached;
+        KeySet &set = m_keys.set(day);
+        m_dayKeys.bind(1, day);
+        while (m_dayKeys.step() == SQLITE_ROW)
+            set.insert(quint64(m_dayKeys.columnInt(0)));
+        m_dayKeys.reset();
+        return set;
+    }
+
+    Result<qint64> labelId(LabelKind kind, const std::string &value)
+    {
+        std::string &key = m_labelKey; // reused: no allocation on the hot path
+        key.clear();
+        key.push_back(char(kind));
+        key.append(value);
+        if (const auto it = m_labels.find(key); it != m_labels.end())
+            return it->second;
+        m_findLabel.bind(1, qint64(kind));
+        m_findLabel.bind(2, std::string_view(value));
+        qint64 id = 0;
+        if (m_findLabel.step() == SQLITE_ROW)
+            id = m_findLabel.columnInt(0);
+        m_findLabel.reset();
+        if (id == 0) {
+            m_insertLabel.bind(1, qint64(kind));
+            m_insertLabel.bind(2, std::string_view(value));
+            if (!m_insertLabel.run())
+                return dbError("store a dimension value");
+            id = sqlite3_last_insert_rowid(m_db);
+        }
+        m_labels.emplace(key, id);
+        return id;
+    }
+
+    // The import job numbers distinct combinations and users densely: a vector lookup per record.
+    Result<const Dimensions *> numberedDimensions(const UsageRecord &r)
+    {
+        if (r.dimensionNumber == 0) {
+            const auto dims = dimensionsOf(r);
+            if (!dims.ok())
+                return dims.error();
+            return &m_dimsetIds.at(dims->dimset);
+        }
+        if (r.dimensionNumber >= m_byNumber.size())
+            m_byNumber.resize(r.dimensionNumber + 1, nullptr);
+        if (!m_byNumber[r.dimensionNumber]) {
+            const auto dims = dimensionsOf(r);
+            if (!dims.ok())
+                return dims.error();
+            m_byNumber[r.dimensionNumber] = &m_dimsetIds.at(dims->dimset);
+        }
+        return m_byNumber[r.dimensionNumber];
+    }
+
+    Result<qint64> numberedUser(const UsageRecord &r)
+    {
+        if (r.userNumber == 0)
+            return labelId(LabelKind::User, r.user);
+        if (r.userNumber >= m_userByNumber.size())
+            m_userByNumber.resize(r.userNumber + 1, 0);
+        if (m_userByNumber[r.userNumber] == 0) {
+            const auto id = labelId(LabelKind::User, r.user);
+            if (!id.ok())
+                return id.error();
+            m_userByNumber[r.userNumber] = *id;
+        }
+        return m_userByNumber[r.userNumber];
+    }
+
+    // One lookup per record: the dimension values joined are the cache key. The user is not part
+    // of it (see labelId for that).
+    Result<Dimensions> dimensionsOf(const UsageRecord &r)
+    {
+        const std::string *values[] = {&r.source, &r.provider, &r.model, &r.requestedModel, &r.team,
+                                       &r.feature, &r.environment, &r.project, &r.route, &r.status};
+        m_dimKey.clear();
+        for (const std::string *v : values) {
+            m_dimKey.append(*v);
+            m_dimKey.push_back('\x1f');
+        }
+        if (const auto it = m_dimensions.find(m_dimKey); it != m_dimensions.end())
+            return it->second;
+
+        static constexpr LabelKind kinds[] = {LabelKind::Source, LabelKind::Provider, LabelKind::Model,
+                                              LabelKind::RequestedModel, LabelKind::Team, LabelKind::Feature,
+                                              LabelKind::Environment, LabelKind::Project, LabelKind::Route,
+                                              LabelKind::Status};
+        DimKey ids{};
+        for (size_t i = 0; i < ids.size(); ++i) {
+            const auto id = labelId(kinds[i], *values[i]);
+            if (!id.ok())
+                return id.error();
+            ids[i] = *id;
+        }
+        for (int i = 0; i < int(ids.size()); ++i)
+            m_findDimset.bind(i + 1, ids[size_t(i)]);
+        Dimensions dims;
+        if (m_findDimset.step() == SQLITE_ROW)
+            dims.dimset = m_findDimset.columnInt(0);
+        m_findDimset.reset();
+        if (dims.dimset == 0) {
+            for (int i = 0; i < int(ids.size()); ++i)
+                m_insertDimset.bind(i + 1, ids[size_t(i)]);
+            if (!m_insertDimset.run())
+                return dbError("store a dimension combination");
+            dims.dimset = sqlite3_last_insert_rowid(m_db);
+        }
+        using D = RollupDimension;
+        dims.rollupIds[size_t(D::Source)] = ids[0];
+        dims.rollupIds[size_t(D::Provider)] = ids[1];
+        dims.rollupIds[size_t(D::Model)] = ids[2];
+        dims.rollupIds[size_t(D::Team)] = ids[4];
+        dims.rollupIds[size_t(D::Feature)] = ids[5];
+        dims.rollupIds[size_t(D::Environment)] = ids[6];
+        dims.rollupIds[size_t(D::Project)] = ids[7];
+        m_dimensions.emplace(m_dimKey, dims);
+        m_dimsetIds.emplace(dims.dimset, dims);
+        return dims;
+    }
+
+    void forgetUncommitted()
+    {
+        m_pending.clear();
+        m_labels.clear();
+        m_dimensions.clear();
+        m_dimsetIds.clear();
+        m_byNumber.clear();
+        m_userByNumber.clear();
+        m_keys.clear();
+        m_lastKeys = nullptr;
+        m_calendar.clear();
+        m_generation = -1;
+    }
+
+    void trimKeyCache()
+    {
+        m_keys.trim(kKeyCacheLimit, m_touchedDays);
+        m_lastKeys = nullptr;
+    }
+
+    class KeyCache {
+    public:
+        KeySet *find(qint64 day)
+        {
+            const auto it = m_days.find(day);
+            if (it == m_days.end())
+                return nullptr;
+            touch(it->second);
+            return &it->second.keys;
+        }
+        KeySet &set(qint64 day)
+        {
+            auto [it, fresh] = m_days.try_emplace(day);
+            if (fresh) {
+                m_order.push_back(day);
+                it->second.position = std::prev(m_order.end());
+            } else {
+                touch(it->second);
+            }
+            return it->second.keys;
+        }
+        void clear()
+        {
+            m_days.clear();
+            m_order.clear();
+        }
+        // Drops least recently used days until the cache holds at most limit keys (never a day in use).
+        void trim(size_t limit, const std::unordered_set<qint64> &inUse)
+        {
+            size_t total = 0;
+            for (const auto &[day, entry] : m_days)
+                total += entry.keys.size();
+            for (auto it = m_order.begin(); total > limit && it != m_order.end();) {
+                const qint64 day = *it;
+                if (inUse.count(day)) {
+                    ++it;
+                    continue;
+                }
+                total -= m_days[day].keys.size();
+                m_days.erase(day);
+                it = m_order.erase(it);
+            }
+        }
+
+    private:
+        struct Entry {
+            KeySet keys;
+            std::list<qint64>::iterator position;
+        };
+        void touch(Entry &entry) { m_order.splice(m_order.end(), m_order, entry.position); }
+        std::unordered_map<qint64, Entry> m_days;
+        std::list<qint64> m_order; // least recently used first
+    };
+
+    sqlite3 *m_db;
+    const Clock &m_clock;
+    bool m_prepared = false;
+    struct Rollup {
+        const RollupSpec *spec = nullptr;
+        SqliteStatement upsert;
+        std::unordered_map<RollupKey, Metrics, ArrayHash> rows;
+    };
+
+    struct Pending {
+        const UsageRecord *record;
+        qint64 day;
+        qint64 dimset;
+        qint64 user;
+    };
+    static constexpr size_t kRowsPerInsert = 64;
+
+    SqliteStatement m_insertRows, m_insertRow, m_findLabel, m_insertLabel, m_findDimset, m_insertDimset, m_dayKeys, m_insertSegment,
+        m_insertCalendar, m_insertQuarantine, m_upsertCheckpoint, m_updateImport, m_readGeneration, m_writeGeneration;
+    std::vector<Rollup> m_rollups;
+    std::vector<Pending> m_pending;
+    std::unordered_map<std::string, qint64> m_labels;
+    std::unordered_map<std::string, Dimensions> m_dimensions;
+    std::unordered_map<qint64, Dimensions> m_dimsetIds; // nodes never move: m_byNumber points into it
+    std::vector<const Dimensions *> m_byNumber;
+    std::vector<qint64> m_userByNumber;
+    KeySet *m_lastKeys = nullptr;
+    qint64 m_lastKeysDay = 0;
+    std::string m_dimKey;
+    std::string m_labelKey;
+    std::unordered_set<qint64> m_calendar;
+    std::unordered_set<qint64> m_touchedDays;
+    KeyCache m_keys;
+    qint64 m_generation = -1;
+    qint64 m_pendingGeneration = -1;
+};
+
+} // namespace
+
+std::unique_ptr<RequestSink> createSqliteRequestSink(Ledger &ledger, const Clock &clock)
+{
+    return std::make_unique<SqliteRequestSink>(ledger, clock);
+}
+
+} // namespace CostGov::Storage

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "common/money.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+
+namespace CostGov::Test {
+
+/// A file under tests/data.
+QString dataPath(const QString &relative);
+QByteArray readData(const QString &relative);
+
+/// Nano-USD of an exact decimal USD text; fails the test on bad text.
+Nano usd(const char *decimal);
+
+/// A fresh folder for one test, removed afterwards.
+class TempDir {
+public:
+    TempDir();
+    QString path() const { return m_dir.path(); }
+    QString file(const QString &name) const { return m_dir.filePath(name); }
+    /// Writes bytes to a file in the folder and returns its path.
+    QString write(const QString &name, const QByteArray &bytes) const;
+    QString ledgerPath() const { return file(QStringLiteral("ledger.sqlite")); }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+/// What a costgovctl run printed and returned.
+struct CtlRun {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+/// Runs the built costgovctl with arguments and waits for it.
+CtlRun runCtl(const QStringList &arguments, int timeoutMs = 60000);
+
+} // namespace CostGov::Test

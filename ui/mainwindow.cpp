@@ -1,0 +1,327 @@
+#include "mainwindow.h"
+
+#include "spendtablemodel.h"
+
+#include "common/money.h"
+#include "common/settings.h"
+#include "storage/ledger.h"
+#include "storage/spendquery.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTableView>
+#include <QThreadPool>
+#include <QVBoxLayout>
+
+namespace CostGov::Ui {
+
+namespace {
+
+enum Page { OverviewPage, SourcesPage };
+
+/// Runs work on a pool thread with its own ledger connection and hands the result back to the
+/// GUI thread, unless the receiver is gone by then.
+template <typename Work, typename Done>
+void inBackground(QObject *receiver, const QString &ledgerPath, Work work, Done done)
+{
+    QPointer<QObject> guard(receiver);
+    QThreadPool::globalInstance()->start([guard, ledgerPath, work, done]() {
+        auto ledger = Storage::Ledger::open(ledgerPath);
+        auto result = ledger.ok() ? work(**ledger) : decltype(work(**ledger))(ledger.error());
+        ledger = makeError(ErrorCode::Database, QString()); // close the connection on this thread
+        QMetaObject::invokeMethod(
+            qApp,
+            [guard, done, result]() {
+                if (guard)
+                    done(result);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+} // namespace
+
+MainWindow::MainWindow(const QString &ledgerPath, QWidget *parent) : QMainWindow(parent), m_ledgerPath(ledgerPath)
+{
+    setWindowTitle(tr("Cost Governor"));
+    setMinimumSize(900, 560);
+    setAcceptDrops(false);
+
+    m_navigation = new QListWidget;
+    m_navigation->addItem(tr("Overview"));
+    m_navigation->addItem(tr("Sources"));
+    m_navigation->setFixedWidth(180);
+    m_navigation->setAccessibleName(tr("Pages"));
+
+    m_pages = new QStackedWidget;
+    m_pages->addWidget(buildOverviewPage());
+    m_pages->addWidget(buildSourcesPage());
+    connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    auto *central = new QWidget;
+    auto *layout = new QHBoxLayout(central);
+    layout->addWidget(m_navigation);
+    layout->addWidget(m_pages, 1);
+    setCentralWidget(central);
+
+    m_ledgerStatus = new QLabel;
+    statusBar()->addPermanentWidget(m_ledgerStatus);
+    buildMenus();
+
+    restoreGeometry(Settings::get(SettingKeys::MainWindowGeometry));
+    m_navigation->setCurrentRow(qBound(0, Settings::get(SettingKeys::LastPage), m_pages->count() - 1));
+    refresh();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *importFiles = file->addAction(tr("&Import Files..."), this, &MainWindow::chooseFiles);
+    importFiles->setShortcut(QKeySequence(tr("Ctrl+I")));
+    QAction *importFolder = file->addAction(tr("Import &Folder..."), this, &MainWindow::chooseFolder);
+    importFolder->setShortcut(QKeySequence(tr("Ctrl+Shift+I")));
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *reload = view->addAction(tr("&Refresh"), this, &MainWindow::refresh);
+    reload->setShortcut(QKeySequence::Refresh);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Cost Governor"), this, [this] {
+        QMessageBox::about(this, tr("About Cost Governor"),
+                           tr("<b>Cost Governor %1</b><p>See, govern and cut what your organisation spends on LLM APIs.</p>"
+                              "<p>Ledger: %2</p>")
+                               .arg(QApplication::applicationVersion(), m_ledgerPath.toHtmlEscaped()));
+    });
+}
+
+QWidget *MainWindow::buildOverviewPage()
+{
+    auto *page = new QWidget;
+    auto *layout = new QVBoxLayout(page);
+    m_overviewHeadline = new QLabel;
+    m_overviewHeadline->setWordWrap(true);
+    m_overviewHeadline->setTextFormat(Qt::RichText);
+    layout->addWidget(m_overviewHeadline);
+
+    m_spendModel = new SpendTableModel(this);
+    auto *proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(m_spendModel);
+    proxy->setSortRole(SpendTableModel::RawValueRole);
+    m_spendView = new QTableView;
+    m_spendView->setModel(proxy);
+    m_spendView->setSortingEnabled(true);
+    m_spendView->setAlternatingRowColors(true);
+    m_spendView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_spendView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_spendView->horizontalHeader()->setStretchLastSection(true);
+    m_spendView->verticalHeader()->hide();
+    m_spendView->setAccessibleName(tr("Spend by model"));
+    layout->addWidget(m_spendView, 1);
+    return page;
+}
+
+QWidget *MainWindow::buildSourcesPage()
+{
+    auto *page = new QWidget;
+    auto *layout = new QVBoxLayout(page);
+    auto *intro = new QLabel(tr("Import request logs from LiteLLM, OpenTelemetry GenAI spans, Claude Code sessions, "
+                                "Bedrock invocation logs or Cost Governor's own JSONL. Importing a file again adds "
+                                "only what is new."));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto *buttons = new QHBoxLayout;
+    m_importFiles = new QPushButton(tr("Import Files..."));
+    m_importFolder = new QPushButton(tr("Import Folder..."));
+    m_cancelImport = new QPushButton(tr("Cancel"));
+    m_cancelImport->setEnabled(false);
+    connect(m_importFiles, &QPushButton::clicked, this, &MainWindow::chooseFiles);
+    connect(m_importFolder, &QPushButton::clicked, this, &MainWindow::chooseFolder);
+    connect(m_cancelImport, &QPushButton::clicked, this, [this] {
+        if (m_cancel)
+            m_cancel->store(true);
+        m_cancelImport->setEnabled(false);
+    });
+    buttons->addWidget(m_importFiles);
+    buttons->addWidget(m_importFolder);
+    buttons->addStretch(1);
+    buttons->addWidget(m_cancelImport);
+    layout->addLayout(buttons);
+
+    m_importProgress = new QProgressBar;
+    m_importProgress->setRange(0, 100);
+    m_importProgress->setValue(0);
+    m_importProgress->setVisible(false);
+    layout->addWidget(m_importProgress);
+
+    m_importLog = new QPlainTextEdit;
+    m_importLog->setReadOnly(true);
+    m_importLog->setPlaceholderText(tr("Import summaries appear here."));
+    layout->addWidget(m_importLog, 1);
+    return page;
+}
+
+void MainWindow::chooseFiles()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Import Request Logs"),
+                                                            Settings::get(SettingKeys::LastImportFolder),
+                                                            tr("Request logs (*.jsonl *.json *.csv *.log);;All files (*)"));
+    if (files.isEmpty())
+        return;
+    Settings::set(SettingKeys::LastImportFolder, QFileInfo(files.first()).absolutePath());
+    importPaths(files);
+}
+
+void MainWindow::chooseFolder()
+{
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Import a Folder of Request Logs"),
+                                                             Settings::get(SettingKeys::LastImportFolder));
+    if (folder.isEmpty())
+        return;
+    Settings::set(SettingKeys::LastImportFolder, folder);
+    importPaths({folder});
+}
+
+void MainWindow::importPaths(const QStringList &paths)
+{
+    if (m_importRunning) {
+        statusBar()->showMessage(tr("An import is already running."), 5000);
+        return;
+    }
+    m_importRunning = true;
+    m_navigation->setCurrentRow(SourcesPage);
+    m_importFiles->setEnabled(false);
+    m_importFolder->setEnabled(false);
+    m_cancelImport->setEnabled(true);
+    m_importProgress->setValue(0);
+    m_importProgress->setVisible(true);
+    m_cancel = std::make_shared<std::atomic_bool>(false);
+
+    QPointer<MainWindow> self(this);
+    auto cancel = m_cancel;
+    inBackground(
+        this, m_ledgerPath,
+        [paths, cancel, self](Storage::Ledger &ledger) {
+            Ingest::ImportOptions options;
+            options.paths = paths;
+            options.cancel = cancel.get();
+            options.progress = [self](const Ingest::ImportProgress &p) {
+                const int percent = p.bytesTotal > 0 ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
+                QMetaObject::invokeMethod(qApp, [self, percent] {
+                    if (self)
+                        self->m_importProgress->setValue(percent);
+                }, Qt::QueuedConnection);
+            };
+            return Ingest::runImport(ledger, options, Clock::system());
+        },
+        [this](const Result<Ingest::ImportSummary> &result) { showImportResult(result); });
+}
+
+void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
+{
+    m_importRunning = false;
+    m_importFiles->setEnabled(true);
+    m_importFolder->setEnabled(true);
+    m_cancelImport->setEnabled(false);
+    m_importProgress->setVisible(false);
+    const QLocale locale;
+    if (!result.ok()) {
+        m_importLog->appendPlainText(tr("Import failed: %1").arg(result.error().message));
+        statusBar()->showMessage(tr("Import failed"), 10000);
+        return;
+    }
+    const Ingest::ImportSummary &s = *result;
+    const Storage::ImportCounters &t = s.totals;
+    m_importLog->appendPlainText(
+        (s.cancelled ? tr("Import cancelled: %1 requests imported before stopping.") : tr("Imported %1 requests."))
+            .arg(locale.toString(t.imported))
+        + QLatin1Char(' ')
+        + tr("Files: %1 (%2 unchanged, %3 not recognized). Lines: %4, duplicates: %5, skipped: %6, quarantined: %7, "
+             "unpriced: %8.")
+              .arg(t.files)
+              .arg(s.filesUnchanged)
+              .arg(s.filesUnrecognized)
+              .arg(locale.toString(t.lines), locale.toString(t.duplicates), locale.toString(t.skipped),
+                   locale.toString(t.quarantined), locale.toString(t.unpriced)));
+    for (const Ingest::FileReport &f : s.files) {
+        if (!f.note.isEmpty())
+            m_importLog->appendPlainText(QStringLiteral("  %1: %2").arg(f.path, f.note));
+    }
+    statusBar()->showMessage(tr("Import finished"), 5000);
+    refresh();
+}
+
+void MainWindow::refresh()
+{
+    inBackground(
+        this, m_ledgerPath,
+        [](Storage::Ledger &ledger) {
+            Storage::SpendQuery query;
+            query.groupBy = {Storage::Dimension::Model};
+            return Storage::runSpendQuery(ledger, query);
+        },
+        [this](const Result<Storage::SpendReport> &report) {
+            if (!report.ok()) {
+                m_overviewHeadline->setText(tr("<b>The ledger cannot be read.</b> %1").arg(report.error().message.toHtmlEscaped()));
+                m_ledgerStatus->setText(tr("Ledger unavailable"));
+                emit ledgerRefreshed();
+                return;
+            }
+            m_spendModel->setReport(*report);
+            const QLocale locale;
+            const Storage::SpendMetrics &t = report->totals;
+            if (t.requests == 0) {
+                m_overviewHeadline->setText(tr("<h2>No spend recorded yet</h2><p>Import request logs with "
+                                               "<b>File &gt; Import Files</b> (Ctrl+I) or from the Sources page.</p>"));
+            } else {
+                QString text = tr("<h2>$%1 across %2 requests</h2>")
+                                   .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
+                if (t.unpricedRequests > 0)
+                    text += tr("<p><b>%1 requests have no price</b> and are not in this total.</p>").arg(locale.toString(t.unpricedRequests));
+                m_overviewHeadline->setText(text);
+            }
+            m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests").arg(QDir::toNativeSeparators(m_ledgerPath), locale.toString(t.requests)));
+            emit ledgerRefreshed();
+        });
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_importRunning) {
+        const auto answer = QMessageBox::question(this, tr("Import Running"),
+                                                  tr("An import is running. Stop it and quit? What was read so far is kept."));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        m_cancel->store(true);
+        QThreadPool::globalInstance()->waitForDone();
+    }
+    Settings::set(SettingKeys::MainWindowGeometry, saveGeometry());
+    Settings::set(SettingKeys::LastPage, m_navigation->currentRow());
+    event->accept();
+}
+
+} // namespace CostGov::Ui

@@ -1,0 +1,129 @@
+#include "spendtablemodel.h"
+
+#include "common/money.h"
+
+#include <QLocale>
+
+namespace CostGov::Ui {
+
+SpendTableModel::SpendTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void SpendTableModel::setReport(const Storage::SpendReport &report)
+{
+    beginResetModel();
+    m_report = report;
+    endResetModel();
+}
+
+int SpendTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_report.rows.size());
+}
+
+int SpendTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_report.groupBy.size()) + MetricCount;
+}
+
+QVariant SpendTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Storage::SpendRow &row = m_report.rows[index.row()];
+    const int dims = int(m_report.groupBy.size());
+    if (index.column() < dims) {
+        const QString key = row.keys[index.column()];
+        if (role == Qt::DisplayRole)
+            return key.isEmpty() ? tr("(none)") : key;
+        if (role == RawValueRole)
+            return key;
+        return {};
+    }
+    const Storage::SpendMetrics &m = row.metrics;
+    const auto metric = Metric(index.column() - dims);
+    if (role == Qt::TextAlignmentRole)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    const QLocale locale;
+    if (role == RawValueRole) {
+        switch (metric) {
+        case Requests:
+            return m.requests;
+        case InputTokens:
+            return m.inputTokens;
+        case OutputTokens:
+            return m.outputTokens;
+        case CacheReadTokens:
+            return m.cacheReadTokens;
+        case Cost:
+            return m.costNano;
+        case Unpriced:
+            return m.unpricedRequests;
+        case CacheHitRate:
+            return m.cacheHitRate();
+        case CostPerRequest:
+            return QVariant::fromValue(m.costPerRequest().value_or(0));
+        case MetricCount:
+            break;
+        }
+        return {};
+    }
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
+        return {};
+    switch (metric) {
+    case Requests:
+        return locale.toString(m.requests);
+    case InputTokens:
+        return locale.toString(m.inputTokens);
+    case OutputTokens:
+        return locale.toString(m.outputTokens);
+    case CacheReadTokens:
+        return locale.toString(m.cacheReadTokens);
+    case Cost:
+        // The tooltip has the exact figure; the cell rounds to cents.
+        return role == Qt::ToolTipRole ? QString(QStringLiteral("$") + usdText(m.costNano))
+                                       : QString(QStringLiteral("$") + locale.toString(usdFixed(m.costNano, 2).toDouble(), 'f', 2));
+    case Unpriced:
+        return locale.toString(m.unpricedRequests);
+    case CacheHitRate:
+        return QString(locale.toString(m.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'));
+    case CostPerRequest:
+        if (const auto perRequest = m.costPerRequest())
+            return QString(QStringLiteral("$") + usdFixed(*perRequest, 5));
+        return QStringLiteral("-");
+    case MetricCount:
+        break;
+    }
+    return {};
+}
+
+QVariant SpendTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    const int dims = int(m_report.groupBy.size());
+    if (section < dims)
+        return Storage::dimensionName(m_report.groupBy[section]);
+    switch (Metric(section - dims)) {
+    case Requests:
+        return tr("Requests");
+    case InputTokens:
+        return tr("Input tokens");
+    case OutputTokens:
+        return tr("Output tokens");
+    case CacheReadTokens:
+        return tr("Cache reads");
+    case Cost:
+        return tr("Cost");
+    case Unpriced:
+        return tr("Unpriced");
+    case CacheHitRate:
+        return tr("Cache hit rate");
+    case CostPerRequest:
+        return tr("Cost / request");
+    case MetricCount:
+        break;
+    }
+    return {};
+}
+
+} // namespace CostGov::Ui
