@@ -121,6 +121,7 @@ QWidget *MainWindow::buildOverviewPage()
     auto *page = new QWidget;
     auto *layout = new QVBoxLayout(page);
     m_overviewHeadline = new QLabel;
+    m_overviewHeadline->setObjectName(QStringLiteral("overviewHeadline"));
     m_overviewHeadline->setWordWrap(true);
     m_overviewHeadline->setTextFormat(Qt::RichText);
     layout->addWidget(m_overviewHeadline);
@@ -130,6 +131,7 @@ QWidget *MainWindow::buildOverviewPage()
     proxy->setSourceModel(m_spendModel);
     proxy->setSortRole(SpendTableModel::RawValueRole);
     m_spendView = new QTableView;
+    m_spendView->setObjectName(QStringLiteral("spendView"));
     m_spendView->setModel(proxy);
     m_spendView->setSortingEnabled(true);
     m_spendView->setAlternatingRowColors(true);
@@ -177,6 +179,7 @@ QWidget *MainWindow::buildSourcesPage()
     layout->addWidget(m_importProgress);
 
     m_importLog = new QPlainTextEdit;
+    m_importLog->setObjectName(QStringLiteral("importLog"));
     m_importLog->setReadOnly(true);
     m_importLog->setPlaceholderText(tr("Import summaries appear here."));
     layout->addWidget(m_importLog, 1);

@@ -79,6 +79,8 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
     case CacheReadTokens:
         return locale.toString(m.cacheReadTokens);
     case Cost:
+        if (m.costUnknown())
+            return tr("unpriced");
         // The tooltip has the exact figure; the cell rounds to cents.
         return role == Qt::ToolTipRole ? QString(QStringLiteral("$") + usdText(m.costNano))
                                        : QString(QStringLiteral("$") + locale.toString(usdFixed(m.costNano, 2).toDouble(), 'f', 2));

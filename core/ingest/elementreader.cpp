@@ -3,6 +3,7 @@
 #include <QIODevice>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace CostGov::Ingest {
@@ -179,9 +180,17 @@ bool ElementReader::nextJsonElement(Element &out)
                 m_arrayOpen = true;
                 ++m_begin;
             } else if (c == ']') {
+                // Consume the closing bracket and what trails it, so the whole file counts as read.
                 m_arrayDone = true;
                 ++m_begin;
-                return false;
+                for (;;) {
+                    while (m_begin < m_end && std::isspace(static_cast<unsigned char>(m_buffer[m_begin]))) {
+                        m_line += m_buffer[m_begin] == '\n';
+                        ++m_begin;
+                    }
+                    if (m_begin < m_end || !fill())
+                        return false;
+                }
             } else {
                 break;
             }

@@ -45,7 +45,7 @@ Status storePriceEntries(Ledger &ledger, const QVector<Pricing::PriceEntry> &ent
     for (const Pricing::PriceEntry &e : entries) {
         const Pricing::TokenPrices &p = e.prices;
         const QVariantList values{e.model,
-                                  e.provider,
+                                  e.provider.isNull() ? QStringLiteral("") : e.provider,
                                   qlonglong(e.effectiveFromMs),
                                   priceValue(p.input),
                                   priceValue(p.output),
@@ -59,7 +59,7 @@ Status storePriceEntries(Ledger &ledger, const QVector<Pricing::PriceEntry> &ent
                                   priceValue(p.tierOutput),
                                   priceValue(p.tierCacheRead),
                                   priceValue(p.tierCacheWrite5m),
-                                  e.source,
+                                  e.source.isNull() ? QStringLiteral("") : e.source,
                                   qlonglong(addedMs)};
         for (int i = 0; i < values.size(); ++i)
             query.bindValue(i, values[i]);

@@ -16,8 +16,13 @@ void writeMetrics(JsonWriter &json, const SpendMetrics &m)
     json.key(QStringLiteral("output_tokens")).value(m.outputTokens);
     json.key(QStringLiteral("cache_read_tokens")).value(m.cacheReadTokens);
     json.key(QStringLiteral("cache_write_tokens")).value(m.cacheWriteTokens);
-    json.key(QStringLiteral("cost_nano")).value(m.costNano);
-    json.key(QStringLiteral("cost_usd")).number(usdText(m.costNano));
+    if (m.costUnknown()) {
+        json.key(QStringLiteral("cost_nano")).null();
+        json.key(QStringLiteral("cost_usd")).null();
+    } else {
+        json.key(QStringLiteral("cost_nano")).value(m.costNano);
+        json.key(QStringLiteral("cost_usd")).number(usdText(m.costNano));
+    }
     json.key(QStringLiteral("unpriced_requests")).value(m.unpricedRequests);
     json.key(QStringLiteral("cache_hit_rate")).number(m.cacheHitRate(), 6);
     json.key(QStringLiteral("cost_per_request_usd"));
@@ -32,9 +37,11 @@ void writeMetrics(JsonWriter &json, const SpendMetrics &m)
 QStringList metricCells(const SpendMetrics &m)
 {
     const auto perRequest = m.costPerRequest();
+    const bool unknown = m.costUnknown();
     return {QString::number(m.requests),         QString::number(m.inputTokens),   QString::number(m.outputTokens),
-            QString::number(m.cacheReadTokens),  QString::number(m.cacheWriteTokens), QString::number(m.costNano),
-            usdText(m.costNano),                 QString::number(m.unpricedRequests),
+            QString::number(m.cacheReadTokens),  QString::number(m.cacheWriteTokens),
+            unknown ? QString() : QString::number(m.costNano),
+            unknown ? QString() : usdText(m.costNano), QString::number(m.unpricedRequests),
             QString::number(m.cacheHitRate(), 'f', 6), perRequest ? usdText(*perRequest) : QString(),
             QString::number(m.cacheHitRequests), QString::number(m.errorRequests)};
 }
@@ -106,7 +113,8 @@ QString spendReportTable(const SpendReport &report)
     auto cells = [](const SpendMetrics &m) {
         const auto perRequest = m.costPerRequest();
         return QStringList{grouped(m.requests),        grouped(m.inputTokens),      grouped(m.outputTokens),
-                           grouped(m.cacheReadTokens), grouped(m.cacheWriteTokens), money(m.costNano),
+                           grouped(m.cacheReadTokens), grouped(m.cacheWriteTokens),
+                           m.costUnknown() ? QStringLiteral("unpriced") : money(m.costNano),
                            grouped(m.unpricedRequests), QString::number(m.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'),
                            perRequest ? QLatin1Char('$') + usdFixed(*perRequest, 6) : QStringLiteral("-")};
     };

@@ -57,6 +57,8 @@ struct SpendMetrics {
     double cacheHitRate() const;
     /// Cost per priced request, or nullopt when nothing is priced.
     std::optional<Nano> costPerRequest() const;
+    /// Every request lacks a price: the cost is unknown, not $0.
+    bool costUnknown() const { return requests > 0 && unpricedRequests == requests; }
 };
 
 struct SpendRow {

@@ -1,0 +1,346 @@
+// Import jobs on real files into a real SQLite ledger: the sample totals, idempotent re-import,
+// appended, rotated and truncated files, incomplete last lines, quarantine, cancel and resume.
+#include "support/testsupport.h"
+
+#include "common/clock.h"
+#include "common/timeutil.h"
+#include "ingest/importjob.h"
+#include "storage/ledger.h"
+#include "storage/ledgerqueries.h"
+#include "storage/spendquery.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTest>
+
+using namespace CostGov;
+using namespace CostGov::Storage;
+using CostGov::Test::readData;
+using CostGov::Test::TempDir;
+using CostGov::Test::usd;
+
+namespace {
+
+const ManualClock kClock(*parseTimestampMs("2026-11-26T12:00:00Z"));
+
+std::unique_ptr<Ledger> openLedger(const QString &path)
+{
+    auto ledger = Ledger::open(path);
+    if (!ledger.ok())
+        qFatal("%s", qPrintable(ledger.error().message));
+    return std::move(*ledger);
+}
+
+Ingest::ImportSummary import(Ledger &ledger, const QStringList &paths, int batchSize = 50'000)
+{
+    Ingest::ImportOptions options;
+    options.paths = paths;
+    options.batchSize = batchSize;
+    auto summary = Ingest::runImport(ledger, options, kClock);
+    if (!summary.ok())
+        qFatal("%s", qPrintable(summary.error().message));
+    return *summary;
+}
+
+SpendReport report(Ledger &ledger, QVector<Dimension> groupBy, QVector<SpendFilter> filters = {})
+{
+    SpendQuery query;
+    query.groupBy = groupBy;
+    query.filters = filters;
+    auto result = runSpendQuery(ledger, query);
+    if (!result.ok())
+        qFatal("%s", qPrintable(result.error().message));
+    return *result;
+}
+
+Nano costOf(const SpendReport &r, const QString &key)
+{
+    for (const SpendRow &row : r.rows) {
+        if (row.keys.first() == key)
+            return row.metrics.costNano;
+    }
+    return -1;
+}
+
+void append(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::Append) || f.write(bytes) != bytes.size())
+        qFatal("cannot append to %s", qPrintable(path));
+}
+
+QByteArray canonicalLine(int i, const char *day = "2026-07-10")
+{
+    return QStringLiteral(R"({"ts":"%1T%2:%3:00Z","request_id":"gen-%1-%4","model":"gpt-4o-mini","input_tokens":%5,"output_tokens":10,"team":"t%6"})")
+               .arg(QLatin1String(day))
+               .arg(i / 60 % 24, 2, 10, QLatin1Char('0'))
+               .arg(i % 60, 2, 10, QLatin1Char('0'))
+               .arg(i)
+               .arg(100 + i)
+               .arg(i % 3)
+               .toUtf8()
+           + '\n';
+}
+
+} // namespace
+
+class TestImport : public QObject {
+    Q_OBJECT
+
+private slots:
+    void samplesReproduceExpectedTotals()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        const Ingest::ImportSummary s = import(*ledger, {Test::dataPath(QStringLiteral("samples"))});
+        QCOMPARE(s.totals.files, qint64(4));
+        QCOMPARE(s.filesUnrecognized, 9); // billing API responses, the price file, notes
+        QCOMPARE(s.totals.imported, qint64(110));
+        QCOMPARE(s.totals.duplicates, qint64(3)); // Claude Code streaming repeats
+        QCOMPARE(s.totals.skipped, qint64(19));
+        QCOMPARE(s.totals.quarantined, qint64(0));
+        QCOMPARE(s.totals.unpriced, qint64(0));
+
+        const SpendReport bySource = report(*ledger, {Dimension::Source});
+        QCOMPARE(costOf(bySource, QStringLiteral("litellm")), usd("0.49495074"));
+        QCOMPARE(costOf(bySource, QStringLiteral("otel")), usd("0.54537847"));
+        QCOMPARE(costOf(bySource, QStringLiteral("claude-code")), usd("0.96415485"));
+        QCOMPARE(costOf(bySource, QStringLiteral("bedrock")), usd("0.37678721"));
+        QCOMPARE(bySource.totals.costNano, usd("2.38127127"));
+        QCOMPARE(bySource.totals.requests, qint64(110));
+
+        const SpendReport claude = report(*ledger, {Dimension::Model}, {{Dimension::Source, {QStringLiteral("claude-code")}}});
+        QCOMPARE(claude.totals.inputTokens, qint64(5607));
+        QCOMPARE(claude.totals.outputTokens, qint64(17682));
+        QCOMPARE(claude.totals.cacheWriteTokens, qint64(31285));
+        QCOMPARE(claude.totals.cacheReadTokens, qint64(701397));
+        QCOMPARE(costOf(claude, QStringLiteral("claude-sonnet-4-20250514")), usd("0.52119735"));
+        QCOMPARE(costOf(claude, QStringLiteral("claude-opus-4-20250514")), usd("0.4429575"));
+
+        const SpendReport bedrockTeams = report(*ledger, {Dimension::Team}, {{Dimension::Source, {QStringLiteral("bedrock")}}});
+        QCOMPARE(costOf(bedrockTeams, QStringLiteral("support")), usd("0.124642275"));
+        QCOMPARE(costOf(bedrockTeams, QStringLiteral("")), usd("0.105379155"));
+
+        const SpendReport users = report(*ledger, {Dimension::User}, {{Dimension::Source, {QStringLiteral("litellm")}}});
+        QCOMPARE(costOf(users, QStringLiteral("u-alice")), usd("0.1510993"));
+        QCOMPARE(costOf(users, QStringLiteral("u-bob")), usd("0.0889635"));
+
+        const SpendReport otel = report(*ledger, {Dimension::Provider}, {{Dimension::Source, {QStringLiteral("otel")}}});
+        QCOMPARE(costOf(otel, QStringLiteral("gcp.vertex_ai")), usd("0.01822669"));
+        QCOMPARE(otel.totals.inputTokens + otel.totals.cacheReadTokens + otel.totals.cacheWriteTokens, qint64(384853));
+        QCOMPARE(otel.totals.errorRequests, qint64(1));
+
+        const SpendReport litellm = report(*ledger, {}, {{Dimension::Source, {QStringLiteral("litellm")}}});
+        QCOMPARE(litellm.totals.cacheHitRequests, qint64(5));
+        QCOMPARE(litellm.totals.errorRequests, qint64(2));
+        QCOMPARE(litellm.totals.outputTokens, qint64(30348));
+
+        // Importing again changes nothing: every file is unchanged.
+        const Ingest::ImportSummary again = import(*ledger, {Test::dataPath(QStringLiteral("samples"))});
+        QCOMPARE(again.totals.imported, qint64(0));
+        QCOMPARE(again.filesUnchanged, 4);
+        QCOMPARE(report(*ledger, {}).totals.costNano, usd("2.38127127"));
+    }
+
+    void sameRecordsUnderAnotherPathAreDuplicates()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        import(*ledger, {Test::dataPath(QStringLiteral("samples/litellm_spend_logs.json"))});
+        // The same rows exported again as CSV and as JSONL: nothing new.
+        const auto s = import(*ledger, {Test::dataPath(QStringLiteral("litellm_spend_logs.csv")),
+                                        Test::dataPath(QStringLiteral("litellm_spend_logs.jsonl"))});
+        QCOMPARE(s.totals.imported, qint64(0));
+        QCOMPARE(s.totals.duplicates, qint64(100));
+        QCOMPARE(report(*ledger, {}).totals.costNano, usd("0.49495074"));
+    }
+
+    void canonicalSampleWithQuarantine()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        const QString file = dir.write(QStringLiteral("agent.jsonl"), readData(QStringLiteral("canonical_sample.jsonl")));
+        const auto s = import(*ledger, {file});
+        QCOMPARE(s.totals.lines, qint64(12));
+        QCOMPARE(s.totals.imported, qint64(7));
+        QCOMPARE(s.totals.duplicates, qint64(1));
+        QCOMPARE(s.totals.quarantined, qint64(4));
+        QCOMPARE(s.totals.unpriced, qint64(1));
+        const SpendReport total = report(*ledger, {});
+        QCOMPARE(total.totals.costNano, usd("0.014068")); // the unpriced request is not in it, and not $0
+        QCOMPARE(total.totals.unpricedRequests, qint64(1));
+        QCOMPARE(total.totals.inputTokens, qint64(7430));
+        QCOMPARE(total.totals.outputTokens, qint64(1600));
+        QCOMPARE(total.totals.cacheReadTokens, qint64(6000));
+        QCOMPARE(total.totals.cacheWriteTokens, qint64(1200));
+        QCOMPARE(total.totals.errorRequests, qint64(1));
+        QCOMPARE(total.totals.cacheHitRequests, qint64(1));
+
+        const auto quarantine = listQuarantine(*ledger, 0);
+        QCOMPARE(quarantine->size(), 4);
+        const QuarantinedLine &last = quarantine->last(); // newest first: the first bad line is last
+        QCOMPARE(last.path, QFileInfo(file).canonicalFilePath());
+        QCOMPARE(last.line, qint64(10));
+        QVERIFY(last.reason.startsWith(QLatin1String("invalid JSON")));
+        QVERIFY(last.raw.startsWith(R"({"ts":"2026-07-10T09:40:00Z","request_id":"req-0009")"));
+
+        const auto unpriced = unpricedModels(*ledger);
+        QCOMPARE(unpriced->size(), 1);
+        QCOMPARE(unpriced->first().model, QStringLiteral("acme-large-2"));
+        QCOMPARE(unpriced->first().requests, qint64(1));
+
+        // Importing the same file again quarantines nothing twice.
+        QFile::remove(file);
+        dir.write(QStringLiteral("agent.jsonl"), readData(QStringLiteral("canonical_sample.jsonl")));
+        import(*ledger, {file});
+        QCOMPARE(listQuarantine(*ledger, 0)->size(), 4);
+        QCOMPARE(report(*ledger, {}).totals.requests, qint64(7));
+    }
+
+    void grownFileImportsOnlyNewLines()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        QByteArray first;
+        for (int i = 0; i < 100; ++i)
+            first += canonicalLine(i);
+        const QString file = dir.write(QStringLiteral("grow.jsonl"), first);
+        QCOMPARE(import(*ledger, {file}).totals.imported, qint64(100));
+
+        QByteArray more;
+        for (int i = 100; i < 130; ++i)
+            more += canonicalLine(i);
+        append(file, more);
+        const auto s = import(*ledger, {file});
+        QCOMPARE(s.files.first().outcome, Ingest::FileOutcome::Resumed);
+        QCOMPARE(s.totals.lines, qint64(30));
+        QCOMPARE(s.totals.imported, qint64(30));
+        QCOMPARE(s.totals.duplicates, qint64(0));
+        QCOMPARE(report(*ledger, {}).totals.requests, qint64(130));
+        QCOMPARE(import(*ledger, {file}).files.first().outcome, Ingest::FileOutcome::Unchanged);
+    }
+
+    void incompleteLastLineWaits()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        QByteArray lines = canonicalLine(1) + canonicalLine(2);
+        const QByteArray third = canonicalLine(3);
+        const QString file = dir.write(QStringLiteral("live.jsonl"), lines + third.left(40)); // a writer mid-line
+        const auto s = import(*ledger, {file});
+        QCOMPARE(s.totals.imported, qint64(2));
+        QCOMPARE(s.totals.quarantined, qint64(0));
+        QVERIFY(s.files.first().note.contains(QLatin1String("incomplete")));
+        append(file, third.mid(40));
+        const auto after = import(*ledger, {file});
+        QCOMPARE(after.files.first().outcome, Ingest::FileOutcome::Resumed);
+        QCOMPARE(after.totals.imported, qint64(1));
+        QCOMPARE(report(*ledger, {}).totals.requests, qint64(3));
+    }
+
+    void rotatedAndTruncatedFilesAreReadAgain()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        QByteArray day1;
+        for (int i = 0; i < 50; ++i)
+            day1 += canonicalLine(i);
+        const QString file = dir.write(QStringLiteral("app.jsonl"), day1);
+        import(*ledger, {file});
+
+        // logrotate: app.jsonl becomes app.jsonl.1; a new app.jsonl starts.
+        QVERIFY(QFile::rename(file, file + QStringLiteral(".1")));
+        QByteArray day2;
+        for (int i = 0; i < 20; ++i)
+            day2 += canonicalLine(i, "2026-07-11");
+        dir.write(QStringLiteral("app.jsonl"), day2);
+        const auto rotated = import(*ledger, {file, file + QStringLiteral(".1")});
+        QCOMPARE(rotated.totals.imported, qint64(20));
+        QCOMPARE(rotated.totals.duplicates, qint64(50)); // the renamed file holds what was imported
+        bool sawRestart = false;
+        for (const Ingest::FileReport &f : rotated.files)
+            sawRestart |= f.outcome == Ingest::FileOutcome::Restarted;
+        QVERIFY(sawRestart);
+
+        // copytruncate: the same file emptied and written again.
+        QFile truncated(file);
+        QVERIFY(truncated.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        truncated.write(canonicalLine(7, "2026-07-12"));
+        truncated.close();
+        const auto again = import(*ledger, {file});
+        QCOMPARE(again.files.first().outcome, Ingest::FileOutcome::Restarted);
+        QVERIFY(again.files.first().note.contains(QLatin1String("shrank")));
+        QCOMPARE(again.totals.imported, qint64(1));
+        QCOMPARE(report(*ledger, {}).totals.requests, qint64(71));
+    }
+
+    void csvResumesWithItsHeader()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        const QList<QByteArray> lines = readData(QStringLiteral("litellm_spend_logs.csv")).split('\n');
+        const QString file = dir.write(QStringLiteral("spend.csv"), lines.mid(0, 21).join('\n') + '\n');
+        QCOMPARE(import(*ledger, {file}).totals.imported, qint64(20));
+        append(file, lines.mid(21).join('\n'));
+        const auto s = import(*ledger, {file});
+        QCOMPARE(s.files.first().outcome, Ingest::FileOutcome::Resumed);
+        QCOMPARE(s.totals.imported, qint64(30));
+        QCOMPARE(report(*ledger, {}).totals.costNano, usd("0.49495074"));
+    }
+
+    void cancelCommitsWholeBatchesAndResumes()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        QByteArray big;
+        for (int i = 0; i < 20'000; ++i)
+            big += canonicalLine(i, i < 10'000 ? "2026-07-10" : "2026-07-11");
+        const QString file = dir.write(QStringLiteral("big.jsonl"), big);
+
+        std::atomic_bool cancel{false};
+        Ingest::ImportOptions options;
+        options.paths = {file};
+        options.batchSize = 1'000;
+        options.cancel = &cancel;
+        options.progress = [&cancel](const Ingest::ImportProgress &p) {
+            if (p.lines >= 3'000)
+                cancel.store(true);
+        };
+        const auto first = Ingest::runImport(*ledger, options, kClock);
+        QVERIFY(first.ok());
+        QVERIFY(first->cancelled);
+        const qint64 kept = report(*ledger, {}).totals.requests;
+        QVERIFY(kept >= 3'000 && kept < 20'000);
+        QCOMPARE(kept, first->totals.imported);
+        QCOMPARE(listImports(*ledger, 1)->first().status, QStringLiteral("cancelled"));
+
+        const auto second = import(*ledger, {file}, 1'000);
+        QCOMPARE(second.files.first().outcome, Ingest::FileOutcome::Resumed);
+        QCOMPARE(second.totals.duplicates, qint64(0));
+        QCOMPARE(report(*ledger, {}).totals.requests, qint64(20'000));
+        SpendQuery all;
+        const auto expected = [] {
+            qint64 tokens = 0;
+            for (int i = 0; i < 20'000; ++i)
+                tokens += 100 + i;
+            return tokens;
+        }();
+        QCOMPARE(runSpendQuery(*ledger, all)->totals.inputTokens, expected);
+    }
+
+    void missingAndUnreadablePathsAreReported()
+    {
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        const QString notes = dir.write(QStringLiteral("notes.txt"), "hello\n");
+        const auto s = import(*ledger, {dir.file(QStringLiteral("nope.jsonl")), notes});
+        QCOMPARE(s.filesFailed, 1);
+        QCOMPARE(s.filesUnrecognized, 1);
+        QCOMPARE(s.files[0].note, QStringLiteral("no such file or folder"));
+        QVERIFY(s.files[0].named);
+        QCOMPARE(listImports(*ledger, 1)->first().status, QStringLiteral("completed"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestImport)
+#include "tst_import.moc"

@@ -1,0 +1,95 @@
+// The desktop shell: the spend table model (checked by QAbstractItemModelTester, money sorting as
+// money) and the main window importing files on a worker thread and showing the result.
+#include "support/testsupport.h"
+
+#include "mainwindow.h"
+#include "spendtablemodel.h"
+
+#include "common/timeutil.h"
+
+#include <QAbstractItemModelTester>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+
+using namespace CostGov;
+using namespace CostGov::Storage;
+using CostGov::Test::TempDir;
+
+class TestUi : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        // Settings of this test run stay out of the user's.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("CostGovTest"));
+    }
+
+    void spendModelSortsMoneyAsMoney()
+    {
+        Ui::SpendTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        SpendReport report;
+        report.groupBy = {Dimension::Team};
+        auto row = [](const char *team, Nano cost, qint64 requests) {
+            SpendRow r;
+            r.keys = {QLatin1String(team)};
+            r.metrics.costNano = cost;
+            r.metrics.requests = requests;
+            return r;
+        };
+        // As text "$9.00" sorts after "$10.00"; as money it must not.
+        report.rows = {row("nine", 9 * kNanoPerUsd, 1), row("ten", 10 * kNanoPerUsd, 2), row("", 500'000'000, 3)};
+        model.setReport(report);
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.columnCount(), 1 + Ui::SpendTableModel::MetricCount);
+        const int costColumn = 1 + Ui::SpendTableModel::Cost;
+        QCOMPARE(model.headerData(costColumn, Qt::Horizontal).toString(), QStringLiteral("Cost"));
+        QCOMPARE(model.index(1, costColumn).data().toString(), QStringLiteral("$10.00"));
+        QCOMPARE(model.index(1, costColumn).data(Qt::ToolTipRole).toString(), QStringLiteral("$10"));
+        QCOMPARE(model.index(2, 0).data().toString(), QStringLiteral("(none)"));
+
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(Ui::SpendTableModel::RawValueRole);
+        proxy.sort(costColumn, Qt::DescendingOrder);
+        QCOMPARE(proxy.index(0, 0).data().toString(), QStringLiteral("ten"));
+        QCOMPARE(proxy.index(1, 0).data().toString(), QStringLiteral("nine"));
+        QCOMPARE(proxy.index(2, 0).data().toString(), QStringLiteral("(none)"));
+        model.setReport({});
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void windowImportsAndShowsSpend()
+    {
+        TempDir dir;
+        Ui::MainWindow window(dir.ledgerPath());
+        QSignalSpy refreshed(&window, &Ui::MainWindow::ledgerRefreshed);
+        window.show();
+        QVERIFY(refreshed.wait(10'000));
+        auto *headline = window.findChild<QLabel *>(QStringLiteral("overviewHeadline"));
+        QVERIFY(headline);
+        QVERIFY(headline->text().contains(QLatin1String("No spend recorded yet")));
+
+        window.importPaths({Test::dataPath(QStringLiteral("samples/bedrock_invocation_logs.jsonl")),
+                            Test::dataPath(QStringLiteral("canonical_sample.jsonl"))});
+        QVERIFY(refreshed.wait(20'000));
+        QVERIFY2(headline->text().contains(QLatin1String("$0.39 across 27 requests")), qPrintable(headline->text()));
+        QVERIFY(headline->text().contains(QLatin1String("1 requests have no price")));
+        const auto *log = window.findChild<QPlainTextEdit *>(QStringLiteral("importLog"));
+        QVERIFY(log->toPlainText().contains(QLatin1String("Imported 27 requests.")));
+        QVERIFY(log->toPlainText().contains(QLatin1String("quarantined: 4")));
+        auto *table = window.findChild<QTableView *>(QStringLiteral("spendView"));
+        QCOMPARE(table->model()->rowCount(), 8); // models
+        QVERIFY(table->isSortingEnabled());
+    }
+};
+
+QTEST_MAIN(TestUi)
+#include "tst_ui.moc"
