@@ -8,6 +8,7 @@
 #include "common/timeutil.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -88,8 +89,21 @@ private slots:
         auto *table = window.findChild<QTableView *>(QStringLiteral("spendView"));
         QCOMPARE(table->model()->rowCount(), 8); // models
         QVERIFY(table->isSortingEnabled());
+        // Most expensive first, with the money column right after the model.
+        QCOMPARE(table->model()->headerData(0, Qt::Horizontal).toString(), QStringLiteral("Model"));
+        QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        QCOMPARE(table->model()->index(0, 1).data().toString(), QStringLiteral("$0.34"));
+        QCOMPARE(table->model()->index(7, 1).data().toString(), QStringLiteral("unpriced")); // acme-large-2 sorts last
     }
 };
 
-QTEST_MAIN(TestUi)
+int main(int argc, char *argv[])
+{
+    // A real X display when there is one (packaging/dev.sh test starts Xvfb), else offscreen.
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    TestUi test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_ui.moc"

@@ -23,6 +23,7 @@
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSortFilterProxyModel>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -67,7 +68,7 @@ MainWindow::MainWindow(const QString &ledgerPath, QWidget *parent) : QMainWindow
     m_navigation = new QListWidget;
     m_navigation->addItem(tr("Overview"));
     m_navigation->addItem(tr("Sources"));
-    m_navigation->setFixedWidth(180);
+    m_navigation->setFixedWidth(150);
     m_navigation->setAccessibleName(tr("Pages"));
 
     m_pages = new QStackedWidget;
@@ -85,7 +86,11 @@ MainWindow::MainWindow(const QString &ledgerPath, QWidget *parent) : QMainWindow
     statusBar()->addPermanentWidget(m_ledgerStatus);
     buildMenus();
 
-    restoreGeometry(Settings::get(SettingKeys::MainWindowGeometry));
+    if (!restoreGeometry(Settings::get(SettingKeys::MainWindowGeometry))) {
+        // First start: a comfortable size that still fits small screens.
+        const QSize available = screen()->availableGeometry().size() * 0.9;
+        resize(QSize(1280, 800).boundedTo(available));
+    }
     m_navigation->setCurrentRow(qBound(0, Settings::get(SettingKeys::LastPage), m_pages->count() - 1));
     refresh();
 }
@@ -134,6 +139,7 @@ QWidget *MainWindow::buildOverviewPage()
     m_spendView->setObjectName(QStringLiteral("spendView"));
     m_spendView->setModel(proxy);
     m_spendView->setSortingEnabled(true);
+    m_spendView->sortByColumn(1 + SpendTableModel::Cost, Qt::DescendingOrder); // one group-by column: model
     m_spendView->setAlternatingRowColors(true);
     m_spendView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_spendView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);

@@ -25,6 +25,14 @@ int SpendTableModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : int(m_report.groupBy.size()) + MetricCount;
 }
 
+namespace {
+// Display only: rounded to `decimals`, with the user's decimal separator and digit grouping.
+QString money(const QLocale &locale, Nano nano, int decimals)
+{
+    return QLatin1Char('$') + locale.toString(usdFixed(nano, decimals).toDouble(), 'f', decimals);
+}
+} // namespace
+
 QVariant SpendTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -82,18 +90,47 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
         if (m.costUnknown())
             return tr("unpriced");
         // The tooltip has the exact figure; the cell rounds to cents.
-        return role == Qt::ToolTipRole ? QString(QStringLiteral("$") + usdText(m.costNano))
-                                       : QString(QStringLiteral("$") + locale.toString(usdFixed(m.costNano, 2).toDouble(), 'f', 2));
+        return role == Qt::ToolTipRole ? QString(QStringLiteral("$") + usdText(m.costNano)) : money(locale, m.costNano, 2);
     case Unpriced:
         return locale.toString(m.unpricedRequests);
     case CacheHitRate:
         return QString(locale.toString(m.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'));
     case CostPerRequest:
         if (const auto perRequest = m.costPerRequest())
-            return QString(QStringLiteral("$") + usdFixed(*perRequest, 5));
+            return money(locale, *perRequest, 5);
         return QStringLiteral("-");
     case MetricCount:
         break;
+    }
+    return {};
+}
+
+QString SpendTableModel::dimensionLabel(Storage::Dimension dimension)
+{
+    using Storage::Dimension;
+    switch (dimension) {
+    case Dimension::Day:
+        return tr("Day");
+    case Dimension::Week:
+        return tr("Week");
+    case Dimension::Month:
+        return tr("Month");
+    case Dimension::Provider:
+        return tr("Provider");
+    case Dimension::Model:
+        return tr("Model");
+    case Dimension::Team:
+        return tr("Team");
+    case Dimension::Feature:
+        return tr("Feature");
+    case Dimension::User:
+        return tr("User");
+    case Dimension::Environment:
+        return tr("Environment");
+    case Dimension::Project:
+        return tr("Project");
+    case Dimension::Source:
+        return tr("Source");
     }
     return {};
 }
@@ -104,7 +141,7 @@ QVariant SpendTableModel::headerData(int section, Qt::Orientation orientation, i
         return {};
     const int dims = int(m_report.groupBy.size());
     if (section < dims)
-        return Storage::dimensionName(m_report.groupBy[section]);
+        return dimensionLabel(m_report.groupBy[section]);
     switch (Metric(section - dims)) {
     case Requests:
         return tr("Requests");

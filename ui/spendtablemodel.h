@@ -12,12 +12,14 @@ class SpendTableModel final : public QAbstractTableModel {
     Q_DISABLE_COPY_MOVE(SpendTableModel)
 
 public:
-    /// Metric columns follow the report's group-by columns.
-    enum Metric { Requests, InputTokens, OutputTokens, CacheReadTokens, Cost, Unpriced, CacheHitRate, CostPerRequest, MetricCount };
+    /// Metric columns follow the report's group-by columns; money first, token detail to the right.
+    enum Metric { Cost, Requests, CostPerRequest, Unpriced, InputTokens, OutputTokens, CacheReadTokens, CacheHitRate, MetricCount };
     /// Numbers for sorting (money as nano-USD, rates as doubles), never display text.
     static constexpr int RawValueRole = Qt::UserRole + 1;
 
     explicit SpendTableModel(QObject *parent = nullptr);
+    /// The translated column title of a dimension ("Model", "Team", ...).
+    static QString dimensionLabel(Storage::Dimension dimension);
 
     void setReport(const Storage::SpendReport &report);
     const Storage::SpendReport &report() const { return m_report; }

@@ -63,7 +63,9 @@ Result<RepriceReport> repriceHistory(Ledger &ledger, const Pricing::PriceCatalog
             tokens.cacheRead = select.columnInt(5);
             tokens.cacheWrite1h = select.columnInt(7);
             tokens.cacheWrite5m = select.columnInt(6) - tokens.cacheWrite1h;
-            const std::optional<Nano> before = select.columnIsNull(8) ? std::nullopt : std::optional<Nano>(select.columnInt(8));
+            // Plain value plus flag: GCC 12 misreads an optional built by a ternary as maybe uninitialized.
+            const bool pricedBefore = !select.columnIsNull(8);
+            const Nano costBefore = pricedBefore ? select.columnInt(8) : 0;
             const qint64 flags = select.columnInt(9);
             const std::string_view model = select.columnText(10);
 
@@ -74,30 +76,30 @@ Result<RepriceReport> repriceHistory(Ledger &ledger, const Pricing::PriceCatalog
                 after = Pricing::computeCost(price->prices, tokens, (flags & RequestFlags::Batch) != 0);
             }
             const QString modelName = QString::fromUtf8(model.data(), qsizetype(model.size()));
-            if (!after && !before) {
+            if (!after && !pricedBefore) {
                 ++report.stillUnpriced;
                 ModelRepricing &m = models[modelName];
                 m.model = modelName;
                 ++m.stillUnpriced;
                 continue;
             }
-            if (after == before)
+            if (bool(after) == pricedBefore && after.value_or(0) == costBefore)
                 continue;
             const qint64 newFlags = (flags & ~RequestFlags::CostSourceMask) | int(after ? CostSource::Catalog : CostSource::None);
             changes.push_back({lastId, after, newFlags});
             days.insert(day);
             ++report.changed;
-            if (!before)
+            if (!pricedBefore)
                 ++report.newlyPriced;
             if (!after)
                 ++report.nowUnpriced;
-            report.delta += after.value_or(0) - before.value_or(0);
+            report.delta += after.value_or(0) - costBefore;
             ModelRepricing &m = models[modelName];
             m.model = modelName;
             ++m.changed;
-            if (!before)
+            if (!pricedBefore)
                 ++m.newlyPriced;
-            m.before += before.value_or(0);
+            m.before += costBefore;
             m.after += after.value_or(0);
         }
         select.reset();

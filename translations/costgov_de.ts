@@ -1,0 +1,265 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>CostGov::Ui::MainWindow</name>
+    <message>
+        <source>Cost Governor</source>
+        <translation>Cost Governor</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>Übersicht</translation>
+    </message>
+    <message>
+        <source>Sources</source>
+        <translation>Quellen</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>Seiten</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;Import Files...</source>
+        <translation>Dateien &amp;importieren …</translation>
+    </message>
+    <message>
+        <source>Ctrl+I</source>
+        <translation>Ctrl+I</translation>
+    </message>
+    <message>
+        <source>Import &amp;Folder...</source>
+        <translation>&amp;Ordner importieren …</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+I</source>
+        <translation>Ctrl+Shift+I</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>Aktualisie&amp;ren</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>&amp;About Cost Governor</source>
+        <translation>Ü&amp;ber Cost Governor</translation>
+    </message>
+    <message>
+        <source>About Cost Governor</source>
+        <translation>Über Cost Governor</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Cost Governor %1&lt;/b&gt;&lt;p&gt;See, govern and cut what your organisation spends on LLM APIs.&lt;/p&gt;&lt;p&gt;Ledger: %2&lt;/p&gt;</source>
+        <translation>&lt;b&gt;Cost Governor %1&lt;/b&gt;&lt;p&gt;Ausgaben Ihrer Organisation für LLM-APIs sehen, steuern und senken.&lt;/p&gt;&lt;p&gt;Hauptbuch: %2&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Spend by model</source>
+        <translation>Ausgaben nach Modell</translation>
+    </message>
+    <message>
+        <source>Import request logs from LiteLLM, OpenTelemetry GenAI spans, Claude Code sessions, Bedrock invocation logs or Cost Governor&apos;s own JSONL. Importing a file again adds only what is new.</source>
+        <translation>Importieren Sie Anfrageprotokolle aus LiteLLM, OpenTelemetry-GenAI-Spans, Claude-Code-Sitzungen, Bedrock-Aufrufprotokollen oder dem JSONL-Format von Cost Governor. Ein erneuter Import einer Datei fügt nur Neues hinzu.</translation>
+    </message>
+    <message>
+        <source>Import Files...</source>
+        <translation>Dateien importieren …</translation>
+    </message>
+    <message>
+        <source>Import Folder...</source>
+        <translation>Ordner importieren …</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Import summaries appear here.</source>
+        <translation>Import-Zusammenfassungen erscheinen hier.</translation>
+    </message>
+    <message>
+        <source>Import Request Logs</source>
+        <translation>Anfrageprotokolle importieren</translation>
+    </message>
+    <message>
+        <source>Request logs (*.jsonl *.json *.csv *.log);;All files (*)</source>
+        <translation>Anfrageprotokolle (*.jsonl *.json *.csv *.log);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Import a Folder of Request Logs</source>
+        <translation>Ordner mit Anfrageprotokollen importieren</translation>
+    </message>
+    <message>
+        <source>An import is already running.</source>
+        <translation>Es läuft bereits ein Import.</translation>
+    </message>
+    <message>
+        <source>Import failed: %1</source>
+        <translation>Import fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Import failed</source>
+        <translation>Import fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Import cancelled: %1 requests imported before stopping.</source>
+        <translation>Import abgebrochen: %1 Anfragen wurden vor dem Abbruch importiert.</translation>
+    </message>
+    <message>
+        <source>Imported %1 requests.</source>
+        <translation>%1 Anfragen importiert.</translation>
+    </message>
+    <message>
+        <source>Files: %1 (%2 unchanged, %3 not recognized). Lines: %4, duplicates: %5, skipped: %6, quarantined: %7, unpriced: %8.</source>
+        <translation>Dateien: %1 (%2 unverändert, %3 nicht erkannt). Zeilen: %4, Duplikate: %5, übersprungen: %6, in Quarantäne: %7, ohne Preis: %8.</translation>
+    </message>
+    <message>
+        <source>Import finished</source>
+        <translation>Import abgeschlossen</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The ledger cannot be read.&lt;/b&gt; %1</source>
+        <translation>&lt;b&gt;Das Hauptbuch kann nicht gelesen werden.&lt;/b&gt; %1</translation>
+    </message>
+    <message>
+        <source>Ledger unavailable</source>
+        <translation>Hauptbuch nicht verfügbar</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;No spend recorded yet&lt;/h2&gt;&lt;p&gt;Import request logs with &lt;b&gt;File &amp;gt; Import Files&lt;/b&gt; (Ctrl+I) or from the Sources page.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;Noch keine Ausgaben erfasst&lt;/h2&gt;&lt;p&gt;Importieren Sie Anfrageprotokolle über &lt;b&gt;Datei &amp;gt; Dateien importieren&lt;/b&gt; (Ctrl+I) oder auf der Seite „Quellen“.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;$%1 across %2 requests&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;$%1 für %2 Anfragen&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;%1 requests have no price&lt;/b&gt; and are not in this total.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;%1 Anfragen haben keinen Preis&lt;/b&gt; und sind in dieser Summe nicht enthalten.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Ledger: %1  ·  %2 requests</source>
+        <translation>Hauptbuch: %1  ·  %2 Anfragen</translation>
+    </message>
+    <message>
+        <source>Import Running</source>
+        <translation>Import läuft</translation>
+    </message>
+    <message>
+        <source>An import is running. Stop it and quit? What was read so far is kept.</source>
+        <translation>Ein Import läuft. Abbrechen und beenden? Bereits Gelesenes bleibt erhalten.</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::SpendTableModel</name>
+    <message>
+        <source>(none)</source>
+        <translation>(keine)</translation>
+    </message>
+    <message>
+        <source>unpriced</source>
+        <translation>ohne Preis</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>Input tokens</source>
+        <translation>Eingabe-Tokens</translation>
+    </message>
+    <message>
+        <source>Output tokens</source>
+        <translation>Ausgabe-Tokens</translation>
+    </message>
+    <message>
+        <source>Cache reads</source>
+        <translation>Cache gelesen</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Kosten</translation>
+    </message>
+    <message>
+        <source>Unpriced</source>
+        <translation>Ohne Preis</translation>
+    </message>
+    <message>
+        <source>Cache hit rate</source>
+        <translation>Cache-Trefferquote</translation>
+    </message>
+    <message>
+        <source>Cost / request</source>
+        <translation>Kosten / Anfrage</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>Woche</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>Monat</translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>Team</translation>
+    </message>
+    <message>
+        <source>Feature</source>
+        <translation>Funktion</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>Umgebung</translation>
+    </message>
+    <message>
+        <source>Project</source>
+        <translation>Projekt</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>See, govern and cut LLM API spend.</source>
+        <translation>Ausgaben für LLM-APIs sehen, steuern und senken.</translation>
+    </message>
+    <message>
+        <source>The ledger file.</source>
+        <translation>Die Hauptbuch-Datei.</translation>
+    </message>
+</context>
+</TS>
