@@ -40,6 +40,8 @@ install_missing() {
 
 build_project() {
     say "Building in $build"
+    # Paths relative to the clone, so ccache hits whatever folder the clone lives in.
+    export CCACHE_BASEDIR="$repo"
     local cores
     cores="$(nproc)"
     if [[ ! -f "$build/CMakeCache.txt" ]]; then
