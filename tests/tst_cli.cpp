@@ -58,29 +58,40 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("no command") << QStringList{} << "no command given";
         QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << "unknown command 'frobnicate'";
-        QTest::newRow("unknown option") << QStringList{QStringLiteral("report"), QStringLiteral("--colour")} << "Unknown option 'colour'";
-        QTest::newRow("bad dimension") << QStringList{QStringLiteral("report"), QStringLiteral("--by"), QStringLiteral("colour")}
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("report"), QStringLiteral("--colour")}
+                                        << "Unknown option 'colour'";
+        QTest::newRow("bad dimension") << QStringList{QStringLiteral("report"), QStringLiteral("--by"),
+                                                      QStringLiteral("colour")}
                                        << "unknown dimension 'colour'";
-        QTest::newRow("bad date") << QStringList{QStringLiteral("report"), QStringLiteral("--from"), QStringLiteral("2026-13-01")}
+        QTest::newRow("bad date") << QStringList{QStringLiteral("report"), QStringLiteral("--from"),
+                                                 QStringLiteral("2026-13-01")}
                                   << "--from must be a date like 2026-07-31";
-        QTest::newRow("from after to") << QStringList{QStringLiteral("report"), QStringLiteral("--from"), QStringLiteral("2026-08-01"),
-                                                      QStringLiteral("--to"), QStringLiteral("2026-07-01")}
+        QTest::newRow("from after to") << QStringList{QStringLiteral("report"), QStringLiteral("--from"),
+                                                      QStringLiteral("2026-08-01"), QStringLiteral("--to"),
+                                                      QStringLiteral("2026-07-01")}
                                        << "--from is after --to";
-        QTest::newRow("bad where") << QStringList{QStringLiteral("report"), QStringLiteral("--where"), QStringLiteral("team")}
+        QTest::newRow("bad where") << QStringList{QStringLiteral("report"), QStringLiteral("--where"),
+                                                  QStringLiteral("team")}
                                    << "--where needs DIM=VALUE";
-        QTest::newRow("where on time") << QStringList{QStringLiteral("report"), QStringLiteral("--where"), QStringLiteral("day=2026-07-01")}
+        QTest::newRow("where on time") << QStringList{QStringLiteral("report"), QStringLiteral("--where"),
+                                                      QStringLiteral("day=2026-07-01")}
                                        << "filter by day with --from and --to instead";
-        QTest::newRow("bad format") << QStringList{QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("xml")}
+        QTest::newRow("bad format") << QStringList{QStringLiteral("report"), QStringLiteral("--format"),
+                                                   QStringLiteral("xml")}
                                     << "--format must be one of: table, csv, json";
-        QTest::newRow("import nothing") << QStringList{QStringLiteral("import")} << "import needs at least one file or folder";
-        QTest::newRow("import bad format") << QStringList{QStringLiteral("import"), QStringLiteral("--format"), QStringLiteral("xls"),
-                                                          QStringLiteral("x")}
+        QTest::newRow("import nothing") << QStringList{QStringLiteral("import")}
+                                        << "import needs at least one file or folder";
+        QTest::newRow("import bad format") << QStringList{QStringLiteral("import"), QStringLiteral("--format"),
+                                                          QStringLiteral("xls"), QStringLiteral("x")}
                                            << "unknown format 'xls'";
-        QTest::newRow("price without output") << QStringList{QStringLiteral("prices"), QStringLiteral("--set"), QStringLiteral("m"),
-                                                             QStringLiteral("--input"), QStringLiteral("1")}
-                                              << "--set needs --input and --output";
-        QTest::newRow("negative price") << QStringList{QStringLiteral("prices"), QStringLiteral("--set"), QStringLiteral("m"),
-                                                       QStringLiteral("--input"), QStringLiteral("-1"), QStringLiteral("--output"), QStringLiteral("1")}
+        QTest::newRow("price without output")
+            << QStringList{QStringLiteral("prices"), QStringLiteral("--set"), QStringLiteral("m"),
+                           QStringLiteral("--input"), QStringLiteral("1")}
+            << "--set needs --input and --output";
+        QTest::newRow("negative price") << QStringList{QStringLiteral("prices"), QStringLiteral("--set"),
+                                                       QStringLiteral("m"),      QStringLiteral("--input"),
+                                                       QStringLiteral("-1"),     QStringLiteral("--output"),
+                                                       QStringLiteral("1")}
                                         << "--input must be a non-negative USD amount per million tokens";
         QTest::newRow("db without path") << QStringList{QStringLiteral("--db")} << "--db needs a path";
     }
@@ -99,10 +110,12 @@ private slots:
     {
         TempDir dir;
         const QString db = dir.ledgerPath();
-        CtlRun run = runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), dir.file(QStringLiteral("missing.jsonl"))});
+        CtlRun run =
+            runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), dir.file(QStringLiteral("missing.jsonl"))});
         QCOMPARE(run.exitCode, 2);
         QVERIFY(run.out.contains("no such file or folder"));
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), Test::dataPath(QStringLiteral("samples/prices.json"))});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("import"),
+                      Test::dataPath(QStringLiteral("samples/prices.json"))});
         QCOMPARE(run.exitCode, 2);
         QVERIFY(run.out.contains("a price catalog (load it with: costgovctl prices --import FILE)"));
         const QString garbage = dir.write(QStringLiteral("garbage.sqlite"), QByteArray(9000, '\x7f'));
@@ -121,7 +134,8 @@ private slots:
     {
         TempDir dir;
         const QString db = dir.ledgerPath();
-        CtlRun run = runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), QStringLiteral("--json"), samples()});
+        CtlRun run =
+            runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), QStringLiteral("--json"), samples()});
         QCOMPARE(run.exitCode, 0); // unrecognized files inside a folder are reported, not errors
         const QJsonObject summary = json(run);
         QCOMPARE(summary[QStringLiteral("imported")].toInt(), 110);
@@ -132,16 +146,16 @@ private slots:
         QCOMPARE(summary[QStringLiteral("files")].toInt(), 4);
         QCOMPARE(summary[QStringLiteral("file_results")].toArray().size(), 13);
 
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--by"), QStringLiteral("source"),
-                      QStringLiteral("--format"), QStringLiteral("json")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--by"),
+                      QStringLiteral("source"), QStringLiteral("--format"), QStringLiteral("json")});
         QCOMPARE(run.exitCode, 0);
         const QJsonObject report = json(run);
         const QJsonObject totals = report[QStringLiteral("totals")].toObject();
         QCOMPARE(totals[QStringLiteral("requests")].toInt(), 110);
         QCOMPARE(totals[QStringLiteral("cost_nano")].toInteger(), usd("2.38127127"));
         QVERIFY(run.out.contains("\"cost_usd\":2.38127127")); // exact decimal, not a rounded double
-        for (const char *key : {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "unpriced_requests",
-                                "cache_hit_rate", "cost_per_request_usd"})
+        for (const char *key : {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+                                "unpriced_requests", "cache_hit_rate", "cost_per_request_usd"})
             QVERIFY2(totals.contains(QLatin1String(key)), key);
         QMap<QString, qint64> bySource;
         for (const QJsonValue &row : report[QStringLiteral("rows")].toArray())
@@ -152,9 +166,10 @@ private slots:
         QCOMPARE(bySource.value(QStringLiteral("bedrock")), usd("0.37678721"));
 
         // Filters and several dimensions; CSV with a total row.
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--by"), QStringLiteral("team,user"),
-                      QStringLiteral("--where"), QStringLiteral("source=litellm"), QStringLiteral("--where"),
-                      QStringLiteral("team=data-science"), QStringLiteral("--format"), QStringLiteral("csv")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--by"),
+                      QStringLiteral("team,user"), QStringLiteral("--where"), QStringLiteral("source=litellm"),
+                      QStringLiteral("--where"), QStringLiteral("team=data-science"), QStringLiteral("--format"),
+                      QStringLiteral("csv")});
         QCOMPARE(run.exitCode, 0);
         const QList<QByteArray> lines = run.out.trimmed().split('\n');
         QCOMPARE(lines.size(), 3);
@@ -163,8 +178,9 @@ private slots:
         QVERIFY(lines[1].contains(",81286040,0.08128604,"));
         QVERIFY(lines[2].startsWith("TOTAL,,10,"));
 
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--by"), QStringLiteral("day"),
-                      QStringLiteral("--from"), QStringLiteral("2026-07-08"), QStringLiteral("--to"), QStringLiteral("2026-07-08")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--by"),
+                      QStringLiteral("day"), QStringLiteral("--from"), QStringLiteral("2026-07-08"),
+                      QStringLiteral("--to"), QStringLiteral("2026-07-08")});
         QCOMPARE(run.exitCode, 0);
         QVERIFY(run.out.contains("2026-07-08"));
         QVERIFY(!run.out.contains("2026-07-09"));
@@ -174,38 +190,44 @@ private slots:
     {
         TempDir dir;
         const QString db = dir.ledgerPath();
-        const QString log = dir.write(QStringLiteral("agent.jsonl"),
-                                      R"({"ts":"2026-07-10T09:00:00Z","request_id":"x1","model":"acme-large-2","input_tokens":2000000,"output_tokens":0})"
-                                      "\n");
+        const QString log = dir.write(
+            QStringLiteral("agent.jsonl"),
+            R"({"ts":"2026-07-10T09:00:00Z","request_id":"x1","model":"acme-large-2","input_tokens":2000000,"output_tokens":0})"
+            "\n");
         CtlRun run = runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), log});
         QCOMPARE(run.exitCode, 0);
         QVERIFY(run.out.contains("costgovctl prices --unpriced"));
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--unpriced"), QStringLiteral("--format"),
-                      QStringLiteral("json")});
-        QCOMPARE(json(run)[QStringLiteral("unpriced")].toArray().first()[QStringLiteral("model")].toString(), QStringLiteral("acme-large-2"));
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--unpriced"),
+                      QStringLiteral("--format"), QStringLiteral("json")});
+        QCOMPARE(json(run)[QStringLiteral("unpriced")].toArray().first()[QStringLiteral("model")].toString(),
+                 QStringLiteral("acme-large-2"));
 
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--set"), QStringLiteral("acme-large-2"),
-                      QStringLiteral("--input"), QStringLiteral("1.25"), QStringLiteral("--output"), QStringLiteral("5")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--set"),
+                      QStringLiteral("acme-large-2"), QStringLiteral("--input"), QStringLiteral("1.25"),
+                      QStringLiteral("--output"), QStringLiteral("5")});
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.out.contains("1 new models (priced for all of history)"), run.out.constData());
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("reprice"), QStringLiteral("--format"), QStringLiteral("json")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("reprice"), QStringLiteral("--format"),
+                      QStringLiteral("json")});
         QCOMPARE(run.exitCode, 0);
         const QJsonObject repriced = json(run);
         QCOMPARE(repriced[QStringLiteral("newly_priced")].toInt(), 1);
         QCOMPARE(repriced[QStringLiteral("delta_nano")].toInteger(), usd("2.5"));
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("json")});
+        run = runCtl(
+            {QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("json")});
         QCOMPARE(json(run)[QStringLiteral("totals")].toObject()[QStringLiteral("cost_nano")].toInteger(), usd("2.5"));
 
         // A LiteLLM price file with a later effective date keeps history at the old price.
-        const QString prices = dir.write(QStringLiteral("prices.json"),
-                                         R"({"acme-large-2":{"litellm_provider":"acme","input_cost_per_token":5e-07,"output_cost_per_token":2e-06}})");
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--import"), prices, QStringLiteral("--effective"),
-                      QStringLiteral("2026-08-01")});
+        const QString prices = dir.write(
+            QStringLiteral("prices.json"),
+            R"({"acme-large-2":{"litellm_provider":"acme","input_cost_per_token":5e-07,"output_cost_per_token":2e-06}})");
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--import"), prices,
+                      QStringLiteral("--effective"), QStringLiteral("2026-08-01")});
         QCOMPARE(run.exitCode, 0);
         run = runCtl({QStringLiteral("--db"), db, QStringLiteral("reprice")});
         QVERIFY2(run.out.startsWith("Re-rated 1 requests: 0 changed"), run.out.constData());
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--all"), QStringLiteral("--format"),
-                      QStringLiteral("json")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("prices"), QStringLiteral("--all"),
+                      QStringLiteral("--format"), QStringLiteral("json")});
         int acmeEntries = 0;
         for (const QJsonValue &p : json(run)[QStringLiteral("prices")].toArray())
             acmeEntries += p[QStringLiteral("model")].toString() == QLatin1String("acme-large-2");
@@ -216,18 +238,21 @@ private slots:
     {
         TempDir dir;
         const QString db = dir.ledgerPath();
-        const QString log = dir.write(QStringLiteral("agent.jsonl"), Test::readData(QStringLiteral("canonical_sample.jsonl")));
+        const QString log =
+            dir.write(QStringLiteral("agent.jsonl"), Test::readData(QStringLiteral("canonical_sample.jsonl")));
         CtlRun run = runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), log});
         QCOMPARE(run.exitCode, 0);
         QVERIFY(run.out.contains("quarantined 4"));
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("quarantine"), QStringLiteral("--format"), QStringLiteral("json")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("quarantine"), QStringLiteral("--format"),
+                      QStringLiteral("json")});
         const QJsonArray lines = json(run)[QStringLiteral("lines")].toArray();
         QCOMPARE(lines.size(), 4);
         QCOMPARE(lines.last()[QStringLiteral("line")].toInt(), 10);
         QVERIFY(lines.last()[QStringLiteral("file")].toString().endsWith(QLatin1String("agent.jsonl")));
         run = runCtl({QStringLiteral("--db"), db, QStringLiteral("quarantine")});
         QVERIFY(run.out.contains("agent.jsonl:11: field 'input_tokens': must not be negative"));
-        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("imports"), QStringLiteral("--format"), QStringLiteral("json")});
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("imports"), QStringLiteral("--format"),
+                      QStringLiteral("json")});
         const QJsonObject last = json(run)[QStringLiteral("imports")].toArray().first().toObject();
         QCOMPARE(last[QStringLiteral("status")].toString(), QStringLiteral("completed"));
         QCOMPARE(last[QStringLiteral("imported")].toInt(), 7);

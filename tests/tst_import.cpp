@@ -71,7 +71,8 @@ void append(const QString &path, const QByteArray &bytes)
 
 QByteArray canonicalLine(int i, const char *day = "2026-07-10")
 {
-    return QStringLiteral(R"({"ts":"%1T%2:%3:00Z","request_id":"gen-%1-%4","model":"gpt-4o-mini","input_tokens":%5,"output_tokens":10,"team":"t%6"})")
+    return QStringLiteral(
+               R"({"ts":"%1T%2:%3:00Z","request_id":"gen-%1-%4","model":"gpt-4o-mini","input_tokens":%5,"output_tokens":10,"team":"t%6"})")
                .arg(QLatin1String(day))
                .arg(i / 60 % 24, 2, 10, QLatin1Char('0'))
                .arg(i % 60, 2, 10, QLatin1Char('0'))
@@ -79,7 +80,7 @@ QByteArray canonicalLine(int i, const char *day = "2026-07-10")
                .arg(100 + i)
                .arg(i % 3)
                .toUtf8()
-           + '\n';
+        + '\n';
 }
 
 } // namespace
@@ -109,7 +110,8 @@ private slots:
         QCOMPARE(bySource.totals.costNano, usd("2.38127127"));
         QCOMPARE(bySource.totals.requests, qint64(110));
 
-        const SpendReport claude = report(*ledger, {Dimension::Model}, {{Dimension::Source, {QStringLiteral("claude-code")}}});
+        const SpendReport claude =
+            report(*ledger, {Dimension::Model}, {{Dimension::Source, {QStringLiteral("claude-code")}}});
         QCOMPARE(claude.totals.inputTokens, qint64(5607));
         QCOMPARE(claude.totals.outputTokens, qint64(17682));
         QCOMPARE(claude.totals.cacheWriteTokens, qint64(31285));
@@ -117,15 +119,18 @@ private slots:
         QCOMPARE(costOf(claude, QStringLiteral("claude-sonnet-4-20250514")), usd("0.52119735"));
         QCOMPARE(costOf(claude, QStringLiteral("claude-opus-4-20250514")), usd("0.4429575"));
 
-        const SpendReport bedrockTeams = report(*ledger, {Dimension::Team}, {{Dimension::Source, {QStringLiteral("bedrock")}}});
+        const SpendReport bedrockTeams =
+            report(*ledger, {Dimension::Team}, {{Dimension::Source, {QStringLiteral("bedrock")}}});
         QCOMPARE(costOf(bedrockTeams, QStringLiteral("support")), usd("0.124642275"));
         QCOMPARE(costOf(bedrockTeams, QStringLiteral("")), usd("0.105379155"));
 
-        const SpendReport users = report(*ledger, {Dimension::User}, {{Dimension::Source, {QStringLiteral("litellm")}}});
+        const SpendReport users =
+            report(*ledger, {Dimension::User}, {{Dimension::Source, {QStringLiteral("litellm")}}});
         QCOMPARE(costOf(users, QStringLiteral("u-alice")), usd("0.1510993"));
         QCOMPARE(costOf(users, QStringLiteral("u-bob")), usd("0.0889635"));
 
-        const SpendReport otel = report(*ledger, {Dimension::Provider}, {{Dimension::Source, {QStringLiteral("otel")}}});
+        const SpendReport otel =
+            report(*ledger, {Dimension::Provider}, {{Dimension::Source, {QStringLiteral("otel")}}});
         QCOMPARE(costOf(otel, QStringLiteral("gcp.vertex_ai")), usd("0.01822669"));
         QCOMPARE(otel.totals.inputTokens + otel.totals.cacheReadTokens + otel.totals.cacheWriteTokens, qint64(384853));
         QCOMPARE(otel.totals.errorRequests, qint64(1));
@@ -148,8 +153,9 @@ private slots:
         auto ledger = openLedger(dir.ledgerPath());
         import(*ledger, {Test::dataPath(QStringLiteral("samples/litellm_spend_logs.json"))});
         // The same rows exported again as CSV and as JSONL: nothing new.
-        const auto s = import(*ledger, {Test::dataPath(QStringLiteral("litellm_spend_logs.csv")),
-                                        Test::dataPath(QStringLiteral("litellm_spend_logs.jsonl"))});
+        const auto s = import(*ledger,
+                              {Test::dataPath(QStringLiteral("litellm_spend_logs.csv")),
+                               Test::dataPath(QStringLiteral("litellm_spend_logs.jsonl"))});
         QCOMPARE(s.totals.imported, qint64(0));
         QCOMPARE(s.totals.duplicates, qint64(100));
         QCOMPARE(report(*ledger, {}).totals.costNano, usd("0.49495074"));
@@ -159,7 +165,8 @@ private slots:
     {
         TempDir dir;
         auto ledger = openLedger(dir.ledgerPath());
-        const QString file = dir.write(QStringLiteral("agent.jsonl"), readData(QStringLiteral("canonical_sample.jsonl")));
+        const QString file =
+            dir.write(QStringLiteral("agent.jsonl"), readData(QStringLiteral("canonical_sample.jsonl")));
         const auto s = import(*ledger, {file});
         QCOMPARE(s.totals.lines, qint64(12));
         QCOMPARE(s.totals.imported, qint64(7));

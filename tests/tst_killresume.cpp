@@ -56,30 +56,34 @@ private slots:
         for (int i = 0; i < kLines; ++i) {
             const int input = 50 + i % 1000;
             expectedInput += input;
-            content += QStringLiteral(R"({"ts":"2026-07-%1T%2:%3:%4Z","request_id":"k-%5","model":"gpt-4o-mini","input_tokens":%6,"output_tokens":7,"team":"t%7"})")
-                           .arg(1 + i / 20'000, 2, 10, QLatin1Char('0'))
-                           .arg(i / 3600 % 24, 2, 10, QLatin1Char('0'))
-                           .arg(i / 60 % 60, 2, 10, QLatin1Char('0'))
-                           .arg(i % 60, 2, 10, QLatin1Char('0'))
-                           .arg(i)
-                           .arg(input)
-                           .arg(i % 5)
-                           .toUtf8()
-                       + '\n';
+            content +=
+                QStringLiteral(
+                    R"({"ts":"2026-07-%1T%2:%3:%4Z","request_id":"k-%5","model":"gpt-4o-mini","input_tokens":%6,"output_tokens":7,"team":"t%7"})")
+                    .arg(1 + i / 20'000, 2, 10, QLatin1Char('0'))
+                    .arg(i / 3600 % 24, 2, 10, QLatin1Char('0'))
+                    .arg(i / 60 % 60, 2, 10, QLatin1Char('0'))
+                    .arg(i % 60, 2, 10, QLatin1Char('0'))
+                    .arg(i)
+                    .arg(input)
+                    .arg(i % 5)
+                    .toUtf8()
+                + '\n';
         }
         const QString file = dir.write(QStringLiteral("big.jsonl"), content);
         const QString canonical = QFileInfo(file).canonicalFilePath();
         const QString db = dir.ledgerPath();
 
         QProcess child;
-        child.start(QStringLiteral(COSTGOV_CTL), {QStringLiteral("--db"), db, QStringLiteral("import"), QStringLiteral("--quiet"),
-                                                  QStringLiteral("--batch-size"), QStringLiteral("500"), file});
+        child.start(QStringLiteral(COSTGOV_CTL),
+                    {QStringLiteral("--db"), db, QStringLiteral("import"), QStringLiteral("--quiet"),
+                     QStringLiteral("--batch-size"), QStringLiteral("500"), file});
         QVERIFY(child.waitForStarted());
         // Wait for the first committed batch, then freeze the child and kill it.
         QElapsedTimer waited;
         waited.start();
         qint64 offset = 0;
-        while ((offset = committedOffset(db, canonical)) <= 0 && waited.elapsed() < 60'000 && child.state() == QProcess::Running)
+        while ((offset = committedOffset(db, canonical)) <= 0 && waited.elapsed() < 60'000
+               && child.state() == QProcess::Running)
             QTest::qWait(2);
         QVERIFY2(child.state() == QProcess::Running, "the import finished before it could be killed");
         ::kill(pid_t(child.processId()), SIGSTOP);
@@ -97,7 +101,8 @@ private slots:
             QVERIFY(partial > 0 && partial < kLines);
         }
 
-        const Test::CtlRun resume = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), QStringLiteral("--json"), file});
+        const Test::CtlRun resume =
+            Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("import"), QStringLiteral("--json"), file});
         QCOMPARE(resume.exitCode, 0);
         QVERIFY2(resume.out.contains("\"duplicates\":0"), resume.out.constData());
         QVERIFY(resume.out.contains("\"outcome\":\"resumed\""));

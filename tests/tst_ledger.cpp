@@ -115,17 +115,20 @@ private slots:
             QCOMPARE(old->schemaVersion(), 2);
             QVERIFY(!old->db().tables().contains(QStringLiteral("rollup_user_daily")));
             const QStringList statements{
-                QStringLiteral("INSERT INTO labels (id, kind, value) VALUES (1, 1, 'agent'), (2, 2, 'openai'), (3, 3, 'gpt-4o'), "
-                               "(4, 4, ''), (5, 5, 'support'), (6, 6, 'chat'), (7, 7, 'alice'), (8, 7, 'bob'), (9, 8, 'prod'), "
-                               "(10, 9, ''), (11, 10, ''), (12, 11, 'success')"),
-                QStringLiteral("INSERT INTO dimsets (id, source, provider, model, requested_model, team, feature, environment, project, "
+                QStringLiteral(
+                    "INSERT INTO labels (id, kind, value) VALUES (1, 1, 'agent'), (2, 2, 'openai'), (3, 3, 'gpt-4o'), "
+                    "(4, 4, ''), (5, 5, 'support'), (6, 6, 'chat'), (7, 7, 'alice'), (8, 7, 'bob'), (9, 8, 'prod'), "
+                    "(10, 9, ''), (11, 10, ''), (12, 11, 'success')"),
+                QStringLiteral("INSERT INTO dimsets (id, source, provider, model, requested_model, team, feature, "
+                               "environment, project, "
                                "route, status) VALUES (1, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12)"),
-                QStringLiteral("INSERT INTO requests (day, identity, ts, request_id, dimset, user_name, import_id, input_tokens, "
-                               "output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, cost_nano, flags, "
-                               "latency_ms, tags) VALUES "
-                               "(20644, 11, 1783641600000, 'a', 1, 7, 1, 100, 10, 0, 0, 0, 1000, 2, NULL, NULL), "
-                               "(20644, 12, 1783641700000, 'b', 1, 7, 1, 200, 20, 0, 0, 0, 2000, 2, NULL, NULL), "
-                               "(20645, 13, 1783728000000, 'c', 1, 8, 1, 300, 30, 0, 0, 0, NULL, 0, NULL, NULL)"),
+                QStringLiteral(
+                    "INSERT INTO requests (day, identity, ts, request_id, dimset, user_name, import_id, input_tokens, "
+                    "output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, cost_nano, flags, "
+                    "latency_ms, tags) VALUES "
+                    "(20644, 11, 1783641600000, 'a', 1, 7, 1, 100, 10, 0, 0, 0, 1000, 2, NULL, NULL), "
+                    "(20644, 12, 1783641700000, 'b', 1, 7, 1, 200, 20, 0, 0, 0, 2000, 2, NULL, NULL), "
+                    "(20645, 13, 1783728000000, 'c', 1, 8, 1, 300, 30, 0, 0, 0, NULL, 0, NULL, NULL)"),
             };
             for (const QString &sql : statements) {
                 QSqlQuery q(old->db());
@@ -169,11 +172,15 @@ private slots:
         TempDir dir;
         auto ledger = openLedger(dir.ledgerPath());
         auto sink = createSqliteRequestSink(*ledger, kClock);
-        QCOMPARE(write(*sink, {record("a", "2026-07-10T10:00:00Z", "gpt-4o", 100), record("b", "2026-07-10T11:00:00Z", "gpt-4o", 100),
-                               record("a", "2026-07-10T10:00:00Z", "gpt-4o", 100)})
+        QCOMPARE(write(*sink,
+                       {record("a", "2026-07-10T10:00:00Z", "gpt-4o", 100),
+                        record("b", "2026-07-10T11:00:00Z", "gpt-4o", 100),
+                        record("a", "2026-07-10T10:00:00Z", "gpt-4o", 100)})
                      .inserted,
                  qint64(2));
-        BatchOutcome again = write(*sink, {record("a", "2026-07-10T10:00:00Z", "gpt-4o", 100), record("c", "2026-07-10T12:00:00Z", "gpt-4o", 1)});
+        BatchOutcome again = write(
+            *sink,
+            {record("a", "2026-07-10T10:00:00Z", "gpt-4o", 100), record("c", "2026-07-10T12:00:00Z", "gpt-4o", 1)});
         QCOMPARE(again.inserted, qint64(1));
         QCOMPARE(again.duplicates, qint64(1));
         // A repeated line a moment later, across midnight (Claude Code writes one response as several lines).
@@ -190,7 +197,10 @@ private slots:
 
         // A fresh sink (the next import run) reads what is stored.
         auto fresh = createSqliteRequestSink(*ledger, kClock);
-        QCOMPARE(write(*fresh, {record("b", "2026-07-10T11:00:00Z", "gpt-4o", 100), record("e", "2026-07-10T14:00:00Z", "gpt-4o", 1)}).inserted,
+        QCOMPARE(write(*fresh,
+                       {record("b", "2026-07-10T11:00:00Z", "gpt-4o", 100),
+                        record("e", "2026-07-10T14:00:00Z", "gpt-4o", 1)})
+                     .inserted,
                  qint64(1));
         QCOMPARE(scalar(*ledger, QStringLiteral("SELECT count(*) FROM requests")), qint64(6));
     }
@@ -205,9 +215,11 @@ private slots:
         const char *teams[] = {"red", "green", "blue", ""};
         for (int i = 0; i < 3000; ++i) {
             const QByteArray id = QByteArray("r") + QByteArray::number(i);
-            const QByteArray ts = QStringLiteral("2026-07-%1T%2:00:00Z").arg(10 + i % 5).arg(i % 24, 2, 10, QLatin1Char('0')).toUtf8();
+            const QByteArray ts =
+                QStringLiteral("2026-07-%1T%2:00:00Z").arg(10 + i % 5).arg(i % 24, 2, 10, QLatin1Char('0')).toUtf8();
             const QByteArray user = QByteArray("user") + QByteArray::number(i % 7);
-            UsageRecord r = record(id.constData(), ts.constData(), models[i % 3], 10 + i, teams[i % 4], user.constData());
+            UsageRecord r =
+                record(id.constData(), ts.constData(), models[i % 3], 10 + i, teams[i % 4], user.constData());
             if (i % 11 == 0) {
                 r.cost.reset();
                 r.costSource = CostSource::None;
@@ -237,11 +249,13 @@ private slots:
         TempDir dir;
         auto ledger = openLedger(dir.ledgerPath());
         auto sink = createSqliteRequestSink(*ledger, kClock);
-        write(*sink, {record("1", "2026-07-06T10:00:00Z", "gpt-4o", 100, "red", "ann"),   // Monday
-                      record("2", "2026-07-12T10:00:00Z", "gpt-4o", 200, "red", "bob"),   // Sunday, same week
-                      record("3", "2026-07-13T10:00:00Z", "o4-mini", 300, "blue", "ann"), // next week
-                      record("4", "2026-08-01T10:00:00Z", "o4-mini", 400, "blue", "ann")});
-        auto run = [&](QVector<Dimension> by, QVector<SpendFilter> where = {}, std::optional<qint64> from = {}, std::optional<qint64> to = {}) {
+        write(*sink,
+              {record("1", "2026-07-06T10:00:00Z", "gpt-4o", 100, "red", "ann"),   // Monday
+               record("2", "2026-07-12T10:00:00Z", "gpt-4o", 200, "red", "bob"),   // Sunday, same week
+               record("3", "2026-07-13T10:00:00Z", "o4-mini", 300, "blue", "ann"), // next week
+               record("4", "2026-08-01T10:00:00Z", "o4-mini", 400, "blue", "ann")});
+        auto run = [&](QVector<Dimension> by, QVector<SpendFilter> where = {}, std::optional<qint64> from = {},
+                       std::optional<qint64> to = {}) {
             SpendQuery q;
             q.groupBy = by;
             q.filters = where;
@@ -264,9 +278,12 @@ private slots:
         const SpendReport userModel = run({Dimension::User, Dimension::Model});
         QCOMPARE(userModel.rows.size(), 3);
         QCOMPARE(userModel.totals.costNano, run({}).totals.costNano);
-        QCOMPARE(run({Dimension::User}, {{Dimension::Model, {QStringLiteral("o4-mini")}}}).rows.first().metrics.requests, qint64(2));
+        QCOMPARE(
+            run({Dimension::User}, {{Dimension::Model, {QStringLiteral("o4-mini")}}}).rows.first().metrics.requests,
+            qint64(2));
         // Filters: same dimension = any of the values; unknown value = nothing.
-        QCOMPARE(run({}, {{Dimension::Team, {QStringLiteral("red"), QStringLiteral("blue")}}}).totals.requests, qint64(4));
+        QCOMPARE(run({}, {{Dimension::Team, {QStringLiteral("red"), QStringLiteral("blue")}}}).totals.requests,
+                 qint64(4));
         QCOMPARE(run({}, {{Dimension::Team, {QStringLiteral("green")}}}).totals.requests, qint64(0));
         // Most expensive first when not grouped by time.
         const SpendReport teams = run({Dimension::Team});
@@ -303,7 +320,8 @@ private slots:
         gpt4o.source = QStringLiteral("manual");
         gpt4o.prices.input = 1'000'000;
         gpt4o.prices.output = 1'000'000;
-        const auto update = updatePrices(*ledger, {acme, gpt4o}, std::nullopt, *parseTimestampMs("2026-08-01T09:00:00Z"));
+        const auto update =
+            updatePrices(*ledger, {acme, gpt4o}, std::nullopt, *parseTimestampMs("2026-08-01T09:00:00Z"));
         QVERIFY(update.ok());
         QCOMPARE(update->added, 1);   // acme: new, priced for all of history
         QCOMPARE(update->changed, 1); // gpt-4o: from 2026-08-01 on

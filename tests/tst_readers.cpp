@@ -28,7 +28,8 @@ struct Totals {
 Pricing::PriceCatalog samplePrices()
 {
     Pricing::PriceCatalog catalog;
-    const auto parsed = Pricing::parseLiteLlmCatalog(readData(QStringLiteral("samples/prices.json")), 0, QStringLiteral("test"));
+    const auto parsed =
+        Pricing::parseLiteLlmCatalog(readData(QStringLiteral("samples/prices.json")), 0, QStringLiteral("test"));
     for (const Pricing::PriceEntry &e : parsed->entries)
         catalog.add(e);
     return catalog;
@@ -134,8 +135,9 @@ private slots:
         QVERIFY(byProvider.count("gcp.vertex_ai")); // custom_llm_provider vertex_ai, normalized
 
         // The spend of one documented row, and its token normalization (prompt includes cached).
-        const auto row = std::find_if(parsed.records.begin(), parsed.records.end(),
-                                      [](const UsageRecord &r) { return r.identity == "chatcmpl-ca291c8389ace1f05efdd4a8"; });
+        const auto row = std::find_if(parsed.records.begin(), parsed.records.end(), [](const UsageRecord &r) {
+            return r.identity == "chatcmpl-ca291c8389ace1f05efdd4a8";
+        });
         if (row != parsed.records.end()) {
             QCOMPARE(row->tokens.input, qint64(11243 - 5504));
             QCOMPARE(row->tokens.cacheRead, qint64(5504));
@@ -146,8 +148,9 @@ private slots:
     void liteLlmZeroSpendIsUnpricedNotFree()
     {
         // LiteLLM writes spend 0 when it has no price for a model: that must not become $0.
-        const QByteArray line = R"({"request_id":"r1","startTime":"2026-07-08T10:00:00Z","spend":0.0,"prompt_tokens":100,)"
-                                R"("completion_tokens":20,"model":"brand-new-model","status":"success","cache_hit":"False"})";
+        const QByteArray line =
+            R"({"request_id":"r1","startTime":"2026-07-08T10:00:00Z","spend":0.0,"prompt_tokens":100,)"
+            R"("completion_tokens":20,"model":"brand-new-model","status":"success","cache_hit":"False"})";
         const ParsedFile parsed = parseBytes(Format::LiteLlm, Framing::Lines, line);
         QCOMPARE(parsed.records.size(), size_t(1));
         QVERIFY(!parsed.records[0].reportedCost);
@@ -155,9 +158,10 @@ private slots:
 
     void otelSpans()
     {
-        const ParsedFile parsed = parseBytes(Format::Otel, Framing::Lines, readData(QStringLiteral("samples/otel_genai_spans.jsonl")));
+        const ParsedFile parsed =
+            parseBytes(Format::Otel, Framing::Lines, readData(QStringLiteral("samples/otel_genai_spans.jsonl")));
         QCOMPARE(parsed.rejections.size(), size_t(0));
-        QCOMPARE(parsed.skipped, 2); // the execute_tool span and the HTTP server span
+        QCOMPARE(parsed.skipped, 2);                 // the execute_tool span and the HTTP server span
         QCOMPARE(parsed.records.size(), size_t(28)); // 27 with usage + the error span
         const Totals t = sum(parsed.records, samplePrices());
         QCOMPARE(t.input + t.cacheRead + t.cacheWrite, qint64(384853));
@@ -179,7 +183,8 @@ private slots:
         QCOMPARE(byProvider.at("openai"), usd("0.03378291"));
         QCOMPARE(byProvider.at("aws.bedrock"), usd("0.09365697"));
         QCOMPARE(byProvider.at("gcp.vertex_ai"), usd("0.01822669")); // legacy gen_ai.system "vertex_ai" mapped
-        const auto errors = std::count_if(parsed.records.begin(), parsed.records.end(), [](const UsageRecord &r) { return r.error; });
+        const auto errors =
+            std::count_if(parsed.records.begin(), parsed.records.end(), [](const UsageRecord &r) { return r.error; });
         QCOMPARE(errors, 1);
     }
 
@@ -196,7 +201,8 @@ private slots:
         const ParsedFile parsed = parseBytes(Format::Otel, Framing::Lines, line);
         QCOMPARE(parsed.records.size(), size_t(1));
         const UsageRecord &r = parsed.records[0];
-        QCOMPARE(QString::fromStdString(r.identity), QStringLiteral("263078a5a55863869bd45abb68def15a:80551c127948fa61"));
+        QCOMPARE(QString::fromStdString(r.identity),
+                 QStringLiteral("263078a5a55863869bd45abb68def15a:80551c127948fa61"));
         QCOMPARE(r.latencyMs.value_or(-1), qint64(1000));
         QCOMPARE(r.tokens.input, qint64(100));
         QCOMPARE(QString::fromStdString(r.feature), QStringLiteral("late-resource")); // resource after spans
@@ -205,7 +211,8 @@ private slots:
 
     void claudeCodeSession()
     {
-        const ParsedFile parsed = parseBytes(Format::ClaudeCode, Framing::Lines, readData(QStringLiteral("samples/claude_code_session.jsonl")));
+        const ParsedFile parsed = parseBytes(Format::ClaudeCode, Framing::Lines,
+                                             readData(QStringLiteral("samples/claude_code_session.jsonl")));
         QCOMPARE(parsed.rejections.size(), size_t(0));
         QCOMPARE(parsed.skipped, 17); // 16 lines without usage + the <synthetic> placeholder
         // 15 assistant records with usage; 3 repeat an earlier message id + request id.
@@ -223,7 +230,8 @@ private slots:
             t.reported += r->reportedCost.value_or(0);
             // costUSD equals tokens x catalog prices in this sample
             const Pricing::PriceCatalog catalog = samplePrices();
-            QCOMPARE(*Pricing::computeCost(catalog.find(r->model, r->tsMs)->prices, r->tokens, false), *r->reportedCost);
+            QCOMPARE(*Pricing::computeCost(catalog.find(r->model, r->tsMs)->prices, r->tokens, false),
+                     *r->reportedCost);
             QCOMPARE(QString::fromStdString(r->user), QStringLiteral("alice"));
             QCOMPARE(QString::fromStdString(r->project), QStringLiteral("billing-importer"));
         }
@@ -236,7 +244,8 @@ private slots:
 
     void bedrockLogs()
     {
-        const ParsedFile parsed = parseBytes(Format::Bedrock, Framing::Lines, readData(QStringLiteral("samples/bedrock_invocation_logs.jsonl")));
+        const ParsedFile parsed = parseBytes(Format::Bedrock, Framing::Lines,
+                                             readData(QStringLiteral("samples/bedrock_invocation_logs.jsonl")));
         QCOMPARE(parsed.rejections.size(), size_t(0));
         const Totals t = sum(parsed.records, samplePrices());
         QCOMPARE(t.records, qint64(20));
@@ -256,7 +265,8 @@ private slots:
 
     void canonicalSample()
     {
-        const ParsedFile parsed = parseBytes(Format::Canonical, Framing::Lines, readData(QStringLiteral("canonical_sample.jsonl")));
+        const ParsedFile parsed =
+            parseBytes(Format::Canonical, Framing::Lines, readData(QStringLiteral("canonical_sample.jsonl")));
         QCOMPARE(parsed.records.size(), size_t(8));
         QCOMPARE(parsed.rejections.size(), size_t(4));
         QCOMPARE(parsed.rejections[0].first, qint64(10));
@@ -307,17 +317,22 @@ private slots:
         QTest::addColumn<QString>("reason");
         QTest::newRow("not json") << int(Format::Canonical) << QByteArray("hello") << "invalid JSON";
         QTest::newRow("array line") << int(Format::Canonical) << QByteArray("[1,2]") << "expected a JSON object";
-        QTest::newRow("trailing text") << int(Format::Canonical) << QByteArray(R"({"ts":"2026-07-10","model":"m"} x)") << "invalid JSON";
-        QTest::newRow("float tokens") << int(Format::Canonical) << QByteArray(R"({"ts":"2026-07-10","model":"m","output_tokens":1.5})")
+        QTest::newRow("trailing text") << int(Format::Canonical) << QByteArray(R"({"ts":"2026-07-10","model":"m"} x)")
+                                       << "invalid JSON";
+        QTest::newRow("float tokens") << int(Format::Canonical)
+                                      << QByteArray(R"({"ts":"2026-07-10","model":"m","output_tokens":1.5})")
                                       << "field 'output_tokens': expected an integer";
-        QTest::newRow("bad cost") << int(Format::Canonical) << QByteArray(R"({"ts":"2026-07-10","model":"m","cost_usd":"lots"})")
+        QTest::newRow("bad cost") << int(Format::Canonical)
+                                  << QByteArray(R"({"ts":"2026-07-10","model":"m","cost_usd":"lots"})")
                                   << "field 'cost_usd': expected a decimal USD amount";
-        QTest::newRow("tags not object") << int(Format::Canonical) << QByteArray(R"({"ts":"2026-07-10","model":"m","tags":[1]})")
+        QTest::newRow("tags not object") << int(Format::Canonical)
+                                         << QByteArray(R"({"ts":"2026-07-10","model":"m","tags":[1]})")
                                          << "field 'tags': expected a JSON object";
-        QTest::newRow("future version") << int(Format::Canonical) << QByteArray(R"({"v":2,"ts":"2026-07-10","model":"m"})")
+        QTest::newRow("future version") << int(Format::Canonical)
+                                        << QByteArray(R"({"v":2,"ts":"2026-07-10","model":"m"})")
                                         << "field 'v': unsupported record version (this program reads version 1)";
-        QTest::newRow("litellm no start") << int(Format::LiteLlm) << QByteArray(R"({"request_id":"x","spend":0.1})")
-                                          << "missing field 'startTime'";
+        QTest::newRow("litellm no start")
+            << int(Format::LiteLlm) << QByteArray(R"({"request_id":"x","spend":0.1})") << "missing field 'startTime'";
         QTest::newRow("litellm cached > prompt")
             << int(Format::LiteLlm)
             << QByteArray(R"({"request_id":"x","startTime":"2026-07-08T10:00:00Z","spend":0.1,"prompt_tokens":5,)"
@@ -325,12 +340,14 @@ private slots:
             << "prompt_tokens (5) is smaller than its cached tokens (9)";
         QTest::newRow("otel not export") << int(Format::Otel) << QByteArray(R"({"spans":[]})")
                                          << "missing field 'resourceSpans' (not an OTLP trace export)";
-        QTest::newRow("bedrock no model") << int(Format::Bedrock) << QByteArray(R"({"timestamp":"2026-07-09T06:00:27Z","requestId":"a"})")
-                                          << "missing field 'modelId'";
+        QTest::newRow("bedrock no model")
+            << int(Format::Bedrock) << QByteArray(R"({"timestamp":"2026-07-09T06:00:27Z","requestId":"a"})")
+            << "missing field 'modelId'";
         QTest::newRow("claude bad tokens")
             << int(Format::ClaudeCode)
-            << QByteArray(R"({"type":"assistant","timestamp":"2025-07-15T13:05:10Z","message":{"id":"m","model":"claude-sonnet-4-20250514",)"
-                          R"("usage":{"input_tokens":"many"}}})")
+            << QByteArray(
+                   R"({"type":"assistant","timestamp":"2025-07-15T13:05:10Z","message":{"id":"m","model":"claude-sonnet-4-20250514",)"
+                   R"("usage":{"input_tokens":"many"}}})")
             << "field 'message.usage.input_tokens': expected an integer";
     }
     void rejectsWithReasons()
@@ -387,7 +404,8 @@ private slots:
                 }
                 line.replace('\n', ' ');
                 const ParsedFile parsed = parseBytes(format, Framing::Lines, line + '\n');
-                QVERIFY(parsed.records.size() + parsed.rejections.size() + size_t(parsed.skipped) >= (line.trimmed().isEmpty() ? 0u : 1u));
+                QVERIFY(parsed.records.size() + parsed.rejections.size() + size_t(parsed.skipped)
+                        >= (line.trimmed().isEmpty() ? 0u : 1u));
             }
         }
     }

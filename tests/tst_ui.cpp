@@ -91,7 +91,8 @@ private slots:
         QVERIFY(table->isSortingEnabled());
         // Most expensive first, with the money column right after the model.
         QCOMPARE(table->model()->headerData(0, Qt::Horizontal).toString(), QStringLiteral("Model"));
-        QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        QCOMPARE(table->model()->index(0, 0).data().toString(),
+                 QStringLiteral("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
         QCOMPARE(table->model()->index(0, 1).data().toString(), QStringLiteral("$0.34"));
         QCOMPARE(table->model()->index(7, 1).data().toString(), QStringLiteral("unpriced")); // acme-large-2 sorts last
     }

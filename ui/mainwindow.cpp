@@ -114,10 +114,11 @@ void MainWindow::buildMenus()
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Cost Governor"), this, [this] {
-        QMessageBox::about(this, tr("About Cost Governor"),
-                           tr("<b>Cost Governor %1</b><p>See, govern and cut what your organisation spends on LLM APIs.</p>"
-                              "<p>Ledger: %2</p>")
-                               .arg(QApplication::applicationVersion(), m_ledgerPath.toHtmlEscaped()));
+        QMessageBox::about(
+            this, tr("About Cost Governor"),
+            tr("<b>Cost Governor %1</b><p>See, govern and cut what your organisation spends on LLM APIs.</p>"
+               "<p>Ledger: %2</p>")
+                .arg(QApplication::applicationVersion(), m_ledgerPath.toHtmlEscaped()));
     });
 }
 
@@ -194,9 +195,9 @@ QWidget *MainWindow::buildSourcesPage()
 
 void MainWindow::chooseFiles()
 {
-    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Import Request Logs"),
-                                                            Settings::get(SettingKeys::LastImportFolder),
-                                                            tr("Request logs (*.jsonl *.json *.csv *.log);;All files (*)"));
+    const QStringList files =
+        QFileDialog::getOpenFileNames(this, tr("Import Request Logs"), Settings::get(SettingKeys::LastImportFolder),
+                                      tr("Request logs (*.jsonl *.json *.csv *.log);;All files (*)"));
     if (files.isEmpty())
         return;
     Settings::set(SettingKeys::LastImportFolder, QFileInfo(files.first()).absolutePath());
@@ -238,10 +239,13 @@ void MainWindow::importPaths(const QStringList &paths)
             options.cancel = cancel.get();
             options.progress = [self](const Ingest::ImportProgress &p) {
                 const int percent = p.bytesTotal > 0 ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
-                QMetaObject::invokeMethod(qApp, [self, percent] {
-                    if (self)
-                        self->m_importProgress->setValue(percent);
-                }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    qApp,
+                    [self, percent] {
+                        if (self)
+                            self->m_importProgress->setValue(percent);
+                    },
+                    Qt::QueuedConnection);
             };
             return Ingest::runImport(ledger, options, Clock::system());
         },
@@ -293,7 +297,8 @@ void MainWindow::refresh()
         },
         [this](const Result<Storage::SpendReport> &report) {
             if (!report.ok()) {
-                m_overviewHeadline->setText(tr("<b>The ledger cannot be read.</b> %1").arg(report.error().message.toHtmlEscaped()));
+                m_overviewHeadline->setText(
+                    tr("<b>The ledger cannot be read.</b> %1").arg(report.error().message.toHtmlEscaped()));
                 m_ledgerStatus->setText(tr("Ledger unavailable"));
                 emit ledgerRefreshed();
                 return;
@@ -305,13 +310,16 @@ void MainWindow::refresh()
                 m_overviewHeadline->setText(tr("<h2>No spend recorded yet</h2><p>Import request logs with "
                                                "<b>File &gt; Import Files</b> (Ctrl+I) or from the Sources page.</p>"));
             } else {
-                QString text = tr("<h2>$%1 across %2 requests</h2>")
-                                   .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
+                QString text =
+                    tr("<h2>$%1 across %2 requests</h2>")
+                        .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
                 if (t.unpricedRequests > 0)
-                    text += tr("<p><b>%1 requests have no price</b> and are not in this total.</p>").arg(locale.toString(t.unpricedRequests));
+                    text += tr("<p><b>%1 requests have no price</b> and are not in this total.</p>")
+                                .arg(locale.toString(t.unpricedRequests));
                 m_overviewHeadline->setText(text);
             }
-            m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests").arg(QDir::toNativeSeparators(m_ledgerPath), locale.toString(t.requests)));
+            m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests")
+                                        .arg(QDir::toNativeSeparators(m_ledgerPath), locale.toString(t.requests)));
             emit ledgerRefreshed();
         });
 }
@@ -319,8 +327,8 @@ void MainWindow::refresh()
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     if (m_importRunning) {
-        const auto answer = QMessageBox::question(this, tr("Import Running"),
-                                                  tr("An import is running. Stop it and quit? What was read so far is kept."));
+        const auto answer = QMessageBox::question(
+            this, tr("Import Running"), tr("An import is running. Stop it and quit? What was read so far is kept."));
         if (answer != QMessageBox::Yes) {
             event->ignore();
             return;

@@ -90,7 +90,8 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
         if (m.costUnknown())
             return tr("unpriced");
         // The tooltip has the exact figure; the cell rounds to cents.
-        return role == Qt::ToolTipRole ? QString(QStringLiteral("$") + usdText(m.costNano)) : money(locale, m.costNano, 2);
+        return role == Qt::ToolTipRole ? QString(QStringLiteral("$") + usdText(m.costNano))
+                                       : money(locale, m.costNano, 2);
     case Unpriced:
         return locale.toString(m.unpricedRequests);
     case CacheHitRate:

@@ -13,7 +13,17 @@ class SpendTableModel final : public QAbstractTableModel {
 
 public:
     /// Metric columns follow the report's group-by columns; money first, token detail to the right.
-    enum Metric { Cost, Requests, CostPerRequest, Unpriced, InputTokens, OutputTokens, CacheReadTokens, CacheHitRate, MetricCount };
+    enum Metric {
+        Cost,
+        Requests,
+        CostPerRequest,
+        Unpriced,
+        InputTokens,
+        OutputTokens,
+        CacheReadTokens,
+        CacheHitRate,
+        MetricCount
+    };
     /// Numbers for sorting (money as nano-USD, rates as doubles), never display text.
     static constexpr int RawValueRole = Qt::UserRole + 1;
 

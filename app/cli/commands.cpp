@@ -124,9 +124,11 @@ QString grouped(qint64 n)
 std::optional<QString> formatOption(const QCommandLineParser &parser, const QStringList &allowed, const char *command,
                                     int &exitCode)
 {
-    const QString format = parser.isSet(QStringLiteral("format")) ? parser.value(QStringLiteral("format")) : allowed.first();
+    const QString format =
+        parser.isSet(QStringLiteral("format")) ? parser.value(QStringLiteral("format")) : allowed.first();
     if (!allowed.contains(format)) {
-        exitCode = usage(QStringLiteral("--format must be one of: %1").arg(allowed.join(QStringLiteral(", "))), QLatin1String(command));
+        exitCode = usage(QStringLiteral("--format must be one of: %1").arg(allowed.join(QStringLiteral(", "))),
+                         QLatin1String(command));
         return std::nullopt;
     }
     return format;
@@ -191,8 +193,10 @@ int importCommand(const QStringList &args, const QString &dbPath)
         } else if (format != QLatin1String("auto")) {
             options.format = Ingest::formatFromName(format);
             if (!options.format)
-                return usage(QStringLiteral("unknown format '%1' (auto, canonical, litellm, otel, claude-code, bedrock)").arg(format),
-                             QStringLiteral("import"));
+                return usage(
+                    QStringLiteral("unknown format '%1' (auto, canonical, litellm, otel, claude-code, bedrock)")
+                        .arg(format),
+                    QStringLiteral("import"));
         }
     }
     options.paths = parser.positionalArguments();
@@ -206,7 +210,8 @@ int importCommand(const QStringList &args, const QString &dbPath)
             return usage(QStringLiteral("--batch-size must be a positive number"), QStringLiteral("import"));
     }
     int exitCode = Ok;
-    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger =
+        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
     if (!ledger)
         return exitCode;
 
@@ -331,9 +336,11 @@ int reportCommand(const QStringList &args, const QString &dbPath)
     if (const auto exit = parseOptions(parser, args, "report", kReportHelp))
         return *exit;
     if (!parser.positionalArguments().isEmpty())
-        return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()), QStringLiteral("report"));
+        return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()),
+                     QStringLiteral("report"));
     int exitCode = Ok;
-    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("json")}, "report", exitCode);
+    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("json")},
+                                     "report", exitCode);
     if (!format)
         return exitCode;
 
@@ -344,7 +351,8 @@ int reportCommand(const QStringList &args, const QString &dbPath)
         const QString text = parser.value(QLatin1String(name));
         const auto day = parseDate(text.toStdString());
         if (!day)
-            return usage(QStringLiteral("--%1 must be a date like 2026-07-31, not '%2'").arg(QLatin1String(name), text), QStringLiteral("report"));
+            return usage(QStringLiteral("--%1 must be a date like 2026-07-31, not '%2'").arg(QLatin1String(name), text),
+                         QStringLiteral("report"));
         (qstrcmp(name, "from") == 0 ? query.fromDay : query.toDay) = *day;
     }
     if (query.fromDay && query.toDay && *query.fromDay > *query.toDay)
@@ -353,7 +361,8 @@ int reportCommand(const QStringList &args, const QString &dbPath)
         for (const QString &name : list.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             const auto dimension = Storage::dimensionFromName(name.trimmed());
             if (!dimension)
-                return usage(QStringLiteral("unknown dimension '%1' (one of: %2)").arg(name, Storage::dimensionNames().join(QStringLiteral(", "))),
+                return usage(QStringLiteral("unknown dimension '%1' (one of: %2)")
+                                 .arg(name, Storage::dimensionNames().join(QStringLiteral(", "))),
                              QStringLiteral("report"));
             if (query.groupBy.contains(*dimension))
                 return usage(QStringLiteral("dimension '%1' given twice").arg(name), QStringLiteral("report"));
@@ -378,7 +387,8 @@ int reportCommand(const QStringList &args, const QString &dbPath)
             query.filters.append({*dimension, {value}});
     }
 
-    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger =
+        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto report = Storage::runSpendQuery(*ledger, query);
@@ -423,7 +433,8 @@ int quarantineCommand(const QStringList &args, const QString &dbPath)
         if (!ok || limit < 1)
             return usage(QStringLiteral("--limit must be a positive number"), QStringLiteral("quarantine"));
     }
-    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger =
+        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto lines = Storage::listQuarantine(*ledger, limit);
@@ -482,8 +493,9 @@ const char *const kPricesHelp =
 int pricesCommand(const QStringList &args, const QString &dbPath)
 {
     QCommandLineParser parser;
-    const QStringList priceOptions{QStringLiteral("input"),       QStringLiteral("output"),         QStringLiteral("cache-read"),
-                                   QStringLiteral("cache-write"), QStringLiteral("cache-write-1h"), QStringLiteral("batch-input"),
+    const QStringList priceOptions{QStringLiteral("input"),          QStringLiteral("output"),
+                                   QStringLiteral("cache-read"),     QStringLiteral("cache-write"),
+                                   QStringLiteral("cache-write-1h"), QStringLiteral("batch-input"),
                                    QStringLiteral("batch-output")};
     for (const QString &name : priceOptions)
         parser.addOption(QCommandLineOption(name, QString(), QStringLiteral("USD_PER_MTOK")));
@@ -530,25 +542,27 @@ int pricesCommand(const QStringList &args, const QString &dbPath)
         if (entry.model.isEmpty())
             return usage(QStringLiteral("--set needs a model name"), QStringLiteral("prices"));
         if (!parser.isSet(QStringLiteral("input")) || !parser.isSet(QStringLiteral("output")))
-            return usage(QStringLiteral("--set needs --input and --output (USD per million tokens)"), QStringLiteral("prices"));
-        std::optional<Pricing::PicoPerToken> *targets[] = {&entry.prices.input,        &entry.prices.output,
-                                                           &entry.prices.cacheRead,    &entry.prices.cacheWrite5m,
-                                                           &entry.prices.cacheWrite1h, &entry.prices.batchInput,
-                                                           &entry.prices.batchOutput};
+            return usage(QStringLiteral("--set needs --input and --output (USD per million tokens)"),
+                         QStringLiteral("prices"));
+        std::optional<Pricing::PicoPerToken> *targets[] = {
+            &entry.prices.input,        &entry.prices.output,     &entry.prices.cacheRead,  &entry.prices.cacheWrite5m,
+            &entry.prices.cacheWrite1h, &entry.prices.batchInput, &entry.prices.batchOutput};
         for (qsizetype i = 0; i < priceOptions.size(); ++i) {
             if (!parser.isSet(priceOptions[i]))
                 continue;
             // USD per million tokens = pico-USD per token times 1e-6: scale 6.
             const auto price = parseScaledDecimal(parser.value(priceOptions[i]).toStdString(), 6);
             if (!price || *price < 0)
-                return usage(QStringLiteral("--%1 must be a non-negative USD amount per million tokens").arg(priceOptions[i]),
-                             QStringLiteral("prices"));
+                return usage(
+                    QStringLiteral("--%1 must be a non-negative USD amount per million tokens").arg(priceOptions[i]),
+                    QStringLiteral("prices"));
             *targets[i] = *price;
         }
         incoming.append(entry);
     }
 
-    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger =
+        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
     if (!ledger)
         return exitCode;
 
@@ -557,7 +571,8 @@ int pricesCommand(const QStringList &args, const QString &dbPath)
         if (!report.ok())
             return fromError(report.error());
         out() << "Prices: " << report->added << " new models (priced for all of history), " << report->changed
-              << " changed (from " << isoDate(utcDay(report->effectiveFromMs)) << "), " << report->unchanged << " unchanged";
+              << " changed (from " << isoDate(utcDay(report->effectiveFromMs)) << "), " << report->unchanged
+              << " unchanged";
         if (!skipped.isEmpty())
             out() << ", " << skipped.size() << " entries without per-token prices skipped";
         out() << ".\n";
@@ -575,17 +590,26 @@ int pricesCommand(const QStringList &args, const QString &dbPath)
             JsonWriter w;
             w.beginObject().key(QStringLiteral("unpriced")).beginArray();
             for (const Storage::UnpricedModel &m : *models)
-                w.beginObject().key(QStringLiteral("model")).value(m.model).key(QStringLiteral("provider")).value(m.provider)
-                    .key(QStringLiteral("requests")).value(m.requests).endObject();
+                w.beginObject()
+                    .key(QStringLiteral("model"))
+                    .value(m.model)
+                    .key(QStringLiteral("provider"))
+                    .value(m.provider)
+                    .key(QStringLiteral("requests"))
+                    .value(m.requests)
+                    .endObject();
             w.endArray().endObject();
             out() << w.data() << '\n';
         } else if (models->isEmpty()) {
             out() << "Every request has a price.\n";
         } else {
-            out() << QStringLiteral("MODEL").leftJustified(40) << "  " << QStringLiteral("PROVIDER").leftJustified(16) << "  REQUESTS\n";
+            out() << QStringLiteral("MODEL").leftJustified(40) << "  " << QStringLiteral("PROVIDER").leftJustified(16)
+                  << "  REQUESTS\n";
             for (const Storage::UnpricedModel &m : *models)
-                out() << m.model.leftJustified(40) << "  " << m.provider.leftJustified(16) << "  " << grouped(m.requests) << '\n';
-            out() << "Add a price with: costgovctl prices --set MODEL --input USD --output USD, then costgovctl reprice\n";
+                out() << m.model.leftJustified(40) << "  " << m.provider.leftJustified(16) << "  "
+                      << grouped(m.requests) << '\n';
+            out() << "Add a price with: costgovctl prices --set MODEL --input USD --output USD, then costgovctl "
+                     "reprice\n";
         }
         out().flush();
         return Ok;
@@ -616,9 +640,12 @@ int pricesCommand(const QStringList &args, const QString &dbPath)
             w.key(QStringLiteral("provider")).value(e->provider);
             w.key(QStringLiteral("effective_from")).value(isoDate(utcDay(e->effectiveFromMs)));
             const std::pair<const char *, const std::optional<Pricing::PicoPerToken> *> fields[] = {
-                {"input_usd_per_mtok", &e->prices.input},          {"output_usd_per_mtok", &e->prices.output},
-                {"cache_read_usd_per_mtok", &e->prices.cacheRead}, {"cache_write_5m_usd_per_mtok", &e->prices.cacheWrite5m},
-                {"cache_write_1h_usd_per_mtok", &e->prices.cacheWrite1h}, {"batch_input_usd_per_mtok", &e->prices.batchInput},
+                {"input_usd_per_mtok", &e->prices.input},
+                {"output_usd_per_mtok", &e->prices.output},
+                {"cache_read_usd_per_mtok", &e->prices.cacheRead},
+                {"cache_write_5m_usd_per_mtok", &e->prices.cacheWrite5m},
+                {"cache_write_1h_usd_per_mtok", &e->prices.cacheWrite1h},
+                {"batch_input_usd_per_mtok", &e->prices.batchInput},
                 {"batch_output_usd_per_mtok", &e->prices.batchOutput}};
             for (const auto &[name, value] : fields) {
                 w.key(QLatin1String(name));
@@ -633,13 +660,14 @@ int pricesCommand(const QStringList &args, const QString &dbPath)
         w.endArray().endObject();
         out() << w.data() << '\n';
     } else {
-        const QStringList header{QStringLiteral("MODEL"),      QStringLiteral("FROM"),        QStringLiteral("INPUT"),
-                                 QStringLiteral("OUTPUT"),     QStringLiteral("CACHE READ"),  QStringLiteral("WRITE 5M"),
-                                 QStringLiteral("WRITE 1H"),   QStringLiteral("BATCH IN"),    QStringLiteral("BATCH OUT")};
+        const QStringList header{QStringLiteral("MODEL"),    QStringLiteral("FROM"),       QStringLiteral("INPUT"),
+                                 QStringLiteral("OUTPUT"),   QStringLiteral("CACHE READ"), QStringLiteral("WRITE 5M"),
+                                 QStringLiteral("WRITE 1H"), QStringLiteral("BATCH IN"),   QStringLiteral("BATCH OUT")};
         QVector<QStringList> rows{header};
         for (const Pricing::PriceEntry *e : shown) {
             const Pricing::TokenPrices &p = e->prices;
-            rows.append({e->model, e->effectiveFromMs == 0 ? QStringLiteral("always") : isoDate(utcDay(e->effectiveFromMs)),
+            rows.append({e->model,
+                         e->effectiveFromMs == 0 ? QStringLiteral("always") : isoDate(utcDay(e->effectiveFromMs)),
                          perMillion(p.input), perMillion(p.output), perMillion(p.cacheRead), perMillion(p.cacheWrite5m),
                          perMillion(p.cacheWrite1h), perMillion(p.batchInput), perMillion(p.batchOutput)});
         }
@@ -681,7 +709,8 @@ int repriceCommand(const QStringList &args, const QString &dbPath)
     const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "reprice", exitCode);
     if (!format)
         return exitCode;
-    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger =
+        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto catalog = Storage::loadPriceCatalog(*ledger);
@@ -733,14 +762,13 @@ int repriceCommand(const QStringList &args, const QString &dbPath)
 
 // ---------------------------------------------------------------- imports
 
-const char *const kImportsHelp =
-    "Usage: costgovctl [--db PATH] imports [OPTIONS]\n"
-    "\n"
-    "Import history, newest first.\n"
-    "\n"
-    "Options:\n"
-    "  --format F    table (default) or json\n"
-    "  --limit N     at most N runs (default 20)\n";
+const char *const kImportsHelp = "Usage: costgovctl [--db PATH] imports [OPTIONS]\n"
+                                 "\n"
+                                 "Import history, newest first.\n"
+                                 "\n"
+                                 "Options:\n"
+                                 "  --format F    table (default) or json\n"
+                                 "  --limit N     at most N runs (default 20)\n";
 
 int importsCommand(const QStringList &args, const QString &dbPath)
 {
@@ -760,7 +788,8 @@ int importsCommand(const QStringList &args, const QString &dbPath)
         if (!ok || limit < 1)
             return usage(QStringLiteral("--limit must be a positive number"), QStringLiteral("imports"));
     }
-    auto ledger = openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger =
+        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto runs = Storage::listImports(*ledger, limit);
@@ -795,10 +824,11 @@ int importsCommand(const QStringList &args, const QString &dbPath)
         out() << "Nothing imported yet.\n";
     } else {
         for (const Storage::ImportRun &r : *runs) {
-            out() << '#' << r.id << "  " << isoTimestamp(r.startedMs) << "  " << r.status.leftJustified(11) << "  files "
-                  << r.counters.files << "  lines " << grouped(r.counters.lines) << "  imported " << grouped(r.counters.imported)
-                  << "  duplicates " << grouped(r.counters.duplicates) << "  quarantined " << grouped(r.counters.quarantined)
-                  << "\n      " << r.paths.join(QStringLiteral(", ")) << '\n';
+            out() << '#' << r.id << "  " << isoTimestamp(r.startedMs) << "  " << r.status.leftJustified(11)
+                  << "  files " << r.counters.files << "  lines " << grouped(r.counters.lines) << "  imported "
+                  << grouped(r.counters.imported) << "  duplicates " << grouped(r.counters.duplicates)
+                  << "  quarantined " << grouped(r.counters.quarantined) << "\n      "
+                  << r.paths.join(QStringLiteral(", ")) << '\n';
             if (!r.message.isEmpty())
                 out() << "      " << r.message << '\n';
         }

@@ -154,8 +154,7 @@ QString usdFixed(Nano nano, int decimals)
         scaleUnit *= 10;
     QString text = QString::number(magnitude / scaleUnit);
     if (decimals > 0)
-        text += QLatin1Char('.')
-                + QString::number(magnitude % scaleUnit).rightJustified(decimals, QLatin1Char('0'));
+        text += QLatin1Char('.') + QString::number(magnitude % scaleUnit).rightJustified(decimals, QLatin1Char('0'));
     return negative ? QLatin1Char('-') + text : text;
 }
 

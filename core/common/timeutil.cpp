@@ -148,7 +148,9 @@ QString isoDate(qint64 day)
 
 QString isoMonth(int yyyymm)
 {
-    return QStringLiteral("%1-%2").arg(yyyymm / 100, 4, 10, QLatin1Char('0')).arg(yyyymm % 100, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1-%2")
+        .arg(yyyymm / 100, 4, 10, QLatin1Char('0'))
+        .arg(yyyymm % 100, 2, 10, QLatin1Char('0'));
 }
 
 QString isoTimestamp(qint64 tsMs)

@@ -33,28 +33,28 @@ enum class CostSource : quint8 {
 
 /// One LLM request as every reader produces it and the ledger stores it.
 struct UsageRecord {
-    qint64 tsMs = 0;        ///< request start, UTC epoch ms
-    std::string identity;   ///< stable identity within the reader's namespace (request id or content hash)
-    std::string provider;   ///< normalized provider name (openai, anthropic, aws.bedrock, gcp.vertex_ai, ...)
-    std::string model;      ///< model that served the request
+    qint64 tsMs = 0;      ///< request start, UTC epoch ms
+    std::string identity; ///< stable identity within the reader's namespace (request id or content hash)
+    std::string provider; ///< normalized provider name (openai, anthropic, aws.bedrock, gcp.vertex_ai, ...)
+    std::string model;    ///< model that served the request
     std::string requestedModel;
     std::string team;
     std::string feature;
     std::string user;
     std::string environment;
     std::string project;
-    std::string route;      ///< policy rule that chose the model (costgov-agent)
-    std::string status;     ///< "success" or an error kind
-    std::string tagsJson;   ///< compact JSON object of everything else worth keeping; empty when none
+    std::string route;    ///< policy rule that chose the model (costgov-agent)
+    std::string status;   ///< "success" or an error kind
+    std::string tagsJson; ///< compact JSON object of everything else worth keeping; empty when none
     TokenCounts tokens;
     std::optional<Nano> reportedCost;
     std::optional<qint64> latencyMs;
-    bool cacheHit = false;  ///< answered from a gateway response cache (no provider call)
-    bool batch = false;     ///< sent through a provider batch API (batch prices apply)
+    bool cacheHit = false; ///< answered from a gateway response cache (no provider call)
+    bool batch = false;    ///< sent through a provider batch API (batch prices apply)
     bool error = false;
 
     // Filled by the import job.
-    std::string source;     ///< import source label (--source, or the format name)
+    std::string source;      ///< import source label (--source, or the format name)
     quint64 identityKey = 0; ///< stable hash of reader namespace and identity; never 0
     /// Dense numbers the import job gives each distinct combination of the dimensions above
     /// (user excluded) and each distinct user, so the writer resolves each once; 0 = not numbered.

@@ -13,9 +13,30 @@ namespace {
 constexpr int kCanonicalVersion = 1;
 
 enum class Field {
-    Unknown, Version, Ts, RequestId, Provider, Model, RequestedModel, Team, Feature, User, Environment, Project, Route,
-    Status, InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens, CacheWrite1hTokens, CostUsd, LatencyMs,
-    CacheHit, Batch, Tags,
+    Unknown,
+    Version,
+    Ts,
+    RequestId,
+    Provider,
+    Model,
+    RequestedModel,
+    Team,
+    Feature,
+    User,
+    Environment,
+    Project,
+    Route,
+    Status,
+    InputTokens,
+    OutputTokens,
+    CacheReadTokens,
+    CacheWriteTokens,
+    CacheWrite1hTokens,
+    CostUsd,
+    LatencyMs,
+    CacheHit,
+    Batch,
+    Tags,
 };
 
 // Hot path of the fastest import: a switch on length keeps it to one or two comparisons a key.
@@ -207,7 +228,8 @@ public:
             c = std::string(trimmed(c));
         for (const char *required : {"ts", "model"}) {
             if (std::find(m_columns.begin(), m_columns.end(), required) == m_columns.end())
-                return makeError(ErrorCode::Data, QStringLiteral("the CSV header has no '%1' column").arg(QLatin1String(required)));
+                return makeError(ErrorCode::Data,
+                                 QStringLiteral("the CSV header has no '%1' column").arg(QLatin1String(required)));
         }
         return {};
     }
@@ -218,14 +240,16 @@ public:
             if (!splitCsvRow(element.text, m_cells))
                 throw FieldError{"unbalanced quotes in CSV row"};
             if (m_cells.size() != m_columns.size())
-                throw FieldError{"expected " + std::to_string(m_columns.size()) + " CSV cells, found " + std::to_string(m_cells.size())};
+                throw FieldError{"expected " + std::to_string(m_columns.size()) + " CSV cells, found "
+                                 + std::to_string(m_cells.size())};
             CanonicalFields fields(out.emplace_back());
             for (size_t i = 0; i < m_columns.size(); ++i) {
                 FieldValue v = FieldValue::fromCell(m_cells[i]);
                 if (m_columns[i] == "tags" && !v.isNull()) {
                     requireJsonObject(m_parser, m_cells[i], "tags");
                     v.kind = FieldValue::Kind::Object;
-                } else if (v.kind == FieldValue::Kind::String && (m_columns[i] == "cache_hit" || m_columns[i] == "batch")) {
+                } else if (v.kind == FieldValue::Kind::String
+                           && (m_columns[i] == "cache_hit" || m_columns[i] == "batch")) {
                     v.kind = FieldValue::Kind::Bool;
                 }
                 fields.set(m_columns[i], v);

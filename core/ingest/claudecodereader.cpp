@@ -35,14 +35,17 @@ Usage readUsage(simdjson::ondemand::object usage)
             for (auto c : v.get_object()) {
                 const std::string_view name = c.unescaped_key();
                 if (name == "ephemeral_5m_input_tokens")
-                    u.ephemeral5m = countOf(fieldValue(c.value()), "message.usage.cache_creation.ephemeral_5m_input_tokens");
+                    u.ephemeral5m =
+                        countOf(fieldValue(c.value()), "message.usage.cache_creation.ephemeral_5m_input_tokens");
                 else if (name == "ephemeral_1h_input_tokens")
-                    u.ephemeral1h = countOf(fieldValue(c.value()), "message.usage.cache_creation.ephemeral_1h_input_tokens");
+                    u.ephemeral1h =
+                        countOf(fieldValue(c.value()), "message.usage.cache_creation.ephemeral_1h_input_tokens");
             }
         } else if (key == "server_tool_use" && v.type() == simdjson::ondemand::json_type::object) {
             for (auto s : v.get_object()) {
                 if (s.unescaped_key() == std::string_view("web_search_requests"))
-                    u.webSearches = countOf(fieldValue(s.value()), "message.usage.server_tool_use.web_search_requests").value_or(0);
+                    u.webSearches =
+                        countOf(fieldValue(s.value()), "message.usage.server_tool_use.web_search_requests").value_or(0);
             }
         }
     }
@@ -123,7 +126,7 @@ public:
             UsageRecord r;
             r.tsMs = timestampOf(FieldValue{FieldValue::Kind::String, timestamp}, "timestamp");
             r.identity = !messageId.empty() ? (requestId.empty() ? messageId : messageId + ":" + requestId)
-                         : !uuid.empty()    ? uuid
+                : !uuid.empty()             ? uuid
                                             : contentIdentity(element.text);
             r.provider = "anthropic";
             r.model = model;

@@ -269,7 +269,9 @@ bool ElementReader::nextJsonElement(Element &out)
             scan = m_begin + scanned;
         }
         out.text = std::string_view(m_buffer.data() + m_begin, scan - m_begin);
-        while (!out.text.empty() && (out.text.back() == ' ' || out.text.back() == '\r' || out.text.back() == '\n' || out.text.back() == '\t'))
+        while (!out.text.empty()
+               && (out.text.back() == ' ' || out.text.back() == '\r' || out.text.back() == '\n'
+                   || out.text.back() == '\t'))
             out.text.remove_suffix(1);
         out.capacity = m_buffer.size() - m_begin;
         out.line = m_line + 1;

@@ -52,8 +52,8 @@ private:
     QIODevice *m_device;
     Framing m_framing;
     std::vector<char> m_buffer;
-    size_t m_begin = 0; // first unconsumed byte
-    size_t m_end = 0;   // one past the last valid byte
+    size_t m_begin = 0;    // first unconsumed byte
+    size_t m_end = 0;      // one past the last valid byte
     qint64 m_bufferOffset; // file offset of m_buffer[0]
     qint64 m_line;
     bool m_eof = false;

@@ -18,15 +18,15 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
-#include <sys/stat.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
-#include <unordered_map>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace CostGov::Ingest {
 
@@ -79,8 +79,8 @@ struct ParsedBatch {
     qint64 lines = 0;
     qint64 quarantined = 0;
     QMap<QString, qint64> skippedByReason;
-    qint64 bytesRead = 0; ///< of this file, up to the checkpoint
-    bool last = false;    ///< the file's final batch
+    qint64 bytesRead = 0;               ///< of this file, up to the checkpoint
+    bool last = false;                  ///< the file's final batch
     std::optional<FileOutcome> outcome; ///< Failed or Cancelled, on the last batch
     QString note;
 };
@@ -186,11 +186,14 @@ class FileParser {
 public:
     FileParser(const FilePlan &plan, const ImportOptions &options, const Pricing::PriceCatalog &catalog,
                DimensionNumbering &numbering, BatchQueue &queue)
-        : m_plan(plan), m_options(options), m_catalog(catalog), m_numbering(numbering), m_queue(queue),
+        : m_plan(plan),
+          m_options(options),
+          m_catalog(catalog),
+          m_numbering(numbering),
+          m_queue(queue),
           m_source((options.source.isEmpty() ? formatName(plan.format) : options.source).toStdString()),
           m_readerName(formatName(plan.format).toStdString())
-    {
-    }
+    {}
 
     void run()
     {
@@ -246,7 +249,8 @@ public:
                 entry.path = m_plan.path;
                 entry.line = element.line;
                 entry.reason = result.rejection;
-                entry.raw = QByteArray(element.text.data(), qsizetype(std::min<size_t>(element.text.size(), kQuarantineRawLimit)));
+                entry.raw = QByteArray(element.text.data(),
+                                       qsizetype(std::min<size_t>(element.text.size(), kQuarantineRawLimit)));
                 batch->batch.quarantine.append(entry);
                 ++batch->quarantined;
             }
@@ -341,9 +345,11 @@ private:
 
 class Importer {
 public:
-    Importer(Storage::Ledger &ledger, const ImportOptions &options, const Clock &clock,
-             Pricing::PriceCatalog catalog, qint64 importId)
-        : m_ledger(ledger), m_options(options), m_catalog(std::move(catalog)),
+    Importer(Storage::Ledger &ledger, const ImportOptions &options, const Clock &clock, Pricing::PriceCatalog catalog,
+             qint64 importId)
+        : m_ledger(ledger),
+          m_options(options),
+          m_catalog(std::move(catalog)),
           m_sink(Storage::createSqliteRequestSink(ledger, clock))
     {
         m_summary.importId = importId;
@@ -360,7 +366,8 @@ public:
             const QFileInfo info(given);
             if (info.isDir()) {
                 QStringList found;
-                QDirIterator it(info.absoluteFilePath(), QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+                QDirIterator it(info.absoluteFilePath(), QDir::Files | QDir::NoDotAndDotDot,
+                                QDirIterator::Subdirectories);
                 while (it.hasNext())
                     found.append(it.next());
                 found.sort();
@@ -477,7 +484,8 @@ private:
             else if (hashOf(readRange(probe, std::max<qint64>(0, stored->offset - kTailBytes),
                                       std::min(kTailBytes, stored->offset)))
                      != stored->tailHash)
-                restart = QStringLiteral("the file changed before the imported position; reading it again from the start");
+                restart =
+                    QStringLiteral("the file changed before the imported position; reading it again from the start");
             if (restart.isEmpty()) {
                 layout = storedLayout;
                 report.format = stored->format;
@@ -568,7 +576,8 @@ private:
                 if (parsed->outcome)
                     report.outcome = *parsed->outcome;
                 if (!parsed->note.isEmpty())
-                    report.note = report.note.isEmpty() ? parsed->note : report.note + QStringLiteral("; ") + parsed->note;
+                    report.note =
+                        report.note.isEmpty() ? parsed->note : report.note + QStringLiteral("; ") + parsed->note;
                 break;
             }
             queue.recycle(std::move(parsed));
@@ -646,14 +655,17 @@ Result<ImportSummary> runImport(Storage::Ledger &ledger, const ImportOptions &op
     markInterruptedRuns(ledger);
 
     QSqlQuery start(ledger.db());
-    start.prepare(QStringLiteral("INSERT INTO imports (started_ms, status, source, paths, host, pid) VALUES (?, 'running', ?, ?, ?, ?)"));
+    start.prepare(QStringLiteral(
+        "INSERT INTO imports (started_ms, status, source, paths, host, pid) VALUES (?, 'running', ?, ?, ?, ?)"));
     start.addBindValue(clock.nowMs());
     start.addBindValue(options.source.isEmpty() ? QStringLiteral("") : options.source);
-    start.addBindValue(QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(options.paths)).toJson(QJsonDocument::Compact)));
+    start.addBindValue(
+        QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(options.paths)).toJson(QJsonDocument::Compact)));
     start.addBindValue(hostName());
     start.addBindValue(qlonglong(QCoreApplication::applicationPid()));
     if (!start.exec())
-        return makeError(ErrorCode::Database, QStringLiteral("cannot record the import: %1").arg(start.lastError().text()));
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot record the import: %1").arg(start.lastError().text()));
     const qint64 importId = start.lastInsertId().toLongLong();
 
     Importer importer(ledger, options, clock, std::move(*catalog), importId);
@@ -663,7 +675,9 @@ Result<ImportSummary> runImport(Storage::Ledger &ledger, const ImportOptions &op
     QSqlQuery finish(ledger.db());
     finish.prepare(QStringLiteral("UPDATE imports SET status = ?, finished_ms = ?, message = ?, files = ?, lines = ?, "
                                   "skipped = ?, quarantined = ? WHERE id = ?"));
-    finish.addBindValue(!status.ok() ? QStringLiteral("failed") : summary.cancelled ? QStringLiteral("cancelled") : QStringLiteral("completed"));
+    finish.addBindValue(!status.ok()            ? QStringLiteral("failed")
+                            : summary.cancelled ? QStringLiteral("cancelled")
+                                                : QStringLiteral("completed"));
     finish.addBindValue(clock.nowMs());
     finish.addBindValue(status.ok() ? QString() : status.error().message);
     finish.addBindValue(summary.totals.files);

@@ -22,7 +22,7 @@ class Ledger;
 namespace CostGov::Ingest {
 
 struct ImportProgress {
-    qint64 bytesDone = 0;  ///< over all files of the run
+    qint64 bytesDone = 0; ///< over all files of the run
     qint64 bytesTotal = 0;
     qint64 lines = 0;
     int filesDone = 0;
@@ -31,10 +31,10 @@ struct ImportProgress {
 };
 
 struct ImportOptions {
-    QStringList paths;             ///< files and folders (read recursively)
-    std::optional<Format> format;  ///< nullopt: recognize each file
-    QString source;                ///< the "source" dimension; empty: the format's name
-    int batchSize = 50'000;        ///< records per transaction
+    QStringList paths;            ///< files and folders (read recursively)
+    std::optional<Format> format; ///< nullopt: recognize each file
+    QString source;               ///< the "source" dimension; empty: the format's name
+    int batchSize = 50'000;       ///< records per transaction
     std::function<void(const ImportProgress &)> progress;
     const std::atomic_bool *cancel = nullptr; ///< checked between elements; stops after committing
 };
@@ -54,7 +54,7 @@ struct FileReport {
     QString path;
     QString format; ///< layout name, e.g. "litellm-array"
     FileOutcome outcome = FileOutcome::Imported;
-    QString note;   ///< why it was restarted, unrecognized or failed; an incomplete last line
+    QString note;       ///< why it was restarted, unrecognized or failed; an incomplete last line
     bool named = false; ///< named on the command line (not found inside a folder)
     Storage::ImportCounters counters;
 };

@@ -38,13 +38,11 @@ FieldValue fieldValue(simdjson::ondemand::value value)
         return {FieldValue::Kind::Number, trimmed(value.raw_json_token())};
     case json_type::boolean:
         return {FieldValue::Kind::Bool, bool(value.get_bool()) ? std::string_view("true") : std::string_view("false")};
-    case json_type::object:
-        {
+    case json_type::object: {
         simdjson::ondemand::object object = value.get_object();
         return {FieldValue::Kind::Object, trimmed(std::string_view(object.raw_json()))};
     }
-    case json_type::array:
-        {
+    case json_type::array: {
         simdjson::ondemand::array array = value.get_array();
         return {FieldValue::Kind::Array, trimmed(std::string_view(array.raw_json()))};
     }
@@ -209,12 +207,23 @@ std::string normalizeProvider(std::string_view provider)
         std::string_view to;
     };
     static constexpr Alias aliases[] = {
-        {"azure", "azure.ai.openai"},         {"azure_ai", "azure.ai.inference"}, {"az.ai.openai", "azure.ai.openai"},
-        {"az.ai.inference", "azure.ai.inference"}, {"bedrock", "aws.bedrock"}, {"bedrock_converse", "aws.bedrock"},
-        {"aws", "aws.bedrock"},               {"sagemaker", "aws.sagemaker"},     {"vertex_ai", "gcp.vertex_ai"},
-        {"vertex_ai_beta", "gcp.vertex_ai"},  {"vertex_ai-language-models", "gcp.vertex_ai"},
-        {"gemini", "gcp.gemini"},             {"google", "gcp.gemini"},           {"mistral", "mistral_ai"},
-        {"xai", "x_ai"},                      {"watsonx", "ibm.watsonx.ai"},      {"text-completion-openai", "openai"},
+        {"azure", "azure.ai.openai"},
+        {"azure_ai", "azure.ai.inference"},
+        {"az.ai.openai", "azure.ai.openai"},
+        {"az.ai.inference", "azure.ai.inference"},
+        {"bedrock", "aws.bedrock"},
+        {"bedrock_converse", "aws.bedrock"},
+        {"aws", "aws.bedrock"},
+        {"sagemaker", "aws.sagemaker"},
+        {"vertex_ai", "gcp.vertex_ai"},
+        {"vertex_ai_beta", "gcp.vertex_ai"},
+        {"vertex_ai-language-models", "gcp.vertex_ai"},
+        {"gemini", "gcp.gemini"},
+        {"google", "gcp.gemini"},
+        {"mistral", "mistral_ai"},
+        {"xai", "x_ai"},
+        {"watsonx", "ibm.watsonx.ai"},
+        {"text-completion-openai", "openai"},
     };
     for (const Alias &a : aliases) {
         if (p == a.from)

@@ -15,7 +15,7 @@ struct SpendRow {
     std::optional<Nano> spend;
     qint64 promptTokens = 0, completionTokens = 0;
     std::optional<qint64> startMs, endMs, durationMs;
-    std::string metadataJson; // raw JSON object text
+    std::string metadataJson;    // raw JSON object text
     std::string requestTagsJson; // raw JSON array text
 };
 
@@ -62,7 +62,8 @@ void setColumn(SpendRow &row, std::string_view key, const FieldValue &v)
 std::string stringMember(simdjson::ondemand::value v)
 {
     const FieldValue f = fieldValue(v);
-    return f.kind == FieldValue::Kind::String || f.kind == FieldValue::Kind::Number ? std::string(f.text) : std::string();
+    return f.kind == FieldValue::Kind::String || f.kind == FieldValue::Kind::Number ? std::string(f.text)
+                                                                                    : std::string();
 }
 
 class LiteLlmReader final : public LogReader {
@@ -77,7 +78,8 @@ public:
             c = std::string(trimmed(c));
         for (const char *required : {"request_id", "startTime", "spend"}) {
             if (std::find(m_columns.begin(), m_columns.end(), required) == m_columns.end())
-                return makeError(ErrorCode::Data, QStringLiteral("the CSV header has no '%1' column").arg(QLatin1String(required)));
+                return makeError(ErrorCode::Data,
+                                 QStringLiteral("the CSV header has no '%1' column").arg(QLatin1String(required)));
         }
         return {};
     }
@@ -89,7 +91,8 @@ public:
                 if (!splitCsvRow(element.text, m_cells))
                     throw FieldError{"unbalanced quotes in CSV row"};
                 if (m_cells.size() != m_columns.size())
-                    throw FieldError{"expected " + std::to_string(m_columns.size()) + " CSV cells, found " + std::to_string(m_cells.size())};
+                    throw FieldError{"expected " + std::to_string(m_columns.size()) + " CSV cells, found "
+                                     + std::to_string(m_cells.size())};
                 SpendRow row;
                 for (size_t i = 0; i < m_columns.size(); ++i)
                     setColumn(row, m_columns[i], FieldValue::fromCell(m_cells[i]));
@@ -148,8 +151,8 @@ private:
         const qint64 read = cacheRead.value_or(cachedTokens.value_or(0));
         const qint64 written = cacheWrite.value_or(0);
         if (read + written > row.promptTokens)
-            throw FieldError{"prompt_tokens (" + std::to_string(row.promptTokens) + ") is smaller than its cached tokens ("
-                             + std::to_string(read + written) + ")"};
+            throw FieldError{"prompt_tokens (" + std::to_string(row.promptTokens)
+                             + ") is smaller than its cached tokens (" + std::to_string(read + written) + ")"};
         TokenCounts tokens;
         tokens.input = row.promptTokens - read - written;
         tokens.cacheRead = read;
@@ -214,11 +217,13 @@ private:
                     if (name == "cache_read_input_tokens")
                         cacheRead = countOf(fieldValue(mv), "metadata.additional_usage_values.cache_read_input_tokens");
                     else if (name == "cache_creation_input_tokens")
-                        cacheWrite = countOf(fieldValue(mv), "metadata.additional_usage_values.cache_creation_input_tokens");
+                        cacheWrite =
+                            countOf(fieldValue(mv), "metadata.additional_usage_values.cache_creation_input_tokens");
                     else if (name == "prompt_tokens_details" && mv.type() == simdjson::ondemand::json_type::object) {
                         for (auto detail : mv.get_object()) {
                             if (detail.unescaped_key() == std::string_view("cached_tokens"))
-                                cachedTokens = countOf(fieldValue(detail.value()), "prompt_tokens_details.cached_tokens");
+                                cachedTokens =
+                                    countOf(fieldValue(detail.value()), "prompt_tokens_details.cached_tokens");
                         }
                     }
                 }

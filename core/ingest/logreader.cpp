@@ -12,7 +12,7 @@ struct FormatInfo {
     const char *name;
 };
 constexpr FormatInfo kFormats[] = {
-    {Format::Canonical, "canonical"}, {Format::LiteLlm, "litellm"},  {Format::Otel, "otel"},
+    {Format::Canonical, "canonical"},    {Format::LiteLlm, "litellm"}, {Format::Otel, "otel"},
     {Format::ClaudeCode, "claude-code"}, {Format::Bedrock, "bedrock"},
 };
 } // namespace

@@ -26,8 +26,8 @@ std::optional<std::pair<Format, Framing>> layoutFromName(const QString &name);
 
 /// What became of one element.
 struct ParseResult {
-    QString rejection;          ///< non-empty: the element is quarantined with this reason
-    int skipped = 0;            ///< items deliberately not imported (non-GenAI spans, non-usage lines)
+    QString rejection; ///< non-empty: the element is quarantined with this reason
+    int skipped = 0;   ///< items deliberately not imported (non-GenAI spans, non-usage lines)
     const char *skipReason = nullptr;
 };
 

@@ -19,7 +19,7 @@ struct Attributes {
 bool isInference(std::string_view operation)
 {
     return operation == "chat" || operation == "generate_content" || operation == "text_completion"
-           || operation == "embeddings" || operation == "completion";
+        || operation == "embeddings" || operation == "completion";
 }
 
 // Legacy gen_ai.system values -> gen_ai.provider.name values.
@@ -272,7 +272,7 @@ private:
         if (r.model.empty())
             throw FieldError{"inference span without gen_ai.request.model or gen_ai.response.model"};
         r.provider = !a.provider.empty() ? normalizeProvider(a.provider)
-                     : !a.system.empty() ? providerFromSystem(a.system)
+            : !a.system.empty()          ? providerFromSystem(a.system)
                                          : providerFromModel(r.model);
         const qint64 input = a.inputTokens.value_or(a.promptTokens.value_or(0));
         const qint64 read = a.cacheRead.value_or(0);

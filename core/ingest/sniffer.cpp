@@ -45,7 +45,8 @@ std::optional<Format> formatOfObject(const FirstObject &o)
         return Format::Otel;
     if (o.schemaType == "ModelInvocationLog" || (has("modelId") && has("input") && has("output")))
         return Format::Bedrock;
-    if (has("leafUuid") || (!o.type.empty() && (has("sessionId") || has("uuid") || has("parentUuid") || has("messageId"))))
+    if (has("leafUuid")
+        || (!o.type.empty() && (has("sessionId") || has("uuid") || has("parentUuid") || has("messageId"))))
         return Format::ClaudeCode;
     if (has("request_id") && (has("spend") || has("call_type") || has("startTime")))
         return Format::LiteLlm;
@@ -107,7 +108,8 @@ SniffResult sniffFormat(const QByteArray &head, const QString &fileName)
     if (text.front() == '[') {
         // A JSON array: LiteLLM's /spend/logs response.
         if (text.find("\"request_id\"") != std::string_view::npos
-            && (text.find("\"spend\"") != std::string_view::npos || text.find("\"call_type\"") != std::string_view::npos)) {
+            && (text.find("\"spend\"") != std::string_view::npos
+                || text.find("\"call_type\"") != std::string_view::npos)) {
             result.format = Format::LiteLlm;
             result.framing = Framing::JsonArray;
             return result;

@@ -13,7 +13,7 @@ namespace CostGov::Ingest {
 struct SniffResult {
     std::optional<Format> format; ///< nullopt: not a request log this program reads
     Framing framing = Framing::Lines;
-    QString description;          ///< for files that are not imported: what they seem to be and what to do
+    QString description; ///< for files that are not imported: what they seem to be and what to do
 };
 
 /// Recognizes a request log from the start of a file (64 KiB is plenty).

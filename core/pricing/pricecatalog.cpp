@@ -99,7 +99,8 @@ std::vector<std::string> candidateNames(std::string_view model)
         }
     }
     // Bedrock vendor prefixes: the catalog keys some models with them (amazon., meta.) and some without.
-    static constexpr std::string_view vendors[] = {"anthropic.", "openai.", "mistral.", "cohere.", "ai21.", "deepseek.", "qwen.", "writer."};
+    static constexpr std::string_view vendors[] = {"anthropic.", "openai.",   "mistral.", "cohere.",
+                                                   "ai21.",      "deepseek.", "qwen.",    "writer."};
     for (std::string_view vendor : vendors) {
         if (startsWith(s, vendor)) {
             s = s.substr(vendor.size());
@@ -145,8 +146,12 @@ const QVector<int> *PriceCatalog::entriesFor(std::string_view model) const
     for (const std::string &candidate : candidateNames(model)) {
         const QString name = QString::fromStdString(candidate);
         // LiteLLM keys some providers' models with a provider prefix ("mistral/", "deepseek/").
-        const QStringList keys{name, QStringLiteral("mistral/") + name, QStringLiteral("deepseek/") + name,
-                               QStringLiteral("gemini/") + name, QStringLiteral("xai/") + name, QStringLiteral("groq/") + name};
+        const QStringList keys{name,
+                               QStringLiteral("mistral/") + name,
+                               QStringLiteral("deepseek/") + name,
+                               QStringLiteral("gemini/") + name,
+                               QStringLiteral("xai/") + name,
+                               QStringLiteral("groq/") + name};
         for (const QString &key : keys) {
             if (const auto it = m_byKey.constFind(key); it != m_byKey.constEnd()) {
                 found = &it.value();
@@ -292,10 +297,12 @@ Result<ParsedCatalog> parseLiteLlmCatalog(const QByteArray &json, qint64 effecti
                 }
                 if (name == "effective_from") {
                     if (v.type() != simdjson::ondemand::json_type::string)
-                        return makeError(ErrorCode::Data, QStringLiteral("%1: effective_from must be a YYYY-MM-DD string").arg(key));
+                        return makeError(ErrorCode::Data,
+                                         QStringLiteral("%1: effective_from must be a YYYY-MM-DD string").arg(key));
                     const auto day = parseDate(std::string_view(v.get_string()));
                     if (!day)
-                        return makeError(ErrorCode::Data, QStringLiteral("%1: effective_from is not a YYYY-MM-DD date").arg(key));
+                        return makeError(ErrorCode::Data,
+                                         QStringLiteral("%1: effective_from is not a YYYY-MM-DD date").arg(key));
                     entry.effectiveFromMs = *day * kMsPerDay;
                     continue;
                 }
@@ -303,9 +310,11 @@ Result<ParsedCatalog> parseLiteLlmCatalog(const QByteArray &json, qint64 effecti
                     continue;
                 const std::optional<PicoPerToken> price = picoFrom(v);
                 if (!price && v.type() != simdjson::ondemand::json_type::null
-                    && (v.type() == simdjson::ondemand::json_type::number || v.type() == simdjson::ondemand::json_type::string))
+                    && (v.type() == simdjson::ondemand::json_type::number
+                        || v.type() == simdjson::ondemand::json_type::string))
                     return makeError(ErrorCode::Data,
-                                     QStringLiteral("%1: %2 is not a decimal number").arg(key, QString::fromUtf8(name.data(), qsizetype(name.size()))));
+                                     QStringLiteral("%1: %2 is not a decimal number")
+                                         .arg(key, QString::fromUtf8(name.data(), qsizetype(name.size()))));
                 if (!price)
                     continue;
                 if (name == "input_cost_per_token")
@@ -345,7 +354,8 @@ Result<ParsedCatalog> parseLiteLlmCatalog(const QByteArray &json, qint64 effecti
             parsed.entries.append(entry);
         }
     } catch (const simdjson::simdjson_error &e) {
-        return makeError(ErrorCode::Data, QStringLiteral("price catalog is not valid JSON: %1").arg(QString::fromUtf8(e.what())));
+        return makeError(ErrorCode::Data,
+                         QStringLiteral("price catalog is not valid JSON: %1").arg(QString::fromUtf8(e.what())));
     }
     return parsed;
 }

@@ -45,7 +45,7 @@ struct PriceEntry {
     QString provider; ///< LiteLLM provider name, informational
     qint64 effectiveFromMs = 0;
     TokenPrices prices;
-    QString source;   ///< "bundled", a file name, or "manual"
+    QString source; ///< "bundled", a file name, or "manual"
 };
 
 /// The dated price catalog with model-name matching across provider prefixes and dated aliases.

@@ -32,7 +32,8 @@ Ledger::~Ledger()
 
 QString Ledger::defaultPath()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/costgov/ledger.sqlite");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + QStringLiteral("/costgov/ledger.sqlite");
 }
 
 int Ledger::latestSchemaVersion()
@@ -53,7 +54,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const QString &path, const OpenOpti
     ledger->m_connectionName = QStringLiteral("costgov-ledger-%1").arg(connectionCounter.fetchAndAddRelaxed(1));
     ledger->m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), ledger->m_connectionName);
     if (!ledger->m_db.isValid())
-        return makeError(ErrorCode::Database, QStringLiteral("the Qt SQLite driver is not installed (libqt6sql6-sqlite)"));
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("the Qt SQLite driver is not installed (libqt6sql6-sqlite)"));
     ledger->m_db.setDatabaseName(ledger->m_path);
     // Writers wait for each other instead of failing: imports hold the lock for one batch at a time.
     ledger->m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=30000"));
@@ -122,7 +124,8 @@ Status Ledger::migrate(int target)
     for (const Migration &migration : migrations()) {
         if (migration.version <= current || migration.version > target)
             continue;
-        const QString what = QStringLiteral("apply migration %1 (%2)").arg(migration.version).arg(migration.description);
+        const QString what =
+            QStringLiteral("apply migration %1 (%2)").arg(migration.version).arg(migration.description);
         if (Status s = exec(QStringLiteral("BEGIN IMMEDIATE"), what); !s.ok())
             return s;
         QString error;
@@ -139,7 +142,8 @@ Status Ledger::migrate(int target)
             ok = migration.afterStatements(*this, error);
         if (ok) {
             QSqlQuery record(m_db);
-            record.prepare(QStringLiteral("INSERT INTO schema_migrations (version, applied_ms, description) VALUES (?, ?, ?)"));
+            record.prepare(
+                QStringLiteral("INSERT INTO schema_migrations (version, applied_ms, description) VALUES (?, ?, ?)"));
             record.addBindValue(migration.version);
             record.addBindValue(QDateTime::currentMSecsSinceEpoch());
             record.addBindValue(migration.description);

@@ -17,15 +17,17 @@ QString limitClause(int limit)
 
 Error queryError(const QSqlQuery &q, const char *what)
 {
-    return makeError(ErrorCode::Database, QStringLiteral("cannot read %1: %2").arg(QLatin1String(what), q.lastError().text()));
+    return makeError(ErrorCode::Database,
+                     QStringLiteral("cannot read %1: %2").arg(QLatin1String(what), q.lastError().text()));
 }
 } // namespace
 
 Result<QVector<QuarantinedLine>> listQuarantine(Ledger &ledger, int limit)
 {
     QSqlQuery q(ledger.db());
-    if (!q.exec(QStringLiteral("SELECT id, import_id, path, line, reason, raw, created_ms FROM quarantine ORDER BY id DESC")
-                + limitClause(limit)))
+    if (!q.exec(
+            QStringLiteral("SELECT id, import_id, path, line, reason, raw, created_ms FROM quarantine ORDER BY id DESC")
+            + limitClause(limit)))
         return queryError(q, "the quarantine");
     QVector<QuarantinedLine> lines;
     while (q.next()) {
@@ -45,8 +47,9 @@ Result<QVector<QuarantinedLine>> listQuarantine(Ledger &ledger, int limit)
 Result<QVector<ImportRun>> listImports(Ledger &ledger, int limit)
 {
     QSqlQuery q(ledger.db());
-    if (!q.exec(QStringLiteral("SELECT id, started_ms, finished_ms, status, source, paths, message, files, lines, imported, "
-                               "duplicates, skipped, quarantined, unpriced FROM imports ORDER BY id DESC")
+    if (!q.exec(QStringLiteral(
+                    "SELECT id, started_ms, finished_ms, status, source, paths, message, files, lines, imported, "
+                    "duplicates, skipped, quarantined, unpriced FROM imports ORDER BY id DESC")
                 + limitClause(limit)))
         return queryError(q, "the import history");
     QVector<ImportRun> runs;

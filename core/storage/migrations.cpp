@@ -21,49 +21,57 @@ const RollupSpec &rollupSpec(const char *table)
 
 Migration ledgerCore()
 {
-    Migration m{1,
-            QStringLiteral("ledger: requests, dimensions, daily rollups, imports, checkpoints, quarantine"),
-            {
-                QStringLiteral("CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
-                QStringLiteral("INSERT INTO ledger_meta (key, value) VALUES ('write_generation', '0')"),
-                // Every dimension value once; requests and rollups refer to ids.
-                QStringLiteral("CREATE TABLE labels (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL, "
-                               "UNIQUE (kind, value))"),
-                // Distinct combinations of a request's dimensions (label ids); keeps request rows narrow.
-                // (Users are kept on the request itself: with them, combinations would be almost per request.)
-                QStringLiteral("CREATE TABLE dimsets (id INTEGER PRIMARY KEY, source INTEGER NOT NULL, provider INTEGER NOT NULL, "
-                               "model INTEGER NOT NULL, requested_model INTEGER NOT NULL, team INTEGER NOT NULL, "
-                               "feature INTEGER NOT NULL, environment INTEGER NOT NULL, project INTEGER NOT NULL, "
-                               "route INTEGER NOT NULL, status INTEGER NOT NULL, "
-                               "UNIQUE (source, provider, model, requested_model, team, feature, environment, project, "
-                               "route, status))"),
-                // One row per LLM request. day is the UTC day of ts; identity the stable record hash.
-                QStringLiteral("CREATE TABLE requests (id INTEGER PRIMARY KEY, day INTEGER NOT NULL, identity BIGINT NOT NULL, "
-                               "ts BIGINT NOT NULL, request_id TEXT NOT NULL, dimset INTEGER NOT NULL, user_name INTEGER NOT NULL, "
-                               "import_id INTEGER NOT NULL, "
-                               "input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL, cache_read_tokens BIGINT NOT NULL, "
-                               "cache_write_tokens BIGINT NOT NULL, cache_write_1h_tokens BIGINT NOT NULL, cost_nano BIGINT, "
-                               "flags INTEGER NOT NULL, latency_ms BIGINT, tags TEXT)"),
-                // Which request ids hold which day: lets dedupe and drill-down read one day without an
-                // index on requests (an index there halves import speed).
-                QStringLiteral("CREATE TABLE request_segments (day INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL)"),
-                QStringLiteral("CREATE INDEX request_segments_day ON request_segments (day)"),
-                QStringLiteral("CREATE TABLE calendar (day INTEGER PRIMARY KEY, week INTEGER NOT NULL, month INTEGER NOT NULL)"),
-                QStringLiteral("CREATE TABLE imports (id INTEGER PRIMARY KEY, started_ms BIGINT NOT NULL, finished_ms BIGINT, "
-                               "status TEXT NOT NULL, source TEXT NOT NULL, paths TEXT NOT NULL, host TEXT NOT NULL, "
-                               "pid BIGINT NOT NULL, files BIGINT NOT NULL DEFAULT 0, lines BIGINT NOT NULL DEFAULT 0, "
-                               "imported BIGINT NOT NULL DEFAULT 0, duplicates BIGINT NOT NULL DEFAULT 0, "
-                               "skipped BIGINT NOT NULL DEFAULT 0, quarantined BIGINT NOT NULL DEFAULT 0, "
-                               "unpriced BIGINT NOT NULL DEFAULT 0, message TEXT)"),
-                QStringLiteral("CREATE TABLE import_files (path TEXT PRIMARY KEY, format TEXT NOT NULL, inode BIGINT NOT NULL, "
-                               "size BIGINT NOT NULL, offset_bytes BIGINT NOT NULL, line BIGINT NOT NULL, "
-                               "head_len BIGINT NOT NULL, head_hash BIGINT NOT NULL, tail_hash BIGINT NOT NULL, "
-                               "import_id INTEGER NOT NULL, updated_ms BIGINT NOT NULL)"),
-                QStringLiteral("CREATE TABLE quarantine (id INTEGER PRIMARY KEY, import_id INTEGER NOT NULL, path TEXT NOT NULL, "
-                               "line BIGINT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL, raw_hash BIGINT NOT NULL, "
-                               "created_ms BIGINT NOT NULL, UNIQUE (path, line, raw_hash))"),
-            },
-            {}};
+    Migration m{
+        1,
+        QStringLiteral("ledger: requests, dimensions, daily rollups, imports, checkpoints, quarantine"),
+        {
+            QStringLiteral("CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+            QStringLiteral("INSERT INTO ledger_meta (key, value) VALUES ('write_generation', '0')"),
+            // Every dimension value once; requests and rollups refer to ids.
+            QStringLiteral("CREATE TABLE labels (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL, "
+                           "UNIQUE (kind, value))"),
+            // Distinct combinations of a request's dimensions (label ids); keeps request rows narrow.
+            // (Users are kept on the request itself: with them, combinations would be almost per request.)
+            QStringLiteral(
+                "CREATE TABLE dimsets (id INTEGER PRIMARY KEY, source INTEGER NOT NULL, provider INTEGER NOT NULL, "
+                "model INTEGER NOT NULL, requested_model INTEGER NOT NULL, team INTEGER NOT NULL, "
+                "feature INTEGER NOT NULL, environment INTEGER NOT NULL, project INTEGER NOT NULL, "
+                "route INTEGER NOT NULL, status INTEGER NOT NULL, "
+                "UNIQUE (source, provider, model, requested_model, team, feature, environment, project, "
+                "route, status))"),
+            // One row per LLM request. day is the UTC day of ts; identity the stable record hash.
+            QStringLiteral(
+                "CREATE TABLE requests (id INTEGER PRIMARY KEY, day INTEGER NOT NULL, identity BIGINT NOT NULL, "
+                "ts BIGINT NOT NULL, request_id TEXT NOT NULL, dimset INTEGER NOT NULL, user_name INTEGER NOT NULL, "
+                "import_id INTEGER NOT NULL, "
+                "input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL, cache_read_tokens BIGINT NOT NULL, "
+                "cache_write_tokens BIGINT NOT NULL, cache_write_1h_tokens BIGINT NOT NULL, cost_nano BIGINT, "
+                "flags INTEGER NOT NULL, latency_ms BIGINT, tags TEXT)"),
+            // Which request ids hold which day: lets dedupe and drill-down read one day without an
+            // index on requests (an index there halves import speed).
+            QStringLiteral("CREATE TABLE request_segments (day INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id "
+                           "INTEGER NOT NULL)"),
+            QStringLiteral("CREATE INDEX request_segments_day ON request_segments (day)"),
+            QStringLiteral(
+                "CREATE TABLE calendar (day INTEGER PRIMARY KEY, week INTEGER NOT NULL, month INTEGER NOT NULL)"),
+            QStringLiteral(
+                "CREATE TABLE imports (id INTEGER PRIMARY KEY, started_ms BIGINT NOT NULL, finished_ms BIGINT, "
+                "status TEXT NOT NULL, source TEXT NOT NULL, paths TEXT NOT NULL, host TEXT NOT NULL, "
+                "pid BIGINT NOT NULL, files BIGINT NOT NULL DEFAULT 0, lines BIGINT NOT NULL DEFAULT 0, "
+                "imported BIGINT NOT NULL DEFAULT 0, duplicates BIGINT NOT NULL DEFAULT 0, "
+                "skipped BIGINT NOT NULL DEFAULT 0, quarantined BIGINT NOT NULL DEFAULT 0, "
+                "unpriced BIGINT NOT NULL DEFAULT 0, message TEXT)"),
+            QStringLiteral(
+                "CREATE TABLE import_files (path TEXT PRIMARY KEY, format TEXT NOT NULL, inode BIGINT NOT NULL, "
+                "size BIGINT NOT NULL, offset_bytes BIGINT NOT NULL, line BIGINT NOT NULL, "
+                "head_len BIGINT NOT NULL, head_hash BIGINT NOT NULL, tail_hash BIGINT NOT NULL, "
+                "import_id INTEGER NOT NULL, updated_ms BIGINT NOT NULL)"),
+            QStringLiteral(
+                "CREATE TABLE quarantine (id INTEGER PRIMARY KEY, import_id INTEGER NOT NULL, path TEXT NOT NULL, "
+                "line BIGINT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL, raw_hash BIGINT NOT NULL, "
+                "created_ms BIGINT NOT NULL, UNIQUE (path, line, raw_hash))"),
+        },
+        {}};
     for (const char *table : {"rollup_team_daily", "rollup_model_daily", "rollup_context_daily", "rollup_daily"})
         m.statements.append(rollupTableSql(rollupSpec(table)));
     return m;
@@ -71,28 +79,30 @@ Migration ledgerCore()
 
 Migration priceCatalog()
 {
-    return {2,
-            QStringLiteral("dated price catalog, seeded with the bundled catalog"),
-            {
-                QStringLiteral("CREATE TABLE prices (id INTEGER PRIMARY KEY, model TEXT NOT NULL, provider TEXT NOT NULL, "
-                               "effective_from_ms BIGINT NOT NULL, input_pico BIGINT, output_pico BIGINT, "
-                               "cache_read_pico BIGINT, cache_write_5m_pico BIGINT, cache_write_1h_pico BIGINT, "
-                               "batch_input_pico BIGINT, batch_output_pico BIGINT, tier_threshold BIGINT NOT NULL, "
-                               "tier_input_pico BIGINT, tier_output_pico BIGINT, tier_cache_read_pico BIGINT, "
-                               "tier_cache_write_5m_pico BIGINT, source TEXT NOT NULL, added_ms BIGINT NOT NULL, "
-                               "UNIQUE (model, effective_from_ms))"),
-            },
-            [](Ledger &ledger, QString &error) {
-                const auto parsed = Pricing::parseLiteLlmCatalog(Pricing::bundledCatalogJson(), 0, QStringLiteral("bundled"));
-                if (!parsed.ok() || parsed->entries.isEmpty()) {
-                    error = parsed.ok() ? QStringLiteral("the bundled price catalog is missing") : parsed.error().message;
-                    return false;
-                }
-                const Status stored = storePriceEntries(ledger, parsed->entries, 0);
-                if (!stored.ok())
-                    error = stored.error().message;
-                return stored.ok();
-            }};
+    return {
+        2,
+        QStringLiteral("dated price catalog, seeded with the bundled catalog"),
+        {
+            QStringLiteral("CREATE TABLE prices (id INTEGER PRIMARY KEY, model TEXT NOT NULL, provider TEXT NOT NULL, "
+                           "effective_from_ms BIGINT NOT NULL, input_pico BIGINT, output_pico BIGINT, "
+                           "cache_read_pico BIGINT, cache_write_5m_pico BIGINT, cache_write_1h_pico BIGINT, "
+                           "batch_input_pico BIGINT, batch_output_pico BIGINT, tier_threshold BIGINT NOT NULL, "
+                           "tier_input_pico BIGINT, tier_output_pico BIGINT, tier_cache_read_pico BIGINT, "
+                           "tier_cache_write_5m_pico BIGINT, source TEXT NOT NULL, added_ms BIGINT NOT NULL, "
+                           "UNIQUE (model, effective_from_ms))"),
+        },
+        [](Ledger &ledger, QString &error) {
+            const auto parsed =
+                Pricing::parseLiteLlmCatalog(Pricing::bundledCatalogJson(), 0, QStringLiteral("bundled"));
+            if (!parsed.ok() || parsed->entries.isEmpty()) {
+                error = parsed.ok() ? QStringLiteral("the bundled price catalog is missing") : parsed.error().message;
+                return false;
+            }
+            const Status stored = storePriceEntries(ledger, parsed->entries, 0);
+            if (!stored.ok())
+                error = stored.error().message;
+            return stored.ok();
+        }};
 }
 
 Migration userRollup()

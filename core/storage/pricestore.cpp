@@ -78,7 +78,8 @@ Result<Pricing::PriceCatalog> loadPriceCatalog(Ledger &ledger)
             "cache_write_1h_pico, batch_input_pico, batch_output_pico, tier_threshold, tier_input_pico, "
             "tier_output_pico, tier_cache_read_pico, tier_cache_write_5m_pico, source FROM prices "
             "ORDER BY model, effective_from_ms, id")))
-        return makeError(ErrorCode::Database, QStringLiteral("cannot read the price catalog: %1").arg(query.lastError().text()));
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot read the price catalog: %1").arg(query.lastError().text()));
     Pricing::PriceCatalog catalog;
     while (query.next()) {
         Pricing::PriceEntry e;

@@ -27,10 +27,11 @@ Result<RepriceReport> repriceHistory(Ledger &ledger, const Pricing::PriceCatalog
 {
     sqlite3 *db = ledger.handle();
     SqliteStatement select, update;
-    if (!select.prepare(db, "SELECT r.id, r.day, r.ts, r.input_tokens, r.output_tokens, r.cache_read_tokens, "
-                            "r.cache_write_tokens, r.cache_write_1h_tokens, r.cost_nano, r.flags, m.value "
-                            "FROM requests r JOIN dimsets d ON d.id = r.dimset JOIN labels m ON m.id = d.model "
-                            "WHERE r.id > ?1 AND (r.flags & 3) <> 1 ORDER BY r.id LIMIT ?2")
+    if (!select.prepare(db,
+                        "SELECT r.id, r.day, r.ts, r.input_tokens, r.output_tokens, r.cache_read_tokens, "
+                        "r.cache_write_tokens, r.cache_write_1h_tokens, r.cost_nano, r.flags, m.value "
+                        "FROM requests r JOIN dimsets d ON d.id = r.dimset JOIN labels m ON m.id = d.model "
+                        "WHERE r.id > ?1 AND (r.flags & 3) <> 1 ORDER BY r.id LIMIT ?2")
         || !update.prepare(db, "UPDATE requests SET cost_nano = ?2, flags = ?3 WHERE id = ?1"))
         return makeError(ErrorCode::Database, QStringLiteral("cannot prepare re-rating: %1").arg(sqliteError(db)));
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
@@ -85,7 +86,8 @@ Result<RepriceReport> repriceHistory(Ledger &ledger, const Pricing::PriceCatalog
             }
             if (bool(after) == pricedBefore && after.value_or(0) == costBefore)
                 continue;
-            const qint64 newFlags = (flags & ~RequestFlags::CostSourceMask) | int(after ? CostSource::Catalog : CostSource::None);
+            const qint64 newFlags =
+                (flags & ~RequestFlags::CostSourceMask) | int(after ? CostSource::Catalog : CostSource::None);
             changes.push_back({lastId, after, newFlags});
             days.insert(day);
             ++report.changed;

@@ -31,9 +31,9 @@ struct FileCheckpoint {
     QString path;
     QString format;
     qint64 inode = 0;
-    qint64 size = 0;    ///< file size when the checkpoint was taken
-    qint64 offset = 0;  ///< bytes consumed
-    qint64 line = 0;    ///< lines consumed
+    qint64 size = 0;   ///< file size when the checkpoint was taken
+    qint64 offset = 0; ///< bytes consumed
+    qint64 line = 0;   ///< lines consumed
     qint64 headLength = 0;
     quint64 headHash = 0; ///< of the first headLength bytes
     quint64 tailHash = 0; ///< of the up to 64 bytes before offset

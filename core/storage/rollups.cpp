@@ -24,7 +24,8 @@ QString keyColumns(const RollupSpec &spec, bool fromRequests)
 {
     QStringList columns{fromRequests ? QStringLiteral("r.day") : QStringLiteral("day")};
     for (RollupDimension d : spec.dimensions)
-        columns.append((fromRequests ? QLatin1String(requestsColumnPrefix(d)) : QLatin1String()) + QLatin1String(rollupColumn(d)));
+        columns.append((fromRequests ? QLatin1String(requestsColumnPrefix(d)) : QLatin1String())
+                       + QLatin1String(rollupColumn(d)));
     return columns.join(QStringLiteral(", "));
 }
 
@@ -37,7 +38,8 @@ const char *requestsColumnPrefix(RollupDimension dimension)
 
 const char *rollupColumn(RollupDimension dimension)
 {
-    static const char *const columns[] = {"source", "provider", "model", "team", "feature", "environment", "project", "user_name"};
+    static const char *const columns[] = {"source",  "provider",    "model",   "team",
+                                          "feature", "environment", "project", "user_name"};
     return columns[int(dimension)];
 }
 
@@ -73,16 +75,22 @@ Status rebuildRollup(Ledger &ledger, const RollupSpec &spec, const QVector<qint6
     for (qint64 day : days)
         dayList.append(QString::number(day));
     const QString name = QLatin1String(spec.table);
-    const QString where = days.isEmpty() ? QString() : QStringLiteral(" WHERE day IN (%1)").arg(dayList.join(QLatin1Char(',')));
-    const QString whereRaw = days.isEmpty() ? QString() : QStringLiteral(" WHERE r.day IN (%1)").arg(dayList.join(QLatin1Char(',')));
+    const QString where =
+        days.isEmpty() ? QString() : QStringLiteral(" WHERE day IN (%1)").arg(dayList.join(QLatin1Char(',')));
+    const QString whereRaw =
+        days.isEmpty() ? QString() : QStringLiteral(" WHERE r.day IN (%1)").arg(dayList.join(QLatin1Char(',')));
     QSqlQuery query(ledger.db());
     if (!query.exec(QStringLiteral("DELETE FROM %1%2").arg(name, where)))
-        return makeError(ErrorCode::Database, QStringLiteral("cannot clear %1: %2").arg(name, query.lastError().text()));
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot clear %1: %2").arg(name, query.lastError().text()));
     const QString selectKeys = keyColumns(spec, true);
-    const QString insert = QStringLiteral("INSERT INTO %1 (%2, %3) SELECT %4, %5 FROM requests r JOIN dimsets d ON d.id = r.dimset%6 GROUP BY %4")
-                               .arg(name, keyColumns(spec, false), kMetricColumns, selectKeys, kMetricAggregates, whereRaw);
+    const QString insert =
+        QStringLiteral(
+            "INSERT INTO %1 (%2, %3) SELECT %4, %5 FROM requests r JOIN dimsets d ON d.id = r.dimset%6 GROUP BY %4")
+            .arg(name, keyColumns(spec, false), kMetricColumns, selectKeys, kMetricAggregates, whereRaw);
     if (!query.exec(insert))
-        return makeError(ErrorCode::Database, QStringLiteral("cannot rebuild %1: %2").arg(name, query.lastError().text()));
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot rebuild %1: %2").arg(name, query.lastError().text()));
     return {};
 }
 

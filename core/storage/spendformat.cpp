@@ -38,12 +38,18 @@ QStringList metricCells(const SpendMetrics &m)
 {
     const auto perRequest = m.costPerRequest();
     const bool unknown = m.costUnknown();
-    return {QString::number(m.requests),         QString::number(m.inputTokens),   QString::number(m.outputTokens),
-            QString::number(m.cacheReadTokens),  QString::number(m.cacheWriteTokens),
+    return {QString::number(m.requests),
+            QString::number(m.inputTokens),
+            QString::number(m.outputTokens),
+            QString::number(m.cacheReadTokens),
+            QString::number(m.cacheWriteTokens),
             unknown ? QString() : QString::number(m.costNano),
-            unknown ? QString() : usdText(m.costNano), QString::number(m.unpricedRequests),
-            QString::number(m.cacheHitRate(), 'f', 6), perRequest ? usdText(*perRequest) : QString(),
-            QString::number(m.cacheHitRequests), QString::number(m.errorRequests)};
+            unknown ? QString() : usdText(m.costNano),
+            QString::number(m.unpricedRequests),
+            QString::number(m.cacheHitRate(), 'f', 6),
+            perRequest ? usdText(*perRequest) : QString(),
+            QString::number(m.cacheHitRequests),
+            QString::number(m.errorRequests)};
 }
 
 QString money(Nano nano)
@@ -88,7 +94,8 @@ QByteArray spendReportCsv(const SpendReport &report)
     header << QStringLiteral("requests") << QStringLiteral("input_tokens") << QStringLiteral("output_tokens")
            << QStringLiteral("cache_read_tokens") << QStringLiteral("cache_write_tokens") << QStringLiteral("cost_nano")
            << QStringLiteral("cost_usd") << QStringLiteral("unpriced_requests") << QStringLiteral("cache_hit_rate")
-           << QStringLiteral("cost_per_request_usd") << QStringLiteral("cache_hit_requests") << QStringLiteral("error_requests");
+           << QStringLiteral("cost_per_request_usd") << QStringLiteral("cache_hit_requests")
+           << QStringLiteral("error_requests");
     csv.row(header);
     const qsizetype dims = report.groupBy.size();
     QVector<bool> numeric(dims, false);
@@ -107,15 +114,19 @@ QString spendReportTable(const SpendReport &report)
     QStringList header;
     for (Dimension d : report.groupBy)
         header.append(dimensionName(d).toUpper());
-    header << QStringLiteral("REQUESTS") << QStringLiteral("INPUT") << QStringLiteral("OUTPUT") << QStringLiteral("CACHE READ")
-           << QStringLiteral("CACHE WRITE") << QStringLiteral("COST") << QStringLiteral("UNPRICED") << QStringLiteral("CACHE HIT")
-           << QStringLiteral("COST/REQ");
+    header << QStringLiteral("REQUESTS") << QStringLiteral("INPUT") << QStringLiteral("OUTPUT")
+           << QStringLiteral("CACHE READ") << QStringLiteral("CACHE WRITE") << QStringLiteral("COST")
+           << QStringLiteral("UNPRICED") << QStringLiteral("CACHE HIT") << QStringLiteral("COST/REQ");
     auto cells = [](const SpendMetrics &m) {
         const auto perRequest = m.costPerRequest();
-        return QStringList{grouped(m.requests),        grouped(m.inputTokens),      grouped(m.outputTokens),
-                           grouped(m.cacheReadTokens), grouped(m.cacheWriteTokens),
+        return QStringList{grouped(m.requests),
+                           grouped(m.inputTokens),
+                           grouped(m.outputTokens),
+                           grouped(m.cacheReadTokens),
+                           grouped(m.cacheWriteTokens),
                            m.costUnknown() ? QStringLiteral("unpriced") : money(m.costNano),
-                           grouped(m.unpricedRequests), QString::number(m.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'),
+                           grouped(m.unpricedRequests),
+                           QString::number(m.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'),
                            perRequest ? QLatin1Char('$') + usdFixed(*perRequest, 6) : QStringLiteral("-")};
     };
     QVector<QStringList> rows;

@@ -48,7 +48,7 @@ const RollupSpec *rollupFor(const QSet<Dimension> &dimensions)
     for (const RollupSpec &spec : rollupSpecs()) {
         const bool covers = std::all_of(dimensions.begin(), dimensions.end(), [&spec](Dimension d) {
             return isTimeDimension(d)
-                   || std::find(spec.dimensions.begin(), spec.dimensions.end(), info(d).rollup) != spec.dimensions.end();
+                || std::find(spec.dimensions.begin(), spec.dimensions.end(), info(d).rollup) != spec.dimensions.end();
         });
         if (covers)
             return &spec;
@@ -123,7 +123,9 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
     QSet<Dimension> involved(request.groupBy.begin(), request.groupBy.end());
     for (const SpendFilter &f : request.filters) {
         if (isTimeDimension(f.dimension))
-            return makeError(ErrorCode::Usage, QStringLiteral("filter by %1 with --from and --to instead").arg(dimensionName(f.dimension)));
+            return makeError(
+                ErrorCode::Usage,
+                QStringLiteral("filter by %1 with --from and --to instead").arg(dimensionName(f.dimension)));
         involved.insert(f.dimension);
     }
     const RollupSpec *rollup = rollupFor(involved);
@@ -137,9 +139,10 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
     };
     if (rollup) {
         from = QLatin1String(rollup->table) + QStringLiteral(" x");
-        metrics = QStringLiteral("SUM(x.requests), SUM(x.input_tokens), SUM(x.output_tokens), SUM(x.cache_read_tokens), "
-                                 "SUM(x.cache_write_tokens), SUM(x.cost_nano), SUM(x.unpriced_requests), "
-                                 "SUM(x.cache_hit_requests), SUM(x.error_requests)");
+        metrics =
+            QStringLiteral("SUM(x.requests), SUM(x.input_tokens), SUM(x.output_tokens), SUM(x.cache_read_tokens), "
+                           "SUM(x.cache_write_tokens), SUM(x.cost_nano), SUM(x.unpriced_requests), "
+                           "SUM(x.cache_hit_requests), SUM(x.error_requests)");
     } else {
         from = QStringLiteral("requests x JOIN dimsets d ON d.id = x.dimset");
         metrics = QStringLiteral("COUNT(*), SUM(x.input_tokens), SUM(x.output_tokens), SUM(x.cache_read_tokens), "
@@ -181,7 +184,8 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
             lookup.bindValue(0, int(info(f.dimension).kind));
             lookup.bindValue(1, value);
             if (!lookup.exec())
-                return makeError(ErrorCode::Database, QStringLiteral("cannot read dimension values: %1").arg(lookup.lastError().text()));
+                return makeError(ErrorCode::Database,
+                                 QStringLiteral("cannot read dimension values: %1").arg(lookup.lastError().text()));
             while (lookup.next())
                 ids.append(lookup.value(0).toLongLong());
         }
@@ -190,9 +194,11 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
         where.append(QStringLiteral("%1 IN (%2)").arg(column(f.dimension), idList(ids)));
     }
 
-    QString sql = QStringLiteral("SELECT %1%2 FROM %3")
-                      .arg(groupExpressions.isEmpty() ? QString() : groupExpressions.join(QStringLiteral(", ")) + QStringLiteral(", "),
-                           metrics, from);
+    QString sql =
+        QStringLiteral("SELECT %1%2 FROM %3")
+            .arg(groupExpressions.isEmpty() ? QString()
+                                            : groupExpressions.join(QStringLiteral(", ")) + QStringLiteral(", "),
+                 metrics, from);
     if (!where.isEmpty())
         sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
     if (!groupExpressions.isEmpty())
@@ -201,7 +207,8 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
     QSqlQuery query(ledger.db());
     query.setForwardOnly(true);
     if (!query.exec(sql))
-        return makeError(ErrorCode::Database, QStringLiteral("cannot run the spend report: %1").arg(query.lastError().text()));
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot run the spend report: %1").arg(query.lastError().text()));
 
     const int dims = int(request.groupBy.size());
     QVector<QVector<qint64>> rawKeys;
@@ -237,8 +244,10 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
         QVector<qint64> ids(labelIds.begin(), labelIds.end());
         for (qsizetype start = 0; start < ids.size(); start += 500) {
             QSqlQuery names(ledger.db());
-            if (!names.exec(QStringLiteral("SELECT id, value FROM labels WHERE id IN (%1)").arg(idList(ids.mid(start, 500)))))
-                return makeError(ErrorCode::Database, QStringLiteral("cannot read dimension values: %1").arg(names.lastError().text()));
+            if (!names.exec(
+                    QStringLiteral("SELECT id, value FROM labels WHERE id IN (%1)").arg(idList(ids.mid(start, 500)))))
+                return makeError(ErrorCode::Database,
+                                 QStringLiteral("cannot read dimension values: %1").arg(names.lastError().text()));
             while (names.next())
                 labels.insert(names.value(0).toLongLong(), names.value(1).toString());
         }

@@ -148,7 +148,8 @@ public:
             m_prepared = true;
         }
         if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-            return makeError(ErrorCode::Database, QStringLiteral("cannot start an import transaction: %1").arg(sqliteError(m_db)));
+            return makeError(ErrorCode::Database,
+                             QStringLiteral("cannot start an import transaction: %1").arg(sqliteError(m_db)));
         Result<BatchOutcome> outcome = writeInTransaction(batch);
         if (!outcome.ok() || sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
             const QString why = outcome.ok() ? sqliteError(m_db) : outcome.error().message;
@@ -181,13 +182,15 @@ private:
              "SELECT r.identity FROM request_segments s JOIN requests r ON r.id BETWEEN s.first_id AND s.last_id "
              "WHERE s.day = ?1 AND r.day = ?1"},
             {&m_insertSegment, "INSERT INTO request_segments (day, first_id, last_id) VALUES (?1, ?2, ?3)"},
-            {&m_insertCalendar, "INSERT INTO calendar (day, week, month) VALUES (?1, ?2, ?3) ON CONFLICT (day) DO NOTHING"},
+            {&m_insertCalendar,
+             "INSERT INTO calendar (day, week, month) VALUES (?1, ?2, ?3) ON CONFLICT (day) DO NOTHING"},
             {&m_insertQuarantine,
              "INSERT INTO quarantine (import_id, path, line, reason, raw, raw_hash, created_ms) VALUES "
              "(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (path, line, raw_hash) DO NOTHING"},
             {&m_upsertCheckpoint,
              "INSERT INTO import_files (path, format, inode, size, offset_bytes, line, head_len, head_hash, tail_hash, "
-             "import_id, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (path) DO UPDATE SET "
+             "import_id, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (path) DO "
+             "UPDATE SET "
              "format = excluded.format, inode = excluded.inode, size = excluded.size, "
              "offset_bytes = excluded.offset_bytes, line = excluded.line, head_len = excluded.head_len, "
              "head_hash = excluded.head_hash, tail_hash = excluded.tail_hash, import_id = excluded.import_id, "
@@ -205,7 +208,8 @@ private:
         }
         if (!m_insertRows.prepare(m_db, insertRequestsSql(kRowsPerInsert).constData())
             || !m_insertRow.prepare(m_db, insertRequestsSql(1).constData()))
-            return makeError(ErrorCode::Database, QStringLiteral("cannot prepare the import statements: %1").arg(sqliteError(m_db)));
+            return makeError(ErrorCode::Database,
+                             QStringLiteral("cannot prepare the import statements: %1").arg(sqliteError(m_db)));
         const std::vector<RollupSpec> &specs = rollupSpecs();
         m_rollups = std::vector<Rollup>(specs.size());
         for (size_t i = 0; i < specs.size(); ++i) {
@@ -219,9 +223,10 @@ private:
 
     static QByteArray insertRequestsSql(int rows)
     {
-        QByteArray sql = "INSERT INTO requests (day, identity, ts, request_id, dimset, import_id, input_tokens, output_tokens, "
-                         "cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, cost_nano, flags, latency_ms, tags, "
-                         "user_name) VALUES ";
+        QByteArray sql =
+            "INSERT INTO requests (day, identity, ts, request_id, dimset, import_id, input_tokens, output_tokens, "
+            "cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, cost_nano, flags, latency_ms, tags, "
+            "user_name) VALUES ";
         for (int i = 0; i < rows; ++i)
             sql += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
         return sql;
@@ -243,8 +248,9 @@ private:
         s.bind(first + 9, r.tokens.cacheWrite());
         s.bind(first + 10, r.tokens.cacheWrite1h);
         s.bind(first + 11, r.cost);
-        s.bind(first + 12, qint64(int(r.costSource) | (r.cacheHit ? RequestFlags::CacheHit : 0)
-                                   | (r.batch ? RequestFlags::Batch : 0) | (r.error ? RequestFlags::Error : 0)));
+        s.bind(first + 12,
+               qint64(int(r.costSource) | (r.cacheHit ? RequestFlags::CacheHit : 0)
+                      | (r.batch ? RequestFlags::Batch : 0) | (r.error ? RequestFlags::Error : 0)));
         s.bind(first + 13, r.latencyMs);
         if (r.tagsJson.empty())
             s.bindNull(first + 14);
@@ -259,10 +265,10 @@ private:
         QStringList keys{QStringLiteral("day")};
         for (RollupDimension d : spec.dimensions)
             keys.append(QLatin1String(rollupColumn(d)));
-        const QStringList metrics{QStringLiteral("requests"),          QStringLiteral("input_tokens"),
-                                  QStringLiteral("output_tokens"),     QStringLiteral("cache_read_tokens"),
+        const QStringList metrics{QStringLiteral("requests"),           QStringLiteral("input_tokens"),
+                                  QStringLiteral("output_tokens"),      QStringLiteral("cache_read_tokens"),
                                   QStringLiteral("cache_write_tokens"), QStringLiteral("cost_nano"),
-                                  QStringLiteral("unpriced_requests"), QStringLiteral("cache_hit_requests"),
+                                  QStringLiteral("unpriced_requests"),  QStringLiteral("cache_hit_requests"),
                                   QStringLiteral("error_requests")};
         QStringList placeholders, updates;
         for (qsizetype i = 0; i < keys.size() + metrics.size(); ++i)
@@ -325,13 +331,15 @@ private:
                 ++outcome.unpriced;
         }
         for (Rollup &rollup : m_rollups) {
-            const bool perUser = std::find(rollup.spec->dimensions.begin(), rollup.spec->dimensions.end(),
-                                           RollupDimension::User) != rollup.spec->dimensions.end();
+            const bool perUser =
+                std::find(rollup.spec->dimensions.begin(), rollup.spec->dimensions.end(), RollupDimension::User)
+                != rollup.spec->dimensions.end();
             if (perUser) {
                 // rollup_user_daily is (user, team): exactly the byUser sums.
                 Q_ASSERT(rollup.spec->dimensions.size() == 2 && rollup.spec->dimensions[1] == RollupDimension::Team);
                 for (const auto &[dayTeamUser, m] : byUser)
-                    rollup.rows[RollupKey{dayTeamUser.first >> 32, dayTeamUser.second, dayTeamUser.first & 0xFFFFFFFF}].add(m);
+                    rollup.rows[RollupKey{dayTeamUser.first >> 32, dayTeamUser.second, dayTeamUser.first & 0xFFFFFFFF}]
+                        .add(m);
                 continue;
             }
             for (const auto &[dayDimset, m] : byDimset) {
@@ -402,7 +410,9 @@ private:
                 return dbError("store the file checkpoint");
         }
         const ImportCounters &p = batch.progress;
-        const qint64 values[] = {batch.importId, p.files, p.lines, p.skipped, p.quarantined, outcome.inserted, outcome.duplicates, outcome.unpriced};
+        const qint64 values[] = {batch.importId,     p.files,         p.lines,
+                                 p.skipped,          p.quarantined,   outcome.inserted,
+                                 outcome.duplicates, outcome.unpriced};
         for (int i = 0; i < 8; ++i)
             m_updateImport.bind(i + 1, values[i]);
         if (!m_updateImport.run())
@@ -430,7 +440,8 @@ private:
                 bindRequest(s, int(i) * 16 + 1, *p.record, p.day, p.dimset, p.user, importId);
             }
             if (!s.run())
-                return makeError(ErrorCode::Database, QStringLiteral("cannot store a request: %1").arg(sqliteError(m_db)));
+                return makeError(ErrorCode::Database,
+                                 QStringLiteral("cannot store a request: %1").arg(sqliteError(m_db)));
             // Rows of one statement get consecutive ids, the last one reported.
             const qint64 lastId = sqlite3_last_insert_rowid(m_db);
             for (size_t i = 0; i < count; ++i) {
@@ -450,14 +461,16 @@ private:
 
     static void bindMetrics(SqliteStatement &s, int first, const Metrics &m)
     {
-        const qint64 values[] = {m.requests, m.input, m.output, m.cacheRead, m.cacheWrite, m.cost, m.unpriced, m.cacheHits, m.errors};
+        const qint64 values[] = {m.requests, m.input,    m.output,    m.cacheRead, m.cacheWrite,
+                                 m.cost,     m.unpriced, m.cacheHits, m.errors};
         for (int i = 0; i < 9; ++i)
             s.bind(first + i, values[i]);
     }
 
     Error dbError(const char *what) const
     {
-        return makeError(ErrorCode::Database, QStringLiteral("cannot %1: %2").arg(QLatin1String(what), sqliteError(m_db)));
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot %1: %2").arg(QLatin1String(what), sqliteError(m_db)));
     }
 
     // Whether a record near midnight was stored under the neighbouring day.
@@ -559,8 +572,8 @@ private:
     // of it (see labelId for that).
     Result<Dimensions> dimensionsOf(const UsageRecord &r)
     {
-        const std::string *values[] = {&r.source, &r.provider, &r.model, &r.requestedModel, &r.team,
-                                       &r.feature, &r.environment, &r.project, &r.route, &r.status};
+        const std::string *values[] = {&r.source,  &r.provider,    &r.model,   &r.requestedModel, &r.team,
+                                       &r.feature, &r.environment, &r.project, &r.route,          &r.status};
         m_dimKey.clear();
         for (const std::string *v : values) {
             m_dimKey.append(*v);
@@ -569,9 +582,9 @@ private:
         if (const auto it = m_dimensions.find(m_dimKey); it != m_dimensions.end())
             return it->second;
 
-        static constexpr LabelKind kinds[] = {LabelKind::Source, LabelKind::Provider, LabelKind::Model,
-                                              LabelKind::RequestedModel, LabelKind::Team, LabelKind::Feature,
-                                              LabelKind::Environment, LabelKind::Project, LabelKind::Route,
+        static constexpr LabelKind kinds[] = {LabelKind::Source,         LabelKind::Provider, LabelKind::Model,
+                                              LabelKind::RequestedModel, LabelKind::Team,     LabelKind::Feature,
+                                              LabelKind::Environment,    LabelKind::Project,  LabelKind::Route,
                                               LabelKind::Status};
         DimKey ids{};
         for (size_t i = 0; i < ids.size(); ++i) {
@@ -697,8 +710,9 @@ private:
     };
     static constexpr size_t kRowsPerInsert = 64;
 
-    SqliteStatement m_insertRows, m_insertRow, m_findLabel, m_insertLabel, m_findDimset, m_insertDimset, m_dayKeys, m_insertSegment,
-        m_insertCalendar, m_insertQuarantine, m_upsertCheckpoint, m_updateImport, m_readGeneration, m_writeGeneration;
+    SqliteStatement m_insertRows, m_insertRow, m_findLabel, m_insertLabel, m_findDimset, m_insertDimset, m_dayKeys,
+        m_insertSegment, m_insertCalendar, m_insertQuarantine, m_upsertCheckpoint, m_updateImport, m_readGeneration,
+        m_writeGeneration;
     std::vector<Rollup> m_rollups;
     std::vector<Pending> m_pending;
     std::unordered_map<std::string, qint64> m_labels;

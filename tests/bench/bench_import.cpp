@@ -16,9 +16,9 @@
 #include <QTemporaryDir>
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,10 +40,18 @@ struct Model {
 };
 
 constexpr Model kModels[] = {
-    {"gpt-4o", "openai"},           {"gpt-4o-mini", "openai"},         {"claude-sonnet-4-6", "anthropic"},
-    {"gpt-4.1-mini", "openai"},     {"claude-haiku-4-5", "anthropic"}, {"gemini-2.5-flash", "gcp.gemini"},
-    {"gpt-5-mini", "openai"},       {"gpt-4.1", "openai"},             {"claude-opus-4-7", "anthropic"},
-    {"gemini-2.5-pro", "gcp.gemini"}, {"gpt-5", "openai"},             {"text-embedding-3-small", "openai"},
+    {"gpt-4o", "openai"},
+    {"gpt-4o-mini", "openai"},
+    {"claude-sonnet-4-6", "anthropic"},
+    {"gpt-4.1-mini", "openai"},
+    {"claude-haiku-4-5", "anthropic"},
+    {"gemini-2.5-flash", "gcp.gemini"},
+    {"gpt-5-mini", "openai"},
+    {"gpt-4.1", "openai"},
+    {"claude-opus-4-7", "anthropic"},
+    {"gemini-2.5-pro", "gcp.gemini"},
+    {"gpt-5", "openai"},
+    {"text-embedding-3-small", "openai"},
 };
 
 /// Picks index i with probability proportional to 1 / (i + 1)^s.
@@ -78,7 +86,9 @@ bool generate(qint64 rows, const QString &jsonlPath, const QString &csvPath)
     FILE *csv = std::fopen(QFile::encodeName(csvPath).constData(), "wb");
     if (!jsonl || !csv)
         return false;
-    std::fputs("ts,request_id,provider,model,input_tokens,output_tokens,cache_read_tokens,team,feature,user,environment,project,latency_ms\n", csv);
+    std::fputs("ts,request_id,provider,model,input_tokens,output_tokens,cache_read_tokens,team,feature,user,"
+               "environment,project,latency_ms\n",
+               csv);
     std::mt19937_64 rng(42);
     const Zipf models(12, 1.1), features(80, 0.9), users(5000, 1.05);
     std::lognormal_distribution<double> input(std::log(1500.0), 0.6), output(std::log(300.0), 0.7);
@@ -112,7 +122,8 @@ bool generate(qint64 rows, const QString &jsonlPath, const QString &csvPath)
                               ts_text, id, model.provider, model.name, in - cached, out, cached, team, feature, user,
                               environment, team, latency);
         std::fwrite(line, 1, size_t(n), jsonl);
-        n = std::snprintf(line, sizeof line, "%s,req-%016llx,%s,%s,%lld,%lld,%lld,team-%02d,feature-%02d,user-%04d,%s,project-%02d,%lld\n",
+        n = std::snprintf(line, sizeof line,
+                          "%s,req-%016llx,%s,%s,%lld,%lld,%lld,team-%02d,feature-%02d,user-%04d,%s,project-%02d,%lld\n",
                           ts_text, id, model.provider, model.name, in - cached, out, cached, team, feature, user,
                           environment, team, latency);
         std::fwrite(line, 1, size_t(n), csv);
@@ -182,15 +193,16 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addOption({QStringLiteral("rows"), QStringLiteral("Row counts, comma separated."), QStringLiteral("N,..."),
                       QStringLiteral("1000000,10000000")});
-    parser.addOption({QStringLiteral("dir"), QStringLiteral("Work folder (large files; default: a temporary one)."), QStringLiteral("DIR")});
+    parser.addOption({QStringLiteral("dir"), QStringLiteral("Work folder (large files; default: a temporary one)."),
+                      QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("no-baseline"), QStringLiteral("Skip the sqlite3 CLI baseline.")});
     parser.process(app);
 
     QTemporaryDir temporary;
     const QString dir = parser.isSet(QStringLiteral("dir")) ? parser.value(QStringLiteral("dir")) : temporary.path();
     QDir().mkpath(dir);
-    std::printf("%-8s %14s %12s %10s %16s %16s %12s %16s\n", "rows", "import rows/s", "import s", "peak RSS", "day x team 90d",
-                "feature 1 month", "ledger MB", "sqlite3 rows/s");
+    std::printf("%-8s %14s %12s %10s %16s %16s %12s %16s\n", "rows", "import rows/s", "import s", "peak RSS",
+                "day x team 90d", "feature 1 month", "ledger MB", "sqlite3 rows/s");
     for (const QString &count : parser.value(QStringLiteral("rows")).split(QLatin1Char(','))) {
         const qint64 rows = count.toLongLong();
         const QString jsonl = dir + QStringLiteral("/bench-%1.jsonl").arg(rows);
@@ -205,7 +217,8 @@ int main(int argc, char *argv[])
                 return 1;
             }
         }
-        const ChildRun import = runChild({COSTGOV_CTL, "--db", db.toStdString(), "import", "--quiet", jsonl.toStdString()});
+        const ChildRun import =
+            runChild({COSTGOV_CTL, "--db", db.toStdString(), "import", "--quiet", jsonl.toStdString()});
         if (import.status != 0) {
             std::fprintf(stderr, "costgovctl import failed with status %d\n", import.status);
             return 1;
@@ -238,21 +251,25 @@ int main(int argc, char *argv[])
             const QString script = dir + QStringLiteral("/baseline.sql");
             QFile sql(script);
             sql.open(QIODevice::WriteOnly | QIODevice::Truncate);
-            sql.write("CREATE TABLE requests (ts TEXT, request_id TEXT, provider TEXT, model TEXT, input_tokens INTEGER, "
-                      "output_tokens INTEGER, cache_read_tokens INTEGER, team TEXT, feature TEXT, user TEXT, "
-                      "environment TEXT, project TEXT, latency_ms INTEGER, UNIQUE (request_id));\n"
-                      ".import --csv --skip 1 " + QFile::encodeName(csv) + " requests\n");
+            sql.write(
+                "CREATE TABLE requests (ts TEXT, request_id TEXT, provider TEXT, model TEXT, input_tokens INTEGER, "
+                "output_tokens INTEGER, cache_read_tokens INTEGER, team TEXT, feature TEXT, user TEXT, "
+                "environment TEXT, project TEXT, latency_ms INTEGER, UNIQUE (request_id));\n"
+                ".import --csv --skip 1 "
+                + QFile::encodeName(csv) + " requests\n");
             sql.close();
             const ChildRun baseline = runChild({"/usr/bin/sqlite3", baseDb.toStdString()}, script);
             if (baseline.status == 0)
                 baselineRate = double(rows) / baseline.seconds;
             else
-                std::fprintf(stderr, "sqlite3 baseline failed (status %d): is the sqlite3 package installed?\n", baseline.status);
+                std::fprintf(stderr, "sqlite3 baseline failed (status %d): is the sqlite3 package installed?\n",
+                             baseline.status);
         }
-        const double ledgerMb = double(QFileInfo(db).size() + QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0;
+        const double ledgerMb =
+            double(QFileInfo(db).size() + QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0;
         std::printf("%-8s %14.0f %12.2f %7ld MB %13.2f ms %13.2f ms %12.0f %16.0f\n", qPrintable(human(rows)),
-                    double(rows) / import.seconds, import.seconds, import.peakRssKb / 1024, dayTeam, featureMonth, ledgerMb,
-                    baselineRate);
+                    double(rows) / import.seconds, import.seconds, import.peakRssKb / 1024, dayTeam, featureMonth,
+                    ledgerMb, baselineRate);
         std::fflush(stdout);
     }
     return 0;
