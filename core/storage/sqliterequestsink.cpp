@@ -2,6 +2,7 @@
 
 #include "ledger.h"
 #include "rollups.h"
+#include "spendquery.h"
 #include "sqlitestatement.h"
 
 #include "common/clock.h"
@@ -98,36 +99,20 @@ struct ArrayHash {
     }
 };
 
-struct Metrics {
-    qint64 requests = 0, input = 0, output = 0, cacheRead = 0, cacheWrite = 0, cost = 0, unpriced = 0, cacheHits = 0,
-           errors = 0;
-    void add(const Metrics &o)
-    {
-        requests += o.requests;
-        input += o.input;
-        output += o.output;
-        cacheRead += o.cacheRead;
-        cacheWrite += o.cacheWrite;
-        cost += o.cost;
-        unpriced += o.unpriced;
-        cacheHits += o.cacheHits;
-        errors += o.errors;
-    }
-    void add(const UsageRecord &r)
-    {
-        ++requests;
-        input += r.tokens.input;
-        output += r.tokens.output;
-        cacheRead += r.tokens.cacheRead;
-        cacheWrite += r.tokens.cacheWrite();
-        if (r.cost)
-            cost += *r.cost;
-        else
-            ++unpriced;
-        cacheHits += r.cacheHit ? 1 : 0;
-        errors += r.error ? 1 : 0;
-    }
-};
+void addRecord(SpendMetrics &m, const UsageRecord &r)
+{
+    ++m.requests;
+    m.inputTokens += r.tokens.input;
+    m.outputTokens += r.tokens.output;
+    m.cacheReadTokens += r.tokens.cacheRead;
+    m.cacheWriteTokens += r.tokens.cacheWrite();
+    if (r.cost)
+        m.costNano += *r.cost;
+    else
+        ++m.unpricedRequests;
+    m.cacheHitRequests += r.cacheHit ? 1 : 0;
+    m.errorRequests += r.error ? 1 : 0;
+}
 
 // The duplicates window: a record within this much of midnight is also checked against the
 // neighbouring day, because repeated log lines of one request (Claude Code streaming) can carry
@@ -303,8 +288,8 @@ private:
 
         // Rows are summed by (day, dimension combination) and by (day, user, team) first; the
         // rollup tables are fed from those sums, so each row costs two hash updates, not one a table.
-        std::unordered_map<std::pair<qint64, qint64>, Metrics, PairHash> byDimset;
-        std::unordered_map<std::pair<qint64, qint64>, Metrics, PairHash> byUser; // (day << 32 | team, user)
+        std::unordered_map<std::pair<qint64, qint64>, SpendMetrics, PairHash> byDimset;
+        std::unordered_map<std::pair<qint64, qint64>, SpendMetrics, PairHash> byUser; // (day << 32 | team, user)
         for (const UsageRecord &r : batch.records) {
             const qint64 day = utcDay(r.tsMs);
             KeySet &keys = dayKeys(day);
@@ -324,8 +309,8 @@ private:
                 if (Status stored = insertPending(batch.importId, segments); !stored.ok())
                     return stored.error();
             }
-            byDimset[{day, (*dims)->dimset}].add(r);
-            byUser[{(day << 32) | (*dims)->rollupIds[size_t(RollupDimension::Team)], *user}].add(r);
+            addRecord(byDimset[{day, (*dims)->dimset}], r);
+            addRecord(byUser[{(day << 32) | (*dims)->rollupIds[size_t(RollupDimension::Team)], *user}], r);
             ++outcome.inserted;
             if (!r.cost)
                 ++outcome.unpriced;
@@ -459,10 +444,11 @@ private:
         return {};
     }
 
-    static void bindMetrics(SqliteStatement &s, int first, const Metrics &m)
+    static void bindMetrics(SqliteStatement &s, int first, const SpendMetrics &m)
     {
-        const qint64 values[] = {m.requests, m.input,    m.output,    m.cacheRead, m.cacheWrite,
-                                 m.cost,     m.unpriced, m.cacheHits, m.errors};
+        const qint64 values[] = {m.requests,         m.inputTokens,      m.outputTokens,
+                                 m.cacheReadTokens,  m.cacheWriteTokens, m.costNano,
+                                 m.unpricedRequests, m.cacheHitRequests, m.errorRequests};
         for (int i = 0; i < 9; ++i)
             s.bind(first + i, values[i]);
     }
@@ -699,7 +685,7 @@ private:
     struct Rollup {
         const RollupSpec *spec = nullptr;
         SqliteStatement upsert;
-        std::unordered_map<RollupKey, Metrics, ArrayHash> rows;
+        std::unordered_map<RollupKey, SpendMetrics, ArrayHash> rows;
     };
 
     struct Pending {
