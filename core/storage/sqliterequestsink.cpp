@@ -283,8 +283,10 @@ private:
         BatchOutcome outcome;
         std::unordered_map<qint64, std::pair<qint64, qint64>> segments;
         m_touchedDays.clear();
-        for (Rollup &rollup : m_rollups)
+        for (Rollup &rollup : m_rollups) {
             rollup.rows.clear();
+            rollup.sorted.clear();
+        }
 
         // Rows are summed by (day, dimension combination) and by (day, user, team) first; the
         // rollup tables are fed from those sums, so each row costs two hash updates, not one a table.
@@ -320,11 +322,12 @@ private:
                 std::find(rollup.spec->dimensions.begin(), rollup.spec->dimensions.end(), RollupDimension::User)
                 != rollup.spec->dimensions.end();
             if (perUser) {
-                // rollup_user_daily is (user, team): exactly the byUser sums.
+                // rollup_user_daily is (user, team): exactly the byUser sums, one row each.
                 Q_ASSERT(rollup.spec->dimensions.size() == 2 && rollup.spec->dimensions[1] == RollupDimension::Team);
+                rollup.sorted.reserve(byUser.size());
                 for (const auto &[dayTeamUser, m] : byUser)
-                    rollup.rows[RollupKey{dayTeamUser.first >> 32, dayTeamUser.second, dayTeamUser.first & 0xFFFFFFFF}]
-                        .add(m);
+                    rollup.sorted.push_back(
+                        {RollupKey{dayTeamUser.first >> 32, dayTeamUser.second, dayTeamUser.first & 0xFFFFFFFF}, m});
                 continue;
             }
             for (const auto &[dayDimset, m] : byDimset) {
@@ -336,6 +339,7 @@ private:
                     key[slot++] = dims.rollupIds[size_t(d)];
                 rollup.rows[key].add(m);
             }
+            rollup.sorted.assign(rollup.rows.begin(), rollup.rows.end());
         }
         if (Status stored = insertPending(batch.importId, segments); !stored.ok())
             return stored.error();
@@ -355,8 +359,11 @@ private:
             }
         }
         for (Rollup &rollup : m_rollups) {
+            // In primary-key order: each upsert then lands on the B-tree page the previous one used.
+            std::sort(rollup.sorted.begin(), rollup.sorted.end(),
+                      [](const auto &a, const auto &b) { return a.first < b.first; });
             const int keyCount = int(rollup.spec->dimensions.size()) + 1;
-            for (const auto &[key, m] : rollup.rows) {
+            for (const auto &[key, m] : rollup.sorted) {
                 for (int i = 0; i < keyCount; ++i)
                     rollup.upsert.bind(i + 1, key[size_t(i)]);
                 bindMetrics(rollup.upsert, keyCount + 1, m);
@@ -686,6 +693,7 @@ private:
         const RollupSpec *spec = nullptr;
         SqliteStatement upsert;
         std::unordered_map<RollupKey, SpendMetrics, ArrayHash> rows;
+        std::vector<std::pair<RollupKey, SpendMetrics>> sorted; ///< this batch's rows in key order
     };
 
     struct Pending {
