@@ -98,9 +98,11 @@ std::optional<int> parseOptions(QCommandLineParser &parser, const QStringList &a
     return std::nullopt;
 }
 
-std::unique_ptr<Storage::Ledger> openLedger(const QString &path, int &exitCode)
+/// The ledger named by the command's --db (which may follow the command) or else the global one.
+std::unique_ptr<Storage::Ledger> openLedger(const QCommandLineParser &parser, const QString &dbPath, int &exitCode)
 {
-    auto ledger = Storage::Ledger::open(path);
+    auto ledger =
+        Storage::Ledger::open(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath);
     if (!ledger.ok()) {
         exitCode = dataError(ledger.error().message);
         return nullptr;
@@ -167,7 +169,7 @@ const char *const kImportHelp =
     "  --source NAME    the source dimension of these records (default: the format's name)\n"
     "  --json           print the summary as a JSON object\n"
     "  --quiet          no progress on standard error\n"
-    "  --batch-size N   records per transaction (default 50000)\n"
+    "  --batch-size N   records per transaction (default 25000)\n"
     "\n"
     "Exit status: 0 when every named file was read (quarantined lines included), 2 when a named\n"
     "file could not be read or recognized or the ledger failed, 130 when interrupted (Ctrl+C stops\n"
@@ -210,8 +212,7 @@ int importCommand(const QStringList &args, const QString &dbPath)
             return usage(QStringLiteral("--batch-size must be a positive number"), QStringLiteral("import"));
     }
     int exitCode = Ok;
-    auto ledger =
-        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
         return exitCode;
 
@@ -387,8 +388,7 @@ int reportCommand(const QStringList &args, const QString &dbPath)
             query.filters.append({*dimension, {value}});
     }
 
-    auto ledger =
-        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto report = Storage::runSpendQuery(*ledger, query);
@@ -433,8 +433,7 @@ int quarantineCommand(const QStringList &args, const QString &dbPath)
         if (!ok || limit < 1)
             return usage(QStringLiteral("--limit must be a positive number"), QStringLiteral("quarantine"));
     }
-    auto ledger =
-        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto lines = Storage::listQuarantine(*ledger, limit);
@@ -561,8 +560,7 @@ int pricesCommand(const QStringList &args, const QString &dbPath)
         incoming.append(entry);
     }
 
-    auto ledger =
-        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
         return exitCode;
 
@@ -709,8 +707,7 @@ int repriceCommand(const QStringList &args, const QString &dbPath)
     const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "reprice", exitCode);
     if (!format)
         return exitCode;
-    auto ledger =
-        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto catalog = Storage::loadPriceCatalog(*ledger);
@@ -788,8 +785,7 @@ int importsCommand(const QStringList &args, const QString &dbPath)
         if (!ok || limit < 1)
             return usage(QStringLiteral("--limit must be a positive number"), QStringLiteral("imports"));
     }
-    auto ledger =
-        openLedger(parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : dbPath, exitCode);
+    auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
         return exitCode;
     const auto runs = Storage::listImports(*ledger, limit);

@@ -34,7 +34,7 @@ struct ImportOptions {
     QStringList paths;            ///< files and folders (read recursively)
     std::optional<Format> format; ///< nullopt: recognize each file
     QString source;               ///< the "source" dimension; empty: the format's name
-    int batchSize = 50'000;       ///< records per transaction
+    int batchSize = 25'000;       ///< records per transaction: three batches in memory at most
     std::function<void(const ImportProgress &)> progress;
     const std::atomic_bool *cancel = nullptr; ///< checked between elements; stops after committing
 };
