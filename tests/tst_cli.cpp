@@ -207,6 +207,12 @@ private slots:
                       QStringLiteral("--output"), QStringLiteral("5")});
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.out.contains("1 new models (priced for all of history)"), run.out.constData());
+        // The same re-rating in words, on a copy: what had no price was "unpriced", not $0.
+        const QString copy = dir.path() + QStringLiteral("/copy.sqlite");
+        QVERIFY(QFile::copy(db, copy));
+        run = runCtl({QStringLiteral("--db"), copy, QStringLiteral("reprice")});
+        QVERIFY2(run.out.contains("acme-large-2                             1 changed: unpriced -> $2.5"),
+                 run.out.constData());
         run = runCtl({QStringLiteral("--db"), db, QStringLiteral("reprice"), QStringLiteral("--format"),
                       QStringLiteral("json")});
         QCOMPARE(run.exitCode, 0);

@@ -747,7 +747,13 @@ int repriceCommand(const QStringList &args, const QString &dbPath)
         for (const Storage::ModelRepricing &m : r.models) {
             out() << "  " << m.model.leftJustified(40) << ' ';
             if (m.changed > 0)
-                out() << grouped(m.changed) << " changed: $" << usdText(m.before) << " -> $" << usdText(m.after);
+                // Requests that had no price are "unpriced" before, never $0.
+                out() << grouped(m.changed) << " changed: "
+                      << (m.newlyPriced == m.changed ? QStringLiteral("unpriced")
+                                                     : QLatin1Char('$') + usdText(m.before)
+                                  + (m.newlyPriced > 0 ? QStringLiteral(" + %1 unpriced").arg(grouped(m.newlyPriced))
+                                                       : QString()))
+                      << " -> $" << usdText(m.after);
             if (m.stillUnpriced > 0)
                 out() << (m.changed > 0 ? ", " : "") << grouped(m.stillUnpriced) << " still unpriced";
             out() << '\n';
