@@ -40,7 +40,7 @@ private slots:
     {
         QTest::addColumn<QStringList>("args");
         QTest::newRow("global") << QStringList{QStringLiteral("--help")};
-        for (const char *command : {"import", "report", "quarantine", "prices", "reprice", "imports"})
+        for (const char *command : {"import", "report", "quarantine", "prices", "reprice", "imports", "demo"})
             QTest::newRow(command) << QStringList{QLatin1String(command), QStringLiteral("--help")};
     }
     void everyCommandHasHelp()
@@ -76,6 +76,8 @@ private slots:
         QTest::newRow("where on time") << QStringList{QStringLiteral("report"), QStringLiteral("--where"),
                                                       QStringLiteral("day=2026-07-01")}
                                        << "filter by day with --from and --to instead";
+        QTest::newRow("demo days") << QStringList{QStringLiteral("demo"), QStringLiteral("--days"), QStringLiteral("0")}
+                                   << "--days must be a number from 1 to 366";
         QTest::newRow("bad format") << QStringList{QStringLiteral("report"), QStringLiteral("--format"),
                                                    QStringLiteral("xml")}
                                     << "--format must be one of: table, csv, json";
@@ -238,6 +240,29 @@ private slots:
         for (const QJsonValue &p : json(run)[QStringLiteral("prices")].toArray())
             acmeEntries += p[QStringLiteral("model")].toString() == QLatin1String("acme-large-2");
         QCOMPARE(acmeEntries, 2);
+    }
+
+    void demoLoadsOnceAndReports()
+    {
+        TempDir dir;
+        const QString db = dir.ledgerPath();
+        CtlRun run = runCtl({QStringLiteral("--db"), db, QStringLiteral("demo"), QStringLiteral("--days"),
+                             QStringLiteral("2"), QStringLiteral("--json")});
+        QCOMPARE(run.exitCode, 0);
+        const qint64 imported = json(run)[QStringLiteral("imported")].toInteger();
+        QVERIFY(imported > 10'000);
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("report"), QStringLiteral("--by"),
+                      QStringLiteral("source"), QStringLiteral("--format"), QStringLiteral("json")});
+        const QJsonObject row = json(run)[QStringLiteral("rows")].toArray().first().toObject();
+        QCOMPARE(row[QStringLiteral("source")].toString(), QStringLiteral("demo"));
+        QCOMPARE(row[QStringLiteral("requests")].toInteger(), imported);
+        // The same seed again: everything already there is a duplicate (today's traffic up to the
+        // new now may add a few requests).
+        run = runCtl({QStringLiteral("--db"), db, QStringLiteral("demo"), QStringLiteral("--days"), QStringLiteral("2"),
+                      QStringLiteral("--json")});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(json(run)[QStringLiteral("duplicates")].toInteger(), imported);
+        QVERIFY(json(run)[QStringLiteral("imported")].toInteger() < 100);
     }
 
     void quarantineAndHistory()

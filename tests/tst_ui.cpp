@@ -11,6 +11,7 @@
 #include <QApplication>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QStandardPaths>
@@ -77,6 +78,9 @@ private slots:
         auto *headline = window.findChild<QLabel *>(QStringLiteral("overviewHeadline"));
         QVERIFY(headline);
         QVERIFY(headline->text().contains(QLatin1String("No spend recorded yet")));
+        // First start: the ways to get data in instead of an empty table.
+        QVERIFY(window.findChild<QWidget *>(QStringLiteral("firstStart"))->isVisible());
+        QVERIFY(window.findChild<QPushButton *>(QStringLiteral("loadDemo"))->isEnabled());
 
         window.importPaths({Test::dataPath(QStringLiteral("samples/bedrock_invocation_logs.jsonl")),
                             Test::dataPath(QStringLiteral("canonical_sample.jsonl"))});
@@ -95,6 +99,27 @@ private slots:
                  QStringLiteral("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
         QCOMPARE(table->model()->index(0, 1).data().toString(), QStringLiteral("$0.34"));
         QCOMPARE(table->model()->index(7, 1).data().toString(), QStringLiteral("unpriced")); // acme-large-2 sorts last
+        QVERIFY(!window.findChild<QWidget *>(QStringLiteral("firstStart"))->isVisible());
+    }
+
+    void firstStartLoadsDemoData()
+    {
+        TempDir dir;
+        Ui::MainWindow window(dir.ledgerPath());
+        QSignalSpy refreshed(&window, &Ui::MainWindow::ledgerRefreshed);
+        window.show();
+        QVERIFY(refreshed.wait(10'000));
+        window.loadDemoData(2);
+        QVERIFY(refreshed.wait(60'000));
+        auto *headline = window.findChild<QLabel *>(QStringLiteral("overviewHeadline"));
+        QVERIFY2(headline->text().contains(QLatin1String(" across ")), qPrintable(headline->text()));
+        QVERIFY(!window.findChild<QWidget *>(QStringLiteral("firstStart"))->isVisible());
+        auto *table = window.findChild<QTableView *>(QStringLiteral("spendView"));
+        QVERIFY(table->isVisible());
+        QVERIFY(table->model()->rowCount() >= 8); // the demo's models
+        QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("claude-opus-4-20250514"));
+        const auto *log = window.findChild<QPlainTextEdit *>(QStringLiteral("importLog"));
+        QVERIFY(log->toPlainText().startsWith(QLatin1String("Imported ")));
     }
 };
 

@@ -140,10 +140,6 @@
         <translation>Hauptbuch nicht verfügbar</translation>
     </message>
     <message>
-        <source>&lt;h2&gt;No spend recorded yet&lt;/h2&gt;&lt;p&gt;Import request logs with &lt;b&gt;File &amp;gt; Import Files&lt;/b&gt; (Ctrl+I) or from the Sources page.&lt;/p&gt;</source>
-        <translation>&lt;h2&gt;Noch keine Ausgaben erfasst&lt;/h2&gt;&lt;p&gt;Importieren Sie Anfrageprotokolle über &lt;b&gt;Datei &amp;gt; Dateien importieren&lt;/b&gt; (Ctrl+I) oder auf der Seite „Quellen“.&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>&lt;h2&gt;$%1 across %2 requests&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;$%1 für %2 Anfragen&lt;/h2&gt;</translation>
     </message>
@@ -162,6 +158,30 @@
     <message>
         <source>An import is running. Stop it and quit? What was read so far is kept.</source>
         <translation>Ein Import läuft. Abbrechen und beenden? Bereits Gelesenes bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Import Logs...</source>
+        <translation>Protokolle importieren …</translation>
+    </message>
+    <message>
+        <source>Connect a Provider...</source>
+        <translation>Anbieter verbinden …</translation>
+    </message>
+    <message>
+        <source>Billing sync with OpenAI and Anthropic comes in a later version.</source>
+        <translation>Die Abrechnungs-Synchronisierung mit OpenAI und Anthropic folgt in einer späteren Version.</translation>
+    </message>
+    <message>
+        <source>Load Demo Data</source>
+        <translation>Demodaten laden</translation>
+    </message>
+    <message>
+        <source>90 days of a made-up organisation&apos;s LLM traffic, generated on this computer (about 2.4 million requests; takes about 20 seconds).</source>
+        <translation>90 Tage LLM-Verkehr einer erfundenen Organisation, auf diesem Computer erzeugt (etwa 2,4 Millionen Anfragen; dauert etwa 20 Sekunden).</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;No spend recorded yet&lt;/h2&gt;&lt;p&gt;Import request logs from your proxies and agents (&lt;b&gt;File &amp;gt; Import Files&lt;/b&gt;, Ctrl+I), or load demo data to look around first.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;Noch keine Ausgaben erfasst&lt;/h2&gt;&lt;p&gt;Importieren Sie Anfrageprotokolle Ihrer Proxys und Agenten (&lt;b&gt;Datei &amp;gt; Dateien importieren&lt;/b&gt;, Ctrl+I) oder laden Sie Demodaten, um sich zuerst umzusehen.&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

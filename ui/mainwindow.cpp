@@ -4,6 +4,7 @@
 
 #include "common/money.h"
 #include "common/settings.h"
+#include "ingest/demodata.h"
 #include "storage/ledger.h"
 #include "storage/spendquery.h"
 
@@ -30,6 +31,8 @@
 #include <QTableView>
 #include <QThreadPool>
 #include <QVBoxLayout>
+
+#include <utility>
 
 namespace CostGov::Ui {
 
@@ -132,6 +135,27 @@ QWidget *MainWindow::buildOverviewPage()
     m_overviewHeadline->setTextFormat(Qt::RichText);
     layout->addWidget(m_overviewHeadline);
 
+    // On an empty ledger: the ways to get data in, instead of an empty table.
+    m_firstStart = new QWidget;
+    m_firstStart->setObjectName(QStringLiteral("firstStart"));
+    auto *firstLayout = new QHBoxLayout(m_firstStart);
+    firstLayout->setContentsMargins(0, 0, 0, 0);
+    auto *importLogs = new QPushButton(tr("Import Logs..."));
+    connect(importLogs, &QPushButton::clicked, this, &MainWindow::chooseFiles);
+    auto *connectProvider = new QPushButton(tr("Connect a Provider..."));
+    connectProvider->setEnabled(false);
+    connectProvider->setToolTip(tr("Billing sync with OpenAI and Anthropic comes in a later version."));
+    m_loadDemo = new QPushButton(tr("Load Demo Data"));
+    m_loadDemo->setObjectName(QStringLiteral("loadDemo"));
+    m_loadDemo->setToolTip(tr("90 days of a made-up organisation's LLM traffic, generated on this computer "
+                              "(about 2.4 million requests; takes about 20 seconds)."));
+    connect(m_loadDemo, &QPushButton::clicked, this, [this] { loadDemoData(); });
+    for (QPushButton *button : {importLogs, connectProvider, m_loadDemo})
+        firstLayout->addWidget(button);
+    firstLayout->addStretch(1);
+    m_firstStart->setVisible(false);
+    layout->addWidget(m_firstStart);
+
     m_spendModel = new SpendTableModel(this);
     auto *proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(m_spendModel);
@@ -148,6 +172,7 @@ QWidget *MainWindow::buildOverviewPage()
     m_spendView->verticalHeader()->hide();
     m_spendView->setAccessibleName(tr("Spend by model"));
     layout->addWidget(m_spendView, 1);
+    layout->addStretch(0); // takes the room while the table is hidden (empty ledger)
     return page;
 }
 
@@ -216,14 +241,37 @@ void MainWindow::chooseFolder()
 
 void MainWindow::importPaths(const QStringList &paths)
 {
+    runImportJob([paths](Storage::Ledger &ledger, const std::atomic_bool *cancel, const ProgressFn &progress) {
+        Ingest::ImportOptions options;
+        options.paths = paths;
+        options.cancel = cancel;
+        options.progress = progress;
+        return Ingest::runImport(ledger, options, Clock::system());
+    });
+}
+
+void MainWindow::loadDemoData(int days)
+{
+    m_overviewWhenDone = true; // the point of demo data is the overview
+    runImportJob([days](Storage::Ledger &ledger, const std::atomic_bool *cancel, const ProgressFn &progress) {
+        Ingest::DemoOptions options;
+        options.days = days;
+        options.cancel = cancel;
+        options.progress = progress;
+        return Ingest::loadDemoData(ledger, options, Clock::system());
+    });
+}
+
+void MainWindow::runImportJob(const ImportJob &job)
+{
     if (m_importRunning) {
         statusBar()->showMessage(tr("An import is already running."), 5000);
         return;
     }
     m_importRunning = true;
     m_navigation->setCurrentRow(SourcesPage);
-    m_importFiles->setEnabled(false);
-    m_importFolder->setEnabled(false);
+    for (QPushButton *button : {m_importFiles, m_importFolder, m_loadDemo})
+        button->setEnabled(false);
     m_cancelImport->setEnabled(true);
     m_importProgress->setValue(0);
     m_importProgress->setVisible(true);
@@ -231,36 +279,32 @@ void MainWindow::importPaths(const QStringList &paths)
 
     QPointer<MainWindow> self(this);
     auto cancel = m_cancel;
+    const ProgressFn progress = [self](const Ingest::ImportProgress &p) {
+        const int percent = p.bytesTotal > 0 ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, percent] {
+                if (self)
+                    self->m_importProgress->setValue(percent);
+            },
+            Qt::QueuedConnection);
+    };
     inBackground(
         this, m_ledgerPath,
-        [paths, cancel, self](Storage::Ledger &ledger) {
-            Ingest::ImportOptions options;
-            options.paths = paths;
-            options.cancel = cancel.get();
-            options.progress = [self](const Ingest::ImportProgress &p) {
-                const int percent = p.bytesTotal > 0 ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
-                QMetaObject::invokeMethod(
-                    qApp,
-                    [self, percent] {
-                        if (self)
-                            self->m_importProgress->setValue(percent);
-                    },
-                    Qt::QueuedConnection);
-            };
-            return Ingest::runImport(ledger, options, Clock::system());
-        },
+        [job, cancel, progress](Storage::Ledger &ledger) { return job(ledger, cancel.get(), progress); },
         [this](const Result<Ingest::ImportSummary> &result) { showImportResult(result); });
 }
 
 void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
 {
     m_importRunning = false;
-    m_importFiles->setEnabled(true);
-    m_importFolder->setEnabled(true);
+    for (QPushButton *button : {m_importFiles, m_importFolder, m_loadDemo})
+        button->setEnabled(true);
     m_cancelImport->setEnabled(false);
     m_importProgress->setVisible(false);
     const QLocale locale;
     if (!result.ok()) {
+        m_overviewWhenDone = false;
         m_importLog->appendPlainText(tr("Import failed: %1").arg(result.error().message));
         statusBar()->showMessage(tr("Import failed"), 10000);
         return;
@@ -283,6 +327,8 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
             m_importLog->appendPlainText(QStringLiteral("  %1: %2").arg(f.path, f.note));
     }
     statusBar()->showMessage(tr("Import finished"), 5000);
+    if (std::exchange(m_overviewWhenDone, false) && t.imported > 0)
+        m_navigation->setCurrentRow(OverviewPage);
     refresh();
 }
 
@@ -306,9 +352,12 @@ void MainWindow::refresh()
             m_spendModel->setReport(*report);
             const QLocale locale;
             const Storage::SpendMetrics &t = report->totals;
+            m_firstStart->setVisible(t.requests == 0);
+            m_spendView->setVisible(t.requests > 0);
             if (t.requests == 0) {
-                m_overviewHeadline->setText(tr("<h2>No spend recorded yet</h2><p>Import request logs with "
-                                               "<b>File &gt; Import Files</b> (Ctrl+I) or from the Sources page.</p>"));
+                m_overviewHeadline->setText(
+                    tr("<h2>No spend recorded yet</h2><p>Import request logs from your proxies and agents "
+                       "(<b>File &gt; Import Files</b>, Ctrl+I), or load demo data to look around first.</p>"));
             } else {
                 QString text =
                     tr("<h2>$%1 across %2 requests</h2>")

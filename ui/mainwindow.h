@@ -5,6 +5,7 @@
 #include <QMainWindow>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 class QLabel;
@@ -30,6 +31,8 @@ public:
 
     /// Imports files or folders in the background (progress, cancel and a summary on the Sources page).
     void importPaths(const QStringList &paths);
+    /// Generates and stores demo data the same way (see Ingest::loadDemoData).
+    void loadDemoData(int days = 90);
 
 signals:
     /// The ledger changed (an import finished) and views were refreshed.
@@ -45,6 +48,10 @@ private:
     void chooseFiles();
     void chooseFolder();
     void refresh();
+    using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
+    using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
+                                                                  const ProgressFn &progress)>;
+    void runImportJob(const ImportJob &job);
     void showImportResult(const Result<Ingest::ImportSummary> &result);
 
     QString m_ledgerPath;
@@ -58,9 +65,12 @@ private:
     QPushButton *m_cancelImport = nullptr;
     QPushButton *m_importFiles = nullptr;
     QPushButton *m_importFolder = nullptr;
+    QPushButton *m_loadDemo = nullptr;
+    QWidget *m_firstStart = nullptr;
     QPlainTextEdit *m_importLog = nullptr;
     std::shared_ptr<std::atomic_bool> m_cancel;
     bool m_importRunning = false;
+    bool m_overviewWhenDone = false;
 };
 
 } // namespace CostGov::Ui

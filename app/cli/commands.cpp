@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/jsonwriter.h"
 #include "common/timeutil.h"
+#include "ingest/demodata.h"
 #include "ingest/importjob.h"
 #include "pricing/pricecatalog.h"
 #include "storage/ledger.h"
@@ -145,6 +146,20 @@ extern "C" void onInterrupt(int)
     g_cancel.store(true);
 }
 
+/// Ctrl+C and SIGTERM stop a long command after it commits what it has; pass this as its cancel flag.
+const std::atomic_bool *cancelOnSignals()
+{
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    return &g_cancel;
+}
+
+void clearProgressLine()
+{
+    err() << '\r' << QString(60, QLatin1Char(' ')) << '\r';
+    err().flush();
+}
+
 void writeCounters(JsonWriter &json, const Storage::ImportCounters &c)
 {
     json.key(QStringLiteral("lines")).value(c.lines);
@@ -216,9 +231,7 @@ int importCommand(const QStringList &args, const QString &dbPath)
     if (!ledger)
         return exitCode;
 
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    options.cancel = &g_cancel;
+    options.cancel = cancelOnSignals();
     const bool showProgress = !parser.isSet(QStringLiteral("quiet")) && isTerminal(stderr);
     QElapsedTimer sinceUpdate;
     sinceUpdate.start();
@@ -234,10 +247,8 @@ int importCommand(const QStringList &args, const QString &dbPath)
         };
     }
     const auto result = Ingest::runImport(*ledger, options, Clock::system());
-    if (showProgress) {
-        err() << '\r' << QString(60, QLatin1Char(' ')) << '\r';
-        err().flush();
-    }
+    if (showProgress)
+        clearProgressLine();
     if (!result.ok())
         return dataError(result.error().message);
     const Ingest::ImportSummary &s = *result;
@@ -306,6 +317,83 @@ int importCommand(const QStringList &args, const QString &dbPath)
     if (s.cancelled)
         return Interrupted;
     return namedFailed ? DataError : Ok;
+}
+
+// ---------------------------------------------------------------- demo
+
+const char *const kDemoHelp =
+    "Usage: costgovctl [--db PATH] demo [OPTIONS]\n"
+    "\n"
+    "Loads realistic demo data, generated locally, as source 'demo': an organisation's LLM traffic\n"
+    "for the days up to now. Inside it: a support chatbot on a frontier model (~500,000 requests and\n"
+    "~$18,000 a month), six teams with skewed features, models and users, a one-day cost spike\n"
+    "12 days ago, and a few requests for a model without a price. The same seed gives the same\n"
+    "requests: loading again adds only the traffic since. Keep it apart with its own --db.\n"
+    "\n"
+    "Options:\n"
+    "  --days N      days of traffic, 1 to 366 (default 90; 90 days are about 2.4 million requests)\n"
+    "  --seed N      a different seed gives different requests (default 1)\n"
+    "  --json        print the summary as a JSON object\n"
+    "  --quiet       no progress on standard error\n";
+
+int demoCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    parser.addOption(QCommandLineOption(QStringLiteral("days"), QString(), QStringLiteral("N")));
+    parser.addOption(QCommandLineOption(QStringLiteral("seed"), QString(), QStringLiteral("N")));
+    parser.addOption(QCommandLineOption(QStringLiteral("json")));
+    parser.addOption(QCommandLineOption(QStringLiteral("quiet")));
+    if (const auto exit = parseOptions(parser, args, "demo", kDemoHelp))
+        return *exit;
+    if (!parser.positionalArguments().isEmpty())
+        return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()),
+                     QStringLiteral("demo"));
+    Ingest::DemoOptions options;
+    bool ok = true;
+    if (parser.isSet(QStringLiteral("days")))
+        options.days = parser.value(QStringLiteral("days")).toInt(&ok);
+    if (!ok || options.days < 1 || options.days > 366)
+        return usage(QStringLiteral("--days must be a number from 1 to 366"), QStringLiteral("demo"));
+    if (parser.isSet(QStringLiteral("seed")))
+        options.seed = parser.value(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok)
+        return usage(QStringLiteral("--seed must be a non-negative number"), QStringLiteral("demo"));
+    int exitCode = Ok;
+    auto ledger = openLedger(parser, dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+
+    options.cancel = cancelOnSignals();
+    const bool showProgress = !parser.isSet(QStringLiteral("quiet")) && isTerminal(stderr);
+    if (showProgress) {
+        options.progress = [](const Ingest::ImportProgress &p) {
+            err() << "\rgenerating: day " << p.bytesDone << '/' << p.bytesTotal << "  " << grouped(p.lines)
+                  << " requests   ";
+            err().flush();
+        };
+    }
+    const auto result = Ingest::loadDemoData(*ledger, options, Clock::system());
+    if (showProgress)
+        clearProgressLine();
+    if (!result.ok())
+        return dataError(result.error().message);
+    const Storage::ImportCounters &t = result->totals;
+    if (parser.isSet(QStringLiteral("json"))) {
+        JsonWriter w;
+        w.beginObject();
+        w.key(QStringLiteral("import_id")).value(result->importId);
+        w.key(QStringLiteral("status")).value(result->cancelled ? "cancelled" : "completed");
+        writeCounters(w, t);
+        w.endObject();
+        out() << w.data() << '\n';
+    } else {
+        out() << (result->cancelled ? "Demo data cancelled after " : "Loaded demo data: ") << grouped(t.imported)
+              << " requests over " << options.days << " days (source 'demo'), " << grouped(t.duplicates)
+              << " already present, " << grouped(t.unpriced) << " unpriced.\n"
+              << "Try: costgovctl report --by team   or   costgovctl report --by day --where feature=email-drafts\n";
+    }
+    out().flush();
+    return result->cancelled ? Interrupted : Ok;
 }
 
 // ---------------------------------------------------------------- report
@@ -848,6 +936,7 @@ const QVector<Command> &commands()
         {"prices", "the price catalog: list, import, set, unpriced models", kPricesHelp, pricesCommand},
         {"reprice", "re-rate history after a price change", kRepriceHelp, repriceCommand},
         {"imports", "import history", kImportsHelp, importsCommand},
+        {"demo", "load realistic demo data (90 days of an organisation)", kDemoHelp, demoCommand},
     };
     return all;
 }

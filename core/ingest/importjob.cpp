@@ -30,6 +30,24 @@
 
 namespace CostGov::Ingest {
 
+void priceRecord(const Pricing::PriceCatalog &catalog, UsageRecord &r)
+{
+    if (r.reportedCost) {
+        r.cost = r.reportedCost;
+        r.costSource = CostSource::Reported;
+        return;
+    }
+    if (r.tokens.isZero()) {
+        r.cost = 0;
+        r.costSource = CostSource::Catalog;
+        return;
+    }
+    if (const Pricing::PriceEntry *price = catalog.find(r.model, r.tsMs)) {
+        r.cost = Pricing::computeCost(price->prices, r.tokens, r.batch);
+        r.costSource = r.cost ? CostSource::Catalog : CostSource::None;
+    }
+}
+
 namespace {
 
 constexpr qint64 kHeadBytes = 4096;
@@ -63,7 +81,8 @@ qint64 inodeOf(const QString &path)
     return qint64(st.st_ino);
 }
 
-/// The stored identity of a record: its reader's name, a separator and its id, hashed.
+} // namespace
+
 quint64 identityKey(std::string &buffer, const std::string &readerName, const std::string &identity)
 {
     buffer.assign(readerName);
@@ -72,6 +91,8 @@ quint64 identityKey(std::string &buffer, const std::string &readerName, const st
     const quint64 h = stableHash64(buffer) >> 1; // fits a signed 64-bit column
     return h == 0 ? 1 : h;
 }
+
+namespace {
 
 /// A batch read from a file, on its way from the parsing thread to the ledger.
 struct ParsedBatch {
@@ -317,20 +338,7 @@ private:
         r.source = m_source;
         r.identityKey = identityKey(m_identityBuffer, m_readerName, r.identity);
         m_numbering.number(r);
-        if (r.reportedCost) {
-            r.cost = r.reportedCost;
-            r.costSource = CostSource::Reported;
-            return;
-        }
-        if (r.tokens.isZero()) {
-            r.cost = 0;
-            r.costSource = CostSource::Catalog;
-            return;
-        }
-        if (const Pricing::PriceEntry *price = m_catalog.find(r.model, r.tsMs)) {
-            r.cost = Pricing::computeCost(price->prices, r.tokens, r.batch);
-            r.costSource = r.cost ? CostSource::Catalog : CostSource::None;
-        }
+        priceRecord(m_catalog, r);
     }
 
     const FilePlan &m_plan;
@@ -647,31 +655,27 @@ QString fileOutcomeName(FileOutcome outcome)
     return {};
 }
 
-Result<ImportSummary> runImport(Storage::Ledger &ledger, const ImportOptions &options, const Clock &clock)
+Result<qint64> beginImportRun(Storage::Ledger &ledger, const QString &source, const QStringList &paths,
+                              const Clock &clock)
 {
-    auto catalog = Storage::loadPriceCatalog(ledger);
-    if (!catalog.ok())
-        return catalog.error();
     markInterruptedRuns(ledger);
-
     QSqlQuery start(ledger.db());
     start.prepare(QStringLiteral(
         "INSERT INTO imports (started_ms, status, source, paths, host, pid) VALUES (?, 'running', ?, ?, ?, ?)"));
     start.addBindValue(clock.nowMs());
-    start.addBindValue(options.source.isEmpty() ? QStringLiteral("") : options.source);
+    start.addBindValue(source.isEmpty() ? QStringLiteral("") : source);
     start.addBindValue(
-        QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(options.paths)).toJson(QJsonDocument::Compact)));
+        QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(paths)).toJson(QJsonDocument::Compact)));
     start.addBindValue(hostName());
     start.addBindValue(qlonglong(QCoreApplication::applicationPid()));
     if (!start.exec())
         return makeError(ErrorCode::Database,
                          QStringLiteral("cannot record the import: %1").arg(start.lastError().text()));
-    const qint64 importId = start.lastInsertId().toLongLong();
+    return start.lastInsertId().toLongLong();
+}
 
-    Importer importer(ledger, options, clock, std::move(*catalog), importId);
-    const Status status = importer.run();
-    ImportSummary &summary = importer.summary();
-
+void endImportRun(Storage::Ledger &ledger, const Status &status, const ImportSummary &summary, const Clock &clock)
+{
     QSqlQuery finish(ledger.db());
     finish.prepare(QStringLiteral("UPDATE imports SET status = ?, finished_ms = ?, message = ?, files = ?, lines = ?, "
                                   "skipped = ?, quarantined = ? WHERE id = ?"));
@@ -684,12 +688,27 @@ Result<ImportSummary> runImport(Storage::Ledger &ledger, const ImportOptions &op
     finish.addBindValue(summary.totals.lines);
     finish.addBindValue(summary.totals.skipped);
     finish.addBindValue(summary.totals.quarantined);
-    finish.addBindValue(importId);
+    finish.addBindValue(summary.importId);
     finish.exec();
+    if (status.ok())
+        qCInfo(lcIngest) << "import" << summary.importId << "imported" << summary.totals.imported << "duplicates"
+                         << summary.totals.duplicates << "quarantined" << summary.totals.quarantined;
+}
+
+Result<ImportSummary> runImport(Storage::Ledger &ledger, const ImportOptions &options, const Clock &clock)
+{
+    auto catalog = Storage::loadPriceCatalog(ledger);
+    if (!catalog.ok())
+        return catalog.error();
+    const auto importId = beginImportRun(ledger, options.source, options.paths, clock);
+    if (!importId.ok())
+        return importId.error();
+    Importer importer(ledger, options, clock, std::move(*catalog), *importId);
+    const Status status = importer.run();
+    ImportSummary &summary = importer.summary();
+    endImportRun(ledger, status, summary, clock);
     if (!status.ok())
         return status.error();
-    qCInfo(lcIngest) << "import" << importId << "imported" << summary.totals.imported << "duplicates"
-                     << summary.totals.duplicates << "quarantined" << summary.totals.quarantined;
     return std::move(summary);
 }
 

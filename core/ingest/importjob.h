@@ -18,6 +18,9 @@
 namespace CostGov::Storage {
 class Ledger;
 }
+namespace CostGov::Pricing {
+class PriceCatalog;
+}
 
 namespace CostGov::Ingest {
 
@@ -69,6 +72,20 @@ struct ImportSummary {
     QVector<FileReport> files;
     QMap<QString, qint64> skippedByReason;
 };
+
+// Building blocks shared with other ways of bringing records in (demo data).
+
+/// The stored identity of a record: its reader's name and its id, hashed to 63 bits (never 0).
+/// buffer is scratch space, reused so the hot path does not allocate.
+quint64 identityKey(std::string &buffer, const std::string &readerName, const std::string &identity);
+/// Sets cost and costSource: the source's own cost, else the catalog's price on the record's day;
+/// no price leaves cost empty (unpriced).
+void priceRecord(const Pricing::PriceCatalog &catalog, UsageRecord &r);
+/// Records a run in the import history (status "running") and returns its id.
+Result<qint64> beginImportRun(Storage::Ledger &ledger, const QString &source, const QStringList &paths,
+                              const Clock &clock);
+/// Closes a run begun with beginImportRun: completed, cancelled or failed, with its counters.
+void endImportRun(Storage::Ledger &ledger, const Status &status, const ImportSummary &summary, const Clock &clock);
 
 /// Imports request logs into the ledger: streaming, batched, idempotent, resumable, with bad lines
 /// quarantined. Fails only when the ledger itself fails; unreadable files are reported in the summary.
