@@ -1,0 +1,27 @@
+#pragma once
+
+#include "spendquery.h"
+
+#include "common/daterange.h"
+
+namespace CostGov::Storage {
+
+/// The Overview page's figures: a range against the period before it, and where this month is
+/// heading.
+struct OverviewFigures {
+    DayRange range;
+    DayRange previous;
+    SpendMetrics current;
+    SpendMetrics before;
+    Nano monthToDate = 0;        ///< spend of the month containing today, through today
+    Nano monthEndProjection = 0; ///< monthToDate at its daily run rate, to the month's end
+    Nano lastMonth = 0;          ///< the whole previous month, to compare the projection with
+};
+
+Result<OverviewFigures> overviewFigures(Ledger &ledger, const DayRange &range, const DayRange &previous, qint64 today,
+                                        const QVector<SpendFilter> &filters = {});
+
+/// Relative change from before to now, or nullopt when before is zero (no basis to compare).
+std::optional<double> relativeChange(double before, double now);
+
+} // namespace CostGov::Storage

@@ -1,0 +1,152 @@
+// Date-range presets and the Overview page's figures: each range against the period before it,
+// checked against sums read straight from the raw requests, and the month-end projection.
+#include "support/testsupport.h"
+
+#include "common/clock.h"
+#include "common/daterange.h"
+#include "common/timeutil.h"
+#include "ingest/demodata.h"
+#include "storage/ledger.h"
+#include "storage/overview.h"
+
+#include <QSqlQuery>
+#include <QTest>
+
+using namespace CostGov;
+using namespace CostGov::Storage;
+using CostGov::Test::TempDir;
+
+namespace {
+
+qint64 day(const char *iso)
+{
+    return *parseDate(iso);
+}
+
+DayRange range(const char *from, const char *to)
+{
+    return {day(from), day(to)};
+}
+
+} // namespace
+
+class TestOverview : public QObject {
+    Q_OBJECT
+
+private slots:
+    void presets_data()
+    {
+        QTest::addColumn<QString>("today");
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<QString>("from");
+        QTest::addColumn<QString>("to");
+        QTest::addColumn<QString>("previousFrom");
+        QTest::addColumn<QString>("previousTo");
+        const auto row = [](const char *name, const char *today, const char *preset, const char *from, const char *to,
+                            const char *pf, const char *pt) {
+            QTest::newRow(name) << QString::fromLatin1(today) << QString::fromLatin1(preset)
+                                << QString::fromLatin1(from) << QString::fromLatin1(to) << QString::fromLatin1(pf)
+                                << QString::fromLatin1(pt);
+        };
+        row("today", "2026-11-27", "today", "2026-11-27", "2026-11-27", "2026-11-26", "2026-11-26");
+        row("7 days", "2026-11-27", "last-7-days", "2026-11-21", "2026-11-27", "2026-11-14", "2026-11-20");
+        row("30 days", "2026-03-01", "last-30-days", "2026-01-31", "2026-03-01", "2026-01-01", "2026-01-30");
+        row("month to date", "2026-11-27", "month-to-date", "2026-11-01", "2026-11-27", "2026-10-01", "2026-10-27");
+        row("month to date, shorter month before", "2026-03-31", "month-to-date", "2026-03-01", "2026-03-31",
+            "2026-02-01", "2026-02-28");
+        row("last month", "2026-03-15", "last-month", "2026-02-01", "2026-02-28", "2026-01-01", "2026-01-31");
+        row("last month over new year", "2026-01-10", "last-month", "2025-12-01", "2025-12-31", "2025-11-01",
+            "2025-11-30");
+        row("quarter to date", "2026-11-27", "quarter-to-date", "2026-10-01", "2026-11-27", "2026-07-01", "2026-08-27");
+        row("first quarter", "2026-02-10", "quarter-to-date", "2026-01-01", "2026-02-10", "2025-10-01", "2025-11-10");
+    }
+    void presets()
+    {
+        QFETCH(QString, today);
+        QFETCH(QString, preset);
+        QFETCH(QString, from);
+        QFETCH(QString, to);
+        QFETCH(QString, previousFrom);
+        QFETCH(QString, previousTo);
+        const auto p = presetFromName(preset);
+        QVERIFY(p);
+        QCOMPARE(presetName(*p), preset);
+        const DayRange r = presetRange(*p, *parseDate(today.toStdString()));
+        QCOMPARE(isoDate(r.from), from);
+        QCOMPARE(isoDate(r.to), to);
+        const DayRange before = previousPeriod(*p, r);
+        QCOMPARE(isoDate(before.from), previousFrom);
+        QCOMPARE(isoDate(before.to), previousTo);
+        QVERIFY(!presetFromName(QStringLiteral("fortnight")));
+    }
+
+    void daysInMonths()
+    {
+        QCOMPARE(daysInMonth(day("2026-02-10")), 28);
+        QCOMPARE(daysInMonth(day("2028-02-29")), 29);
+        QCOMPARE(daysInMonth(day("2026-12-31")), 31);
+        QCOMPARE(daysInMonth(day("2026-11-01")), 30);
+    }
+
+    void figuresMatchTheRawRequests()
+    {
+        TempDir dir;
+        auto opened = Ledger::open(dir.ledgerPath());
+        QVERIFY(opened.ok());
+        Ledger &ledger = **opened;
+        const ManualClock clock(*parseTimestampMs("2026-07-10T23:59:59.999Z"));
+        Ingest::DemoOptions demo;
+        demo.days = 25; // 2026-06-16 .. 2026-07-10
+        QVERIFY(Ingest::loadDemoData(ledger, demo, clock).ok());
+
+        const qint64 today = day("2026-07-10");
+        const DayRange week = presetRange(RangePreset::Last7Days, today);
+        const auto figures = overviewFigures(ledger, week, previousPeriod(RangePreset::Last7Days, week), today);
+        QVERIFY(figures.ok());
+
+        const auto raw = [&](const DayRange &r) {
+            QSqlQuery q(ledger.db());
+            q.prepare(QStringLiteral("SELECT COUNT(*), SUM(cost_nano), SUM(output_tokens), COUNT(*) - COUNT(cost_nano) "
+                                     "FROM requests WHERE day BETWEEN ? AND ?"));
+            q.addBindValue(r.from);
+            q.addBindValue(r.to);
+            if (!q.exec() || !q.next())
+                qFatal("raw query failed");
+            return std::array<qint64, 4>{q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toLongLong(),
+                                         q.value(3).toLongLong()};
+        };
+        const auto now = raw(week);
+        QCOMPARE(figures->current.requests, now[0]);
+        QCOMPARE(figures->current.costNano, now[1]);
+        QCOMPARE(figures->current.outputTokens, now[2]);
+        QCOMPARE(figures->current.unpricedRequests, now[3]);
+        QVERIFY(figures->current.unpricedRequests > 0); // the demo's unpriced model runs in the last 10 days
+        const auto before = raw(range("2026-06-27", "2026-07-03"));
+        QCOMPARE(figures->before.requests, before[0]);
+        QCOMPARE(figures->before.costNano, before[1]);
+
+        // July so far (10 days) at its run rate, over 31 days; June's 15 loaded days are "last month".
+        const auto july = raw(range("2026-07-01", "2026-07-10"));
+        QCOMPARE(figures->monthToDate, july[1]);
+        QCOMPARE(figures->monthEndProjection, july[1] * 31 / 10);
+        QCOMPARE(figures->lastMonth, raw(range("2026-06-01", "2026-06-30"))[1]);
+
+        // Filters narrow every figure alike.
+        const auto support = overviewFigures(ledger, week, figures->previous, today,
+                                             {{Dimension::Team, {QStringLiteral("customer-support")}}});
+        QVERIFY(support.ok());
+        QVERIFY(support->current.costNano < figures->current.costNano);
+        QVERIFY(support->current.costNano > figures->current.costNano / 2);
+        QCOMPARE(support->current.unpricedRequests, 0);
+    }
+
+    void changes()
+    {
+        QCOMPARE(relativeChange(100, 150), std::optional<double>(0.5));
+        QCOMPARE(relativeChange(100, 50), std::optional<double>(-0.5));
+        QVERIFY(!relativeChange(0, 10));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOverview)
+#include "tst_overview.moc"
