@@ -2,16 +2,25 @@
 // money) and the main window importing files on a worker thread and showing the result.
 #include "support/testsupport.h"
 
+#include "kpitile.h"
 #include "mainwindow.h"
 #include "spendtablemodel.h"
 
+#include "common/clock.h"
+#include "common/settings.h"
 #include "common/timeutil.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QComboBox>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QStandardPaths>
@@ -71,7 +80,12 @@ private slots:
     void windowImportsAndShowsSpend()
     {
         TempDir dir;
-        Ui::MainWindow window(dir.ledgerPath());
+        // The samples are from July 2026; "today" is the end of that month.
+        const ManualClock clock(*parseTimestampMs("2026-07-31T12:00:00Z"));
+        Settings::set(SettingKeys::OverviewRange, QStringLiteral("last-30-days"));
+        Ui::MainWindow window(dir.ledgerPath(), clock);
+        auto *range = window.findChild<QComboBox *>(QStringLiteral("range"));
+        QCOMPARE(range->currentData().toString(), QStringLiteral("last-30-days"));
         QSignalSpy refreshed(&window, &Ui::MainWindow::ledgerRefreshed);
         window.show();
         QVERIFY(refreshed.wait(10'000));
@@ -100,6 +114,63 @@ private slots:
         QCOMPARE(table->model()->index(0, 1).data().toString(), QStringLiteral("$0.34"));
         QCOMPARE(table->model()->index(7, 1).data().toString(), QStringLiteral("unpriced")); // acme-large-2 sorts last
         QVERIFY(!window.findChild<QWidget *>(QStringLiteral("firstStart"))->isVisible());
+
+        // The tiles show what costgovctl reports for the same range.
+        const Test::CtlRun ctl =
+            Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--from"),
+                          QStringLiteral("2026-07-02"), QStringLiteral("--to"), QStringLiteral("2026-07-31"),
+                          QStringLiteral("--format"), QStringLiteral("json")});
+        const QJsonObject totals = QJsonDocument::fromJson(ctl.out).object()[QStringLiteral("totals")].toObject();
+        auto tile = [&](int index) { return window.findChild<Ui::KpiTile *>(QStringLiteral("tile%1").arg(index)); };
+        QCOMPARE(tile(0)->valueText(),
+                 QStringLiteral("$%1").arg(totals[QStringLiteral("cost_usd")].toDouble(), 0, 'f', 2));
+        QCOMPARE(tile(1)->valueText(), QString::number(totals[QStringLiteral("requests")].toInteger()));
+        QCOMPARE(tile(5)->valueText(), QStringLiteral("1")); // unpriced
+        QVERIFY2(tile(0)->changeText().contains(QStringLiteral("no figure to compare in 2026-06-02 – 2026-07-01")),
+                 qPrintable(tile(0)->changeText()));
+
+        // Another range: today has no requests, and the page says so.
+        range->setCurrentIndex(range->findData(QStringLiteral("today")));
+        QVERIFY(refreshed.wait(10'000));
+        QVERIFY2(headline->text().contains(QLatin1String("No requests from 2026-07-31")), qPrintable(headline->text()));
+        QCOMPARE(tile(1)->valueText(), QStringLiteral("0"));
+        QCOMPARE(table->model()->rowCount(), 0);
+    }
+
+    void screenshotsOfEveryPage()
+    {
+        TempDir dir;
+        const QString db = dir.ledgerPath();
+        QCOMPARE(Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("demo"), QStringLiteral("--days"),
+                               QStringLiteral("3"), QStringLiteral("--quiet")})
+                     .exitCode,
+                 0);
+        for (const QString page : {QStringLiteral("overview"), QStringLiteral("sources")}) {
+            const QString png = dir.path() + QStringLiteral("/%1.png").arg(page);
+            QProcess app;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.path() + QStringLiteral("/config"));
+            app.setProcessEnvironment(env);
+            app.start(QStringLiteral(COSTGOV_APP),
+                      {QStringLiteral("--db"), db, QStringLiteral("--page"), page, QStringLiteral("--size"),
+                       QStringLiteral("1440x900"), QStringLiteral("--screenshot"), png});
+            QVERIFY(app.waitForFinished(60'000));
+            QCOMPARE(app.exitCode(), 0);
+            const QImage image(png);
+            QCOMPARE(image.size(), QSize(1440, 900));
+            // Not blank: text, frames and tiles give many distinct colours.
+            QSet<QRgb> colours;
+            for (int y = 0; y < image.height(); y += 3)
+                for (int x = 0; x < image.width(); x += 3)
+                    colours.insert(image.pixel(x, y));
+            QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
+        }
+        QProcess bad;
+        bad.start(QStringLiteral(COSTGOV_APP),
+                  {QStringLiteral("--db"), db, QStringLiteral("--page"), QStringLiteral("nowhere"),
+                   QStringLiteral("--screenshot"), dir.path() + QStringLiteral("/x.png")});
+        QVERIFY(bad.waitForFinished(30'000));
+        QCOMPARE(bad.exitCode(), 1);
     }
 
     void firstStartLoadsDemoData()

@@ -2,6 +2,21 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>CostGov::Ui::KpiTile</name>
+    <message>
+        <source>no figure to compare in %1</source>
+        <translation>kein Vergleichswert in %1</translation>
+    </message>
+    <message>
+        <source>%1 %2 pts vs %3</source>
+        <translation>%1 %2 Pkt. ggü. %3</translation>
+    </message>
+    <message>
+        <source>%1 %2% vs %3</source>
+        <translation>%1 %2 % ggü. %3</translation>
+    </message>
+</context>
+<context>
     <name>CostGov::Ui::MainWindow</name>
     <message>
         <source>Cost Governor</source>
@@ -183,6 +198,74 @@
         <source>&lt;h2&gt;No spend recorded yet&lt;/h2&gt;&lt;p&gt;Import request logs from your proxies and agents (&lt;b&gt;File &amp;gt; Import Files&lt;/b&gt;, Ctrl+I), or load demo data to look around first.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;Noch keine Ausgaben erfasst&lt;/h2&gt;&lt;p&gt;Importieren Sie Anfrageprotokolle Ihrer Proxys und Agenten (&lt;b&gt;Datei &amp;gt; Dateien importieren&lt;/b&gt;, Ctrl+I) oder laden Sie Demodaten, um sich zuerst umzusehen.&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>Today</source>
+        <translation>Heute</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>Letzte 7 Tage</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Letzte 30 Tage</translation>
+    </message>
+    <message>
+        <source>Month to date</source>
+        <translation>Monat bis heute</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>Letzter Monat</translation>
+    </message>
+    <message>
+        <source>Quarter to date</source>
+        <translation>Quartal bis heute</translation>
+    </message>
+    <message>
+        <source>&amp;Range:</source>
+        <translation>&amp;Zeitraum:</translation>
+    </message>
+    <message>
+        <source>&amp;Compare to previous period</source>
+        <translation>Mit Vor&amp;periode vergleichen</translation>
+    </message>
+    <message>
+        <source>Total spend</source>
+        <translation>Gesamtausgaben</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>Cost per request</source>
+        <translation>Kosten pro Anfrage</translation>
+    </message>
+    <message>
+        <source>Cache hit rate</source>
+        <translation>Cache-Trefferquote</translation>
+    </message>
+    <message>
+        <source>Output / input tokens</source>
+        <translation>Ausgabe- / Eingabe-Tokens</translation>
+    </message>
+    <message>
+        <source>Unpriced requests</source>
+        <translation>Anfragen ohne Preis</translation>
+    </message>
+    <message>
+        <source>Month-end projection</source>
+        <translation>Prognose Monatsende</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;No requests from %1&lt;/h2&gt;&lt;p&gt;The ledger holds %2 requests at other times: choose another range.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;Keine Anfragen im Zeitraum %1&lt;/h2&gt;&lt;p&gt;Das Hauptbuch enthält %2 Anfragen zu anderen Zeiten: Wählen Sie einen anderen Zeitraum.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>last month</source>
+        <translation>letztem Monat</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::SpendTableModel</name>
@@ -280,6 +363,18 @@
     <message>
         <source>The ledger file.</source>
         <translation>Die Hauptbuch-Datei.</translation>
+    </message>
+    <message>
+        <source>The page to show: overview or sources.</source>
+        <translation>Die anzuzeigende Seite: overview oder sources.</translation>
+    </message>
+    <message>
+        <source>The window size, e.g. 1440x900.</source>
+        <translation>Die Fenstergröße, z. B. 1440x900.</translation>
+    </message>
+    <message>
+        <source>Render the window to a PNG file once its figures are shown, then exit.</source>
+        <translation>Das Fenster als PNG-Datei speichern, sobald seine Zahlen angezeigt werden, und beenden.</translation>
     </message>
 </context>
 </TS>

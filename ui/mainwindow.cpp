@@ -2,17 +2,25 @@
 
 #include "spendtablemodel.h"
 
+#include "kpitile.h"
+
+#include "common/daterange.h"
 #include "common/money.h"
 #include "common/settings.h"
+#include "common/timeutil.h"
 #include "ingest/demodata.h"
 #include "storage/ledger.h"
+#include "storage/overview.h"
 #include "storage/spendquery.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -62,7 +70,8 @@ void inBackground(QObject *receiver, const QString &ledgerPath, Work work, Done 
 
 } // namespace
 
-MainWindow::MainWindow(const QString &ledgerPath, QWidget *parent) : QMainWindow(parent), m_ledgerPath(ledgerPath)
+MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *parent)
+    : QMainWindow(parent), m_ledgerPath(ledgerPath), m_clock(clock)
 {
     setWindowTitle(tr("Cost Governor"));
     setMinimumSize(900, 560);
@@ -129,6 +138,62 @@ QWidget *MainWindow::buildOverviewPage()
 {
     auto *page = new QWidget;
     auto *layout = new QVBoxLayout(page);
+
+    // The date range and its comparison, remembered between runs.
+    auto *rangeBar = new QHBoxLayout;
+    m_range = new QComboBox;
+    m_range->setObjectName(QStringLiteral("range"));
+    const std::pair<RangePreset, QString> presets[] = {
+        {RangePreset::Today, tr("Today")},
+        {RangePreset::Last7Days, tr("Last 7 days")},
+        {RangePreset::Last30Days, tr("Last 30 days")},
+        {RangePreset::MonthToDate, tr("Month to date")},
+        {RangePreset::LastMonth, tr("Last month")},
+        {RangePreset::QuarterToDate, tr("Quarter to date")},
+    };
+    for (const auto &[preset, label] : presets)
+        m_range->addItem(label, presetName(preset));
+    const int saved = m_range->findData(Settings::get(SettingKeys::OverviewRange));
+    m_range->setCurrentIndex(saved >= 0 ? saved : m_range->findData(presetName(RangePreset::Last30Days)));
+    auto *rangeLabel = new QLabel(tr("&Range:"));
+    rangeLabel->setBuddy(m_range);
+    m_compare = new QCheckBox(tr("&Compare to previous period"));
+    m_compare->setChecked(Settings::get(SettingKeys::CompareToPrevious));
+    m_rangeDays = new QLabel;
+    for (QWidget *w : std::initializer_list<QWidget *>{rangeLabel, m_range, m_rangeDays, m_compare})
+        rangeBar->addWidget(w);
+    rangeBar->addStretch(1);
+    layout->addLayout(rangeBar);
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this] {
+        Settings::set(SettingKeys::OverviewRange, m_range->currentData().toString());
+        refresh();
+    });
+    connect(m_compare, &QCheckBox::toggled, this, [this](bool on) {
+        Settings::set(SettingKeys::CompareToPrevious, on);
+        refresh();
+    });
+
+    m_tilesArea = new QWidget;
+    auto *tiles = new QGridLayout(m_tilesArea);
+    tiles->setContentsMargins(0, 0, 0, 0);
+    using Rise = KpiTile::Rise;
+    using Change = KpiTile::Change;
+    const std::tuple<Tile, QString, Rise, Change> tileSpecs[] = {
+        {SpendTile, tr("Total spend"), Rise::Bad, Change::Relative},
+        {RequestsTile, tr("Requests"), Rise::Neutral, Change::Relative},
+        {CostPerRequestTile, tr("Cost per request"), Rise::Bad, Change::Relative},
+        {CacheHitTile, tr("Cache hit rate"), Rise::Good, Change::Points},
+        {EfficiencyTile, tr("Output / input tokens"), Rise::Neutral, Change::Relative},
+        {UnpricedTile, tr("Unpriced requests"), Rise::Bad, Change::Relative},
+        {ProjectionTile, tr("Month-end projection"), Rise::Bad, Change::Relative},
+    };
+    for (const auto &[tile, title, rise, change] : tileSpecs) {
+        auto *widget = new KpiTile(title, rise, change);
+        widget->setObjectName(QStringLiteral("tile%1").arg(int(tile)));
+        m_tiles[tile] = widget;
+        tiles->addWidget(widget, int(tile) / 4, int(tile) % 4);
+    }
+    layout->addWidget(m_tilesArea);
     m_overviewHeadline = new QLabel;
     m_overviewHeadline->setObjectName(QStringLiteral("overviewHeadline"));
     m_overviewHeadline->setWordWrap(true);
@@ -239,6 +304,16 @@ void MainWindow::chooseFolder()
     importPaths({folder});
 }
 
+bool MainWindow::showPage(const QString &name)
+{
+    const QStringList names{QStringLiteral("overview"), QStringLiteral("sources")};
+    const qsizetype index = names.indexOf(name);
+    if (index < 0)
+        return false;
+    m_navigation->setCurrentRow(int(index));
+    return true;
+}
+
 void MainWindow::importPaths(const QStringList &paths)
 {
     runImportJob([paths](Storage::Ledger &ledger, const std::atomic_bool *cancel, const ProgressFn &progress) {
@@ -332,45 +407,137 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
     refresh();
 }
 
+/// What the Overview shows, read on a worker thread.
+struct OverviewData {
+    Storage::OverviewFigures figures;
+    Storage::SpendReport byModel; ///< in the range
+    qint64 ledgerRequests = 0;    ///< all time: tells an empty ledger from an empty range
+};
+
+namespace {
+
+QString money(const QLocale &locale, Nano nano)
+{
+    return QLatin1Char('$') + locale.toString(usdFixed(nano, 2).toDouble(), 'f', 2);
+}
+
+QString rangeText(const DayRange &r)
+{
+    return r.from == r.to ? isoDate(r.from) : QStringLiteral("%1 – %2").arg(isoDate(r.from), isoDate(r.to));
+}
+
+std::optional<double> changeOf(bool compare, double before, double now)
+{
+    return compare ? Storage::relativeChange(before, now) : std::nullopt;
+}
+
+} // namespace
+
 void MainWindow::refresh()
 {
+    const auto preset = presetFromName(m_range->currentData().toString()).value_or(RangePreset::Last30Days);
+    const qint64 today = utcDay(m_clock.nowMs());
+    const DayRange range = presetRange(preset, today);
+    const DayRange previous = previousPeriod(preset, range);
+    m_rangeDays->setText(rangeText(range));
     inBackground(
         this, m_ledgerPath,
-        [](Storage::Ledger &ledger) {
+        [range, previous, today](Storage::Ledger &ledger) -> Result<OverviewData> {
+            OverviewData overview;
+            auto figures = Storage::overviewFigures(ledger, range, previous, today);
+            if (!figures.ok())
+                return figures.error();
+            overview.figures = *figures;
             Storage::SpendQuery query;
+            query.fromDay = range.from;
+            query.toDay = range.to;
             query.groupBy = {Storage::Dimension::Model};
-            return Storage::runSpendQuery(ledger, query);
+            auto byModel = Storage::runSpendQuery(ledger, query);
+            if (!byModel.ok())
+                return byModel.error();
+            overview.byModel = *byModel;
+            auto all = Storage::runSpendQuery(ledger, {});
+            if (!all.ok())
+                return all.error();
+            overview.ledgerRequests = all->totals.requests;
+            return overview;
         },
-        [this](const Result<Storage::SpendReport> &report) {
-            if (!report.ok()) {
+        [this](const Result<OverviewData> &result) {
+            if (!result.ok()) {
                 m_overviewHeadline->setText(
-                    tr("<b>The ledger cannot be read.</b> %1").arg(report.error().message.toHtmlEscaped()));
+                    tr("<b>The ledger cannot be read.</b> %1").arg(result.error().message.toHtmlEscaped()));
                 m_ledgerStatus->setText(tr("Ledger unavailable"));
                 emit ledgerRefreshed();
                 return;
             }
-            m_spendModel->setReport(*report);
-            const QLocale locale;
-            const Storage::SpendMetrics &t = report->totals;
-            m_firstStart->setVisible(t.requests == 0);
-            m_spendView->setVisible(t.requests > 0);
-            if (t.requests == 0) {
-                m_overviewHeadline->setText(
-                    tr("<h2>No spend recorded yet</h2><p>Import request logs from your proxies and agents "
-                       "(<b>File &gt; Import Files</b>, Ctrl+I), or load demo data to look around first.</p>"));
-            } else {
-                QString text =
-                    tr("<h2>$%1 across %2 requests</h2>")
-                        .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
-                if (t.unpricedRequests > 0)
-                    text += tr("<p><b>%1 requests have no price</b> and are not in this total.</p>")
-                                .arg(locale.toString(t.unpricedRequests));
-                m_overviewHeadline->setText(text);
-            }
-            m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests")
-                                        .arg(QDir::toNativeSeparators(m_ledgerPath), locale.toString(t.requests)));
+            showOverview(*result);
             emit ledgerRefreshed();
         });
+}
+
+void MainWindow::showOverview(const OverviewData &overview)
+{
+    const QLocale locale;
+    const Storage::OverviewFigures &f = overview.figures;
+    const Storage::SpendMetrics &t = f.current;
+    const Storage::SpendMetrics &b = f.before;
+    const bool empty = overview.ledgerRequests == 0;
+    m_firstStart->setVisible(empty);
+    m_tilesArea->setVisible(!empty);
+    m_spendView->setVisible(!empty);
+    m_spendModel->setReport(overview.byModel);
+    m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests")
+                                .arg(QDir::toNativeSeparators(m_ledgerPath), locale.toString(overview.ledgerRequests)));
+    if (empty) {
+        m_overviewHeadline->setText(
+            tr("<h2>No spend recorded yet</h2><p>Import request logs from your proxies and agents "
+               "(<b>File &gt; Import Files</b>, Ctrl+I), or load demo data to look around first.</p>"));
+        return;
+    }
+    if (t.requests == 0) {
+        m_overviewHeadline->setText(tr("<h2>No requests from %1</h2><p>The ledger holds %2 requests at other "
+                                       "times: choose another range.</p>")
+                                        .arg(rangeText(f.range), locale.toString(overview.ledgerRequests)));
+    } else {
+        QString text =
+            tr("<h2>$%1 across %2 requests</h2>")
+                .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
+        if (t.unpricedRequests > 0)
+            text += tr("<p><b>%1 requests have no price</b> and are not in this total.</p>")
+                        .arg(locale.toString(t.unpricedRequests));
+        m_overviewHeadline->setText(text);
+    }
+
+    const bool compare = m_compare->isChecked();
+    const QString against = compare ? rangeText(f.previous) : QString();
+    const auto perRequest = t.costPerRequest();
+    const auto perRequestBefore = b.costPerRequest();
+    const auto efficiency = [](const Storage::SpendMetrics &m) {
+        const qint64 prompt = m.inputTokens + m.cacheReadTokens + m.cacheWriteTokens;
+        return prompt > 0 ? double(m.outputTokens) / double(prompt) : 0.0;
+    };
+    m_tiles[SpendTile]->setFigure(money(locale, t.costNano), changeOf(compare, double(b.costNano), double(t.costNano)),
+                                  against);
+    m_tiles[RequestsTile]->setFigure(locale.toString(t.requests),
+                                     changeOf(compare, double(b.requests), double(t.requests)), against);
+    m_tiles[CostPerRequestTile]->setFigure(
+        perRequest ? QLatin1Char('$') + locale.toString(usdFixed(*perRequest, 5).toDouble(), 'f', 5)
+                   : QStringLiteral("–"),
+        perRequest && perRequestBefore ? changeOf(compare, double(*perRequestBefore), double(*perRequest))
+                                       : std::nullopt,
+        against);
+    m_tiles[CacheHitTile]->setFigure(
+        locale.toString(t.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'),
+        compare && b.requests > 0 ? std::optional(t.cacheHitRate() - b.cacheHitRate()) : std::nullopt, against);
+    m_tiles[EfficiencyTile]->setFigure(locale.toString(efficiency(t), 'f', 3),
+                                       changeOf(compare, efficiency(b), efficiency(t)), against);
+    m_tiles[UnpricedTile]->setFigure(locale.toString(t.unpricedRequests),
+                                     changeOf(compare, double(b.unpricedRequests), double(t.unpricedRequests)),
+                                     against);
+    m_tiles[UnpricedTile]->setWarning(t.unpricedRequests > 0);
+    m_tiles[ProjectionTile]->setFigure(money(locale, f.monthEndProjection),
+                                       changeOf(compare, double(f.lastMonth), double(f.monthEndProjection)),
+                                       compare ? tr("last month") : QString());
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/clock.h"
 #include "ingest/importjob.h"
 
 #include <QMainWindow>
@@ -8,6 +9,8 @@
 #include <functional>
 #include <memory>
 
+class QCheckBox;
+class QComboBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -18,6 +21,8 @@ class QPlainTextEdit;
 
 namespace CostGov::Ui {
 
+class KpiTile;
+struct OverviewData;
 class SpendTableModel;
 
 /// The application window: navigation, pages, and the status of the ledger.
@@ -26,11 +31,14 @@ class MainWindow final : public QMainWindow {
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    explicit MainWindow(const QString &ledgerPath, QWidget *parent = nullptr);
+    /// clock: what "today" is for date ranges (tests pass a fixed one).
+    explicit MainWindow(const QString &ledgerPath, const Clock &clock = Clock::system(), QWidget *parent = nullptr);
     ~MainWindow() override;
 
     /// Imports files or folders in the background (progress, cancel and a summary on the Sources page).
     void importPaths(const QStringList &paths);
+    /// Shows a page by name ("overview", "sources"); false for an unknown name.
+    bool showPage(const QString &name);
     /// Generates and stores demo data the same way (see Ingest::loadDemoData).
     void loadDemoData(int days = 90);
 
@@ -48,13 +56,31 @@ private:
     void chooseFiles();
     void chooseFolder();
     void refresh();
+    void showOverview(const OverviewData &overview);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
     using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
                                                                   const ProgressFn &progress)>;
     void runImportJob(const ImportJob &job);
     void showImportResult(const Result<Ingest::ImportSummary> &result);
 
+    enum Tile {
+        SpendTile,
+        RequestsTile,
+        CostPerRequestTile,
+        CacheHitTile,
+        EfficiencyTile,
+        UnpricedTile,
+        ProjectionTile,
+        TileCount
+    };
+
     QString m_ledgerPath;
+    const Clock &m_clock;
+    QComboBox *m_range = nullptr;
+    QCheckBox *m_compare = nullptr;
+    QLabel *m_rangeDays = nullptr;
+    QWidget *m_tilesArea = nullptr;
+    KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
     SpendTableModel *m_spendModel = nullptr;

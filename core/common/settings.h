@@ -36,6 +36,8 @@ inline const SettingKey<QByteArray> MainWindowGeometry{"ui/mainWindowGeometry", 
 inline const SettingKey<QByteArray> MainWindowState{"ui/mainWindowState", {}};
 inline const SettingKey<int> LastPage{"ui/lastPage", 0};
 inline const SettingKey<QString> LastImportFolder{"ui/lastImportFolder", {}};
+inline const SettingKey<QString> OverviewRange{"ui/overviewRange", QStringLiteral("last-30-days")};
+inline const SettingKey<bool> CompareToPrevious{"ui/compareToPrevious", true};
 } // namespace SettingKeys
 
 } // namespace CostGov
