@@ -145,7 +145,7 @@ private slots:
                                QStringLiteral("3"), QStringLiteral("--quiet")})
                      .exitCode,
                  0);
-        for (const QString page : {QStringLiteral("overview"), QStringLiteral("sources")}) {
+        for (const QString &page : {QStringLiteral("overview"), QStringLiteral("sources")}) {
             const QString png = dir.path() + QStringLiteral("/%1.png").arg(page);
             QProcess app;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
