@@ -8,6 +8,7 @@
 #include "ingest/demodata.h"
 #include "storage/ledger.h"
 #include "storage/overview.h"
+#include "storage/spendquery.h"
 
 #include <QSqlQuery>
 #include <QTest>
@@ -138,6 +139,45 @@ private slots:
         QVERIFY(support->current.costNano < figures->current.costNano);
         QVERIFY(support->current.costNano > figures->current.costNano / 2);
         QCOMPARE(support->current.unpricedRequests, 0);
+    }
+
+    void dailySeriesAddUp()
+    {
+        TempDir dir;
+        auto opened = Ledger::open(dir.ledgerPath());
+        QVERIFY(opened.ok());
+        Ledger &ledger = **opened;
+        const ManualClock clock(*parseTimestampMs("2026-07-10T23:59:59.999Z"));
+        Ingest::DemoOptions demo;
+        demo.days = 5;
+        QVERIFY(Ingest::loadDemoData(ledger, demo, clock).ok());
+        const DayRange days = range("2026-07-04", "2026-07-12"); // two days past the data
+
+        const auto byTeam = dailySpendSeries(ledger, days, Dimension::Team, 3);
+        QVERIFY(byTeam.ok());
+        QCOMPARE(byTeam->names.size(), 4);
+        QCOMPARE(byTeam->names.first(), QStringLiteral("customer-support"));
+        QCOMPARE(byTeam->names.last(), QStringLiteral("Other"));
+        QVERIFY(byTeam->hasOther);
+        SpendQuery query;
+        query.fromDay = days.from;
+        query.toDay = days.to;
+        query.groupBy = {Dimension::Day};
+        const auto perDay = runSpendQuery(ledger, query);
+        QVERIFY(perDay.ok());
+        for (const SpendRow &row : perDay->rows) {
+            const qint64 index = *parseDate(row.keys[0].toStdString()) - days.from;
+            Nano sum = 0;
+            for (const auto &values : byTeam->values)
+                sum += values[size_t(index)];
+            QCOMPARE(sum, row.metrics.costNano);
+        }
+        QCOMPARE(byTeam->values[0][8], 0); // 2026-07-12: no data, still a day of the series
+
+        const auto byModel = dailySpendSeries(ledger, days, Dimension::Model, 20);
+        QVERIFY(byModel.ok());
+        QVERIFY(!byModel->hasOther);
+        QCOMPARE(byModel->names.size(), 9);
     }
 
     void changes()

@@ -2,6 +2,8 @@
 
 #include "common/timeutil.h"
 
+#include <QHash>
+
 namespace CostGov::Storage {
 
 namespace {
@@ -44,6 +46,46 @@ Result<OverviewFigures> overviewFigures(Ledger &ledger, const DayRange &range, c
     // Today counts as a whole day: early in a day this leans low, never wildly high.
     figures.monthEndProjection = figures.monthToDate * daysInMonth(today) / month.days();
     return figures;
+}
+
+Result<SpendSeries> dailySpendSeries(Ledger &ledger, const DayRange &range, Dimension dimension, int top,
+                                     const QVector<SpendFilter> &filters)
+{
+    SpendQuery query;
+    query.fromDay = range.from;
+    query.toDay = range.to;
+    query.filters = filters;
+    query.groupBy = {dimension};
+    const auto totals = runSpendQuery(ledger, query); // most expensive first
+    if (!totals.ok())
+        return totals.error();
+    query.groupBy = {Dimension::Day, dimension};
+    const auto daily = runSpendQuery(ledger, query);
+    if (!daily.ok())
+        return daily.error();
+
+    SpendSeries series;
+    series.range = range;
+    QHash<QString, int> index;
+    for (const SpendRow &row : totals->rows) {
+        if (int(series.names.size()) == top) {
+            series.names.append(QStringLiteral("Other"));
+            series.hasOther = true;
+            break;
+        }
+        index.insert(row.keys[0], int(series.names.size()));
+        series.names.append(row.keys[0].isEmpty() ? QStringLiteral("(none)") : row.keys[0]);
+    }
+    series.values.assign(size_t(series.names.size()), std::vector<Nano>(size_t(range.days()), 0));
+    for (const SpendRow &row : daily->rows) {
+        const auto day = parseDate(row.keys[0].toStdString());
+        if (!day || *day < range.from || *day > range.to)
+            continue;
+        const int s = index.value(row.keys[1], series.hasOther ? int(series.names.size()) - 1 : -1);
+        if (s >= 0)
+            series.values[size_t(s)][size_t(*day - range.from)] += row.metrics.costNano;
+    }
+    return series;
 }
 
 std::optional<double> relativeChange(double before, double now)

@@ -21,6 +21,18 @@ struct OverviewFigures {
 Result<OverviewFigures> overviewFigures(Ledger &ledger, const DayRange &range, const DayRange &previous, qint64 today,
                                         const QVector<SpendFilter> &filters = {});
 
+/// Daily spend of the biggest groups of a dimension, the rest summed as "Other".
+struct SpendSeries {
+    DayRange range;
+    QStringList names;                     ///< biggest first; "Other" last when there is a rest
+    bool hasOther = false;
+    std::vector<std::vector<Nano>> values; ///< [series][day - range.from]
+};
+
+/// top: how many groups get their own series (by spend over the range).
+Result<SpendSeries> dailySpendSeries(Ledger &ledger, const DayRange &range, Dimension dimension, int top = 8,
+                                     const QVector<SpendFilter> &filters = {});
+
 /// Relative change from before to now, or nullopt when before is zero (no basis to compare).
 std::optional<double> relativeChange(double before, double now);
 
