@@ -4,9 +4,11 @@
 
 #include "kpitile.h"
 #include "mainwindow.h"
+#include "spendchart.h"
 #include "spendtablemodel.h"
 
 #include "common/clock.h"
+#include "common/money.h"
 #include "common/settings.h"
 #include "common/timeutil.h"
 
@@ -14,6 +16,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QImage>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -128,6 +131,27 @@ private slots:
         QCOMPARE(tile(5)->valueText(), QStringLiteral("1")); // unpriced
         QVERIFY2(tile(0)->changeText().contains(QStringLiteral("no figure to compare in 2026-06-02 – 2026-07-01")),
                  qPrintable(tile(0)->changeText()));
+
+        // The chart stacks the range's days by team; a day's tooltip has the exact amounts.
+        QVERIFY(window.showPage(QStringLiteral("overview")));
+        const auto *chart = window.findChild<Ui::SpendChart *>(QStringLiteral("spendChart"));
+        QVERIFY(chart->isVisible());
+        const Test::CtlRun byTeam =
+            Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--by"),
+                          QStringLiteral("team"), QStringLiteral("--format"), QStringLiteral("json")});
+        QCOMPARE(chart->chart()->series().size(),
+                 QJsonDocument::fromJson(byTeam.out).object()[QStringLiteral("rows")].toArray().size());
+        const Test::CtlRun july6 =
+            Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--from"),
+                          QStringLiteral("2026-07-06"), QStringLiteral("--to"), QStringLiteral("2026-07-06"),
+                          QStringLiteral("--format"), QStringLiteral("json")});
+        const QString dayTotal = usdText(QJsonDocument::fromJson(july6.out)
+                                             .object()[QStringLiteral("totals")]
+                                             .toObject()[QStringLiteral("cost_nano")]
+                                             .toInteger());
+        const QString tooltip = chart->dayText(*parseDate("2026-07-06") - *parseDate("2026-07-02"));
+        QVERIFY2(tooltip.startsWith(QLatin1String("<b>2026-07-06</b>")), qPrintable(tooltip));
+        QVERIFY2(tooltip.endsWith(QStringLiteral("Total: $%1</b>").arg(dayTotal)), qPrintable(tooltip + dayTotal));
 
         // Another range: today has no requests, and the page says so.
         range->setCurrentIndex(range->findData(QStringLiteral("today")));

@@ -266,6 +266,17 @@
         <source>last month</source>
         <translation>letztem Monat</translation>
     </message>
+    <message>
+        <source>Daily spend by</source>
+        <translation>Tägliche Ausgaben nach</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::SpendChart</name>
+    <message>
+        <source>Total</source>
+        <translation>Summe</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::SpendTableModel</name>

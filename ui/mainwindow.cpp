@@ -3,6 +3,7 @@
 #include "spendtablemodel.h"
 
 #include "kpitile.h"
+#include "spendchart.h"
 
 #include "common/daterange.h"
 #include "common/money.h"
@@ -194,6 +195,34 @@ QWidget *MainWindow::buildOverviewPage()
         tiles->addWidget(widget, int(tile) / 4, int(tile) % 4);
     }
     layout->addWidget(m_tilesArea);
+
+    // Spend over time, stacked by a chosen dimension.
+    m_chartArea = new QWidget;
+    auto *chartLayout = new QVBoxLayout(m_chartArea);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    auto *chartBar = new QHBoxLayout;
+    m_chartDimension = new QComboBox;
+    m_chartDimension->setObjectName(QStringLiteral("chartDimension"));
+    for (Storage::Dimension d :
+         {Storage::Dimension::Team, Storage::Dimension::Feature, Storage::Dimension::Model,
+          Storage::Dimension::Provider, Storage::Dimension::Environment, Storage::Dimension::Project})
+        m_chartDimension->addItem(SpendTableModel::dimensionLabel(d), Storage::dimensionName(d));
+    const int savedDimension = m_chartDimension->findData(Settings::get(SettingKeys::OverviewChartDimension));
+    m_chartDimension->setCurrentIndex(std::max(0, savedDimension));
+    auto *chartLabel = new QLabel(tr("Daily spend by"));
+    chartLabel->setBuddy(m_chartDimension);
+    chartBar->addWidget(chartLabel);
+    chartBar->addWidget(m_chartDimension);
+    chartBar->addStretch(1);
+    chartLayout->addLayout(chartBar);
+    m_chart = new SpendChart;
+    m_chart->setObjectName(QStringLiteral("spendChart"));
+    chartLayout->addWidget(m_chart, 1);
+    layout->addWidget(m_chartArea, 2);
+    connect(m_chartDimension, &QComboBox::currentIndexChanged, this, [this] {
+        Settings::set(SettingKeys::OverviewChartDimension, m_chartDimension->currentData().toString());
+        refresh();
+    });
     m_overviewHeadline = new QLabel;
     m_overviewHeadline->setObjectName(QStringLiteral("overviewHeadline"));
     m_overviewHeadline->setWordWrap(true);
@@ -236,7 +265,7 @@ QWidget *MainWindow::buildOverviewPage()
     m_spendView->horizontalHeader()->setStretchLastSection(true);
     m_spendView->verticalHeader()->hide();
     m_spendView->setAccessibleName(tr("Spend by model"));
-    layout->addWidget(m_spendView, 1);
+    layout->addWidget(m_spendView, 3);
     layout->addStretch(0); // takes the room while the table is hidden (empty ledger)
     return page;
 }
@@ -411,6 +440,7 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
 struct OverviewData {
     Storage::OverviewFigures figures;
     Storage::SpendReport byModel; ///< in the range
+    Storage::SpendSeries series;  ///< daily spend by the chart's dimension
     qint64 ledgerRequests = 0;    ///< all time: tells an empty ledger from an empty range
 };
 
@@ -440,10 +470,16 @@ void MainWindow::refresh()
     const DayRange range = presetRange(preset, today);
     const DayRange previous = previousPeriod(preset, range);
     m_rangeDays->setText(rangeText(range));
+    const auto dimension =
+        Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
     inBackground(
         this, m_ledgerPath,
-        [range, previous, today](Storage::Ledger &ledger) -> Result<OverviewData> {
+        [range, previous, today, dimension](Storage::Ledger &ledger) -> Result<OverviewData> {
             OverviewData overview;
+            auto series = Storage::dailySpendSeries(ledger, range, dimension);
+            if (!series.ok())
+                return series.error();
+            overview.series = *series;
             auto figures = Storage::overviewFigures(ledger, range, previous, today);
             if (!figures.ok())
                 return figures.error();
@@ -484,6 +520,8 @@ void MainWindow::showOverview(const OverviewData &overview)
     const bool empty = overview.ledgerRequests == 0;
     m_firstStart->setVisible(empty);
     m_tilesArea->setVisible(!empty);
+    m_chartArea->setVisible(!empty);
+    m_chart->setSeries(overview.series);
     m_spendView->setVisible(!empty);
     m_spendModel->setReport(overview.byModel);
     m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests")

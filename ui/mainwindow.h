@@ -22,6 +22,7 @@ class QPlainTextEdit;
 namespace CostGov::Ui {
 
 class KpiTile;
+class SpendChart;
 struct OverviewData;
 class SpendTableModel;
 
@@ -80,6 +81,9 @@ private:
     QCheckBox *m_compare = nullptr;
     QLabel *m_rangeDays = nullptr;
     QWidget *m_tilesArea = nullptr;
+    QWidget *m_chartArea = nullptr;
+    QComboBox *m_chartDimension = nullptr;
+    SpendChart *m_chart = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;

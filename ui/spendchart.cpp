@@ -1,0 +1,112 @@
+#include "spendchart.h"
+
+#include "common/money.h"
+#include "common/timeutil.h"
+
+#include <QAreaSeries>
+#include <QCursor>
+#include <QDateTimeAxis>
+#include <QLineSeries>
+#include <QTimeZone>
+#include <QToolTip>
+#include <QValueAxis>
+
+#include <cmath>
+
+namespace CostGov::Ui {
+
+namespace {
+
+// Distinguishable on light and dark backgrounds; "Other" is grey.
+const QColor kColours[] = {QColor(0x3b, 0x78, 0xc3), QColor(0xe6, 0x8a, 0x2e), QColor(0x4c, 0xa8, 0x5b),
+                           QColor(0xc9, 0x4b, 0x4b), QColor(0x8e, 0x6c, 0xc0), QColor(0x2a, 0xa7, 0xa7),
+                           QColor(0xc7, 0x6b, 0xaa), QColor(0xa6, 0x8a, 0x3e)};
+const QColor kOther(0x9a, 0x9a, 0x9a);
+
+double usd(Nano nano)
+{
+    return double(nano) / double(kNanoPerUsd);
+}
+
+} // namespace
+
+SpendChart::SpendChart(QWidget *parent) : QChartView(parent)
+{
+    setRenderHint(QPainter::Antialiasing, false); // stacked areas paint 40x faster without it
+    chart()->setAnimationOptions(QChart::NoAnimation);
+    chart()->legend()->setAlignment(Qt::AlignRight);
+    chart()->setMargins(QMargins(4, 4, 4, 4));
+    chart()->setBackgroundRoundness(0);
+    setMinimumHeight(220);
+}
+
+void SpendChart::setSeries(const Storage::SpendSeries &series)
+{
+    m_series = series;
+    QChart *c = chart();
+    c->removeAllSeries();
+    for (QAbstractAxis *axis : c->axes())
+        c->removeAxis(axis);
+
+    const qint64 days = series.range.days();
+    std::vector<double> below(size_t(days), 0.0);
+    double top = 0;
+    auto *x = new QDateTimeAxis;
+    x->setFormat(QStringLiteral("MMM d"));
+    x->setTickCount(int(std::min<qint64>(days, 8)));
+    auto *y = new QValueAxis;
+    y->setLabelFormat(QStringLiteral("$%.0f"));
+    c->addAxis(x, Qt::AlignBottom);
+    c->addAxis(y, Qt::AlignLeft);
+    for (qsizetype s = 0; s < series.names.size(); ++s) {
+        auto *lower = new QLineSeries;
+        auto *upper = new QLineSeries;
+        for (qint64 d = 0; d < days; ++d) {
+            const double ms = double((series.range.from + d) * kMsPerDay);
+            const double bottom = below[size_t(d)];
+            const double value = bottom + usd(series.values[size_t(s)][size_t(d)]);
+            lower->append(ms, bottom);
+            upper->append(ms, value);
+            below[size_t(d)] = value;
+            top = std::max(top, value);
+        }
+        auto *area = new QAreaSeries(upper, lower);
+        area->setName(series.names[s]);
+        const bool other = series.hasOther && s == series.names.size() - 1;
+        const QColor colour = other ? kOther : kColours[s % std::size(kColours)];
+        area->setColor(colour);
+        area->setBorderColor(colour.darker(115));
+        c->addSeries(area);
+        area->attachAxis(x);
+        area->attachAxis(y);
+        connect(area, &QAreaSeries::hovered, this, [this](const QPointF &point, bool state) {
+            if (!state) {
+                QToolTip::hideText();
+                return;
+            }
+            const qint64 index = std::llround(point.x() / double(kMsPerDay)) - m_series.range.from;
+            QToolTip::showText(QCursor::pos(), dayText(index), this);
+        });
+    }
+    y->setRange(0, top > 0 ? top * 1.08 : 1.0);
+    y->applyNiceNumbers();
+    x->setRange(QDateTime::fromMSecsSinceEpoch(series.range.from * kMsPerDay, QTimeZone::utc()),
+                QDateTime::fromMSecsSinceEpoch(series.range.to * kMsPerDay, QTimeZone::utc()));
+}
+
+QString SpendChart::dayText(qint64 index) const
+{
+    if (index < 0 || index >= m_series.range.days())
+        return {};
+    QString text = QStringLiteral("<b>%1</b>").arg(isoDate(m_series.range.from + index));
+    Nano total = 0;
+    // Biggest on top, as the areas are stacked.
+    for (qsizetype s = m_series.names.size() - 1; s >= 0; --s) {
+        const Nano value = m_series.values[size_t(s)][size_t(index)];
+        total += value;
+        text += QStringLiteral("<br>%1: $%2").arg(m_series.names[s].toHtmlEscaped(), usdText(value));
+    }
+    return text + QStringLiteral("<br><b>%1: $%2</b>").arg(tr("Total"), usdText(total));
+}
+
+} // namespace CostGov::Ui
