@@ -18,6 +18,10 @@
 #include <QSqlRecord>
 #include <QTest>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 using namespace CostGov;
 using namespace CostGov::Storage;
 using CostGov::Test::TempDir;
@@ -147,6 +151,35 @@ private slots:
         QCOMPARE(r.rows[0].metrics.costNano, Nano(3000));
         QCOMPARE(r.rows[1].metrics.unpricedRequests, qint64(1));
         QCOMPARE(scalar(*ledger, QStringLiteral("SELECT count(*) FROM requests")), qint64(3));
+    }
+
+    void concurrentFirstOpensAllSucceed()
+    {
+        // The desktop opens a new ledger from several worker threads at once; each waits for the
+        // one applying the migrations instead of applying them again.
+        for (int round = 0; round < 5; ++round) {
+            TempDir dir;
+            std::atomic_int failures = 0;
+            QString firstError;
+            std::mutex errorMutex;
+            std::vector<std::thread> threads;
+            for (int i = 0; i < 4; ++i) {
+                threads.emplace_back([&] {
+                    auto ledger = Ledger::open(dir.ledgerPath());
+                    if (!ledger.ok()) {
+                        ++failures;
+                        const std::lock_guard lock(errorMutex);
+                        firstError = ledger.error().message;
+                    }
+                });
+            }
+            for (std::thread &t : threads)
+                t.join();
+            QVERIFY2(failures == 0, qPrintable(firstError));
+            auto ledger = Ledger::open(dir.ledgerPath());
+            QVERIFY(ledger.ok());
+            QCOMPARE((*ledger)->schemaVersion(), Ledger::latestSchemaVersion());
+        }
     }
 
     void refusesNewerOrForeignFiles()

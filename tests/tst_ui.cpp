@@ -2,6 +2,7 @@
 // money) and the main window importing files on a worker thread and showing the result.
 #include "support/testsupport.h"
 
+#include "explorerpage.h"
 #include "kpitile.h"
 #include "mainwindow.h"
 #include "spendchart.h"
@@ -20,6 +21,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -94,7 +96,7 @@ private slots:
         QVERIFY(refreshed.wait(10'000));
         auto *headline = window.findChild<QLabel *>(QStringLiteral("overviewHeadline"));
         QVERIFY(headline);
-        QVERIFY(headline->text().contains(QLatin1String("No spend recorded yet")));
+        QVERIFY2(headline->text().contains(QLatin1String("No spend recorded yet")), qPrintable(headline->text()));
         // First start: the ways to get data in instead of an empty table.
         QVERIFY(window.findChild<QWidget *>(QStringLiteral("firstStart"))->isVisible());
         QVERIFY(window.findChild<QPushButton *>(QStringLiteral("loadDemo"))->isEnabled());
@@ -153,6 +155,27 @@ private slots:
         QVERIFY2(tooltip.startsWith(QLatin1String("<b>2026-07-06</b>")), qPrintable(tooltip));
         QVERIFY2(tooltip.endsWith(QStringLiteral("Total: $%1</b>").arg(dayTotal)), qPrintable(tooltip + dayTotal));
 
+        // The explorer pivots the same range; its CSV export is costgovctl's report, row for row.
+        auto *explorer = window.findChild<Ui::ExplorerPage *>();
+        QSignalSpy explored(explorer, &Ui::ExplorerPage::refreshed);
+        explorer->setGroupBy({Dimension::Team, Dimension::Model});
+        QVERIFY(explored.wait(10'000));
+        const QString exported = dir.path() + QStringLiteral("/explorer.csv");
+        QVERIFY(explorer->exportCsv(exported));
+        const Test::CtlRun pivot = Test::runCtl(
+            {QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--by"),
+             QStringLiteral("team,model"), QStringLiteral("--from"), QStringLiteral("2026-07-02"),
+             QStringLiteral("--to"), QStringLiteral("2026-07-31"), QStringLiteral("--format"), QStringLiteral("csv")});
+        QCOMPARE(Test::readFile(exported), pivot.out);
+        // Filtered rows export with their own total.
+        window.findChild<QLineEdit *>(QStringLiteral("explorerFilter"))->setText(QStringLiteral("nova"));
+        QVERIFY(explorer->exportCsv(exported));
+        const QList<QByteArray> lines = Test::readFile(exported).trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 4 + 1); // header, nova-pro and nova-lite for two teams each, TOTAL
+        for (int i = 1; i <= 4; ++i)
+            QVERIFY(lines[i].contains(",amazon.nova-"));
+        QVERIFY2(lines[5].startsWith("TOTAL,,8,29130,9309,0,0,32833820,"), lines[5].constData());
+
         // Another range: today has no requests, and the page says so.
         range->setCurrentIndex(range->findData(QStringLiteral("today")));
         QVERIFY(refreshed.wait(10'000));
@@ -169,7 +192,8 @@ private slots:
                                QStringLiteral("3"), QStringLiteral("--quiet")})
                      .exitCode,
                  0);
-        for (const QString &page : {QStringLiteral("overview"), QStringLiteral("sources")}) {
+        for (const QString &page :
+             {QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("sources")}) {
             const QString png = dir.path() + QStringLiteral("/%1.png").arg(page);
             QProcess app;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

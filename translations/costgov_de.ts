@@ -2,6 +2,53 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>CostGov::Ui::ExplorerPage</name>
+    <message>
+        <source>&amp;Group by:</source>
+        <translation>&amp;Gruppieren nach:</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(keine)</translation>
+    </message>
+    <message>
+        <source>Filter rows</source>
+        <translation>Zeilen filtern</translation>
+    </message>
+    <message>
+        <source>&amp;Export CSV...</source>
+        <translation>CSV &amp;exportieren …</translation>
+    </message>
+    <message>
+        <source>Export the Table</source>
+        <translation>Tabelle exportieren</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export Failed</source>
+        <translation>Export fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Loading...</source>
+        <translation>Wird geladen …</translation>
+    </message>
+    <message>
+        <source>The ledger cannot be read: %1</source>
+        <translation>Das Hauptbuch kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>%1 rows · %2 requests · $%3</source>
+        <translation>%1 Zeilen · %2 Anfragen · $%3</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+</context>
+<context>
     <name>CostGov::Ui::KpiTile</name>
     <message>
         <source>no figure to compare in %1</source>
@@ -270,6 +317,10 @@
         <source>Daily spend by</source>
         <translation>Tägliche Ausgaben nach</translation>
     </message>
+    <message>
+        <source>Explorer</source>
+        <translation>Explorer</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::SpendChart</name>
@@ -376,16 +427,16 @@
         <translation>Die Hauptbuch-Datei.</translation>
     </message>
     <message>
-        <source>The page to show: overview or sources.</source>
-        <translation>Die anzuzeigende Seite: overview oder sources.</translation>
-    </message>
-    <message>
         <source>The window size, e.g. 1440x900.</source>
         <translation>Die Fenstergröße, z. B. 1440x900.</translation>
     </message>
     <message>
         <source>Render the window to a PNG file once its figures are shown, then exit.</source>
         <translation>Das Fenster als PNG-Datei speichern, sobald seine Zahlen angezeigt werden, und beenden.</translation>
+    </message>
+    <message>
+        <source>The page to show: overview, explorer or sources.</source>
+        <translation>Die anzuzeigende Seite: overview, explorer oder sources.</translation>
     </message>
 </context>
 </TS>

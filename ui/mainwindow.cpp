@@ -2,6 +2,8 @@
 
 #include "spendtablemodel.h"
 
+#include "background.h"
+#include "explorerpage.h"
 #include "kpitile.h"
 #include "spendchart.h"
 
@@ -47,27 +49,7 @@ namespace CostGov::Ui {
 
 namespace {
 
-enum Page { OverviewPage, SourcesPage };
-
-/// Runs work on a pool thread with its own ledger connection and hands the result back to the
-/// GUI thread, unless the receiver is gone by then.
-template <typename Work, typename Done>
-void inBackground(QObject *receiver, const QString &ledgerPath, Work work, Done done)
-{
-    QPointer<QObject> guard(receiver);
-    QThreadPool::globalInstance()->start([guard, ledgerPath, work, done]() {
-        auto ledger = Storage::Ledger::open(ledgerPath);
-        auto result = ledger.ok() ? work(**ledger) : decltype(work(**ledger))(ledger.error());
-        ledger = makeError(ErrorCode::Database, QString()); // close the connection on this thread
-        QMetaObject::invokeMethod(
-            qApp,
-            [guard, done, result]() {
-                if (guard)
-                    done(result);
-            },
-            Qt::QueuedConnection);
-    });
-}
+enum Page { PageOverview, PageExplorer, PageSources };
 
 } // namespace
 
@@ -80,19 +62,60 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
 
     m_navigation = new QListWidget;
     m_navigation->addItem(tr("Overview"));
+    m_navigation->addItem(tr("Explorer"));
     m_navigation->addItem(tr("Sources"));
     m_navigation->setFixedWidth(150);
     m_navigation->setAccessibleName(tr("Pages"));
 
     m_pages = new QStackedWidget;
     m_pages->addWidget(buildOverviewPage());
+    m_explorer = new ExplorerPage(m_ledgerPath);
+    connect(m_explorer, &ExplorerPage::refreshed, this, [this] { pageRefreshed(ExplorerDone); });
+    m_pages->addWidget(m_explorer);
     m_pages->addWidget(buildSourcesPage());
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    // The date range and its comparison hold for every page, remembered between runs.
+    // The date range and its comparison, remembered between runs.
+    auto *rangeBar = new QHBoxLayout;
+    m_range = new QComboBox;
+    m_range->setObjectName(QStringLiteral("range"));
+    const std::pair<RangePreset, QString> presets[] = {
+        {RangePreset::Today, tr("Today")},
+        {RangePreset::Last7Days, tr("Last 7 days")},
+        {RangePreset::Last30Days, tr("Last 30 days")},
+        {RangePreset::MonthToDate, tr("Month to date")},
+        {RangePreset::LastMonth, tr("Last month")},
+        {RangePreset::QuarterToDate, tr("Quarter to date")},
+    };
+    for (const auto &[preset, label] : presets)
+        m_range->addItem(label, presetName(preset));
+    const int saved = m_range->findData(Settings::get(SettingKeys::OverviewRange));
+    m_range->setCurrentIndex(saved >= 0 ? saved : m_range->findData(presetName(RangePreset::Last30Days)));
+    auto *rangeLabel = new QLabel(tr("&Range:"));
+    rangeLabel->setBuddy(m_range);
+    m_compare = new QCheckBox(tr("&Compare to previous period"));
+    m_compare->setChecked(Settings::get(SettingKeys::CompareToPrevious));
+    m_rangeDays = new QLabel;
+    for (QWidget *w : std::initializer_list<QWidget *>{rangeLabel, m_range, m_rangeDays, m_compare})
+        rangeBar->addWidget(w);
+    rangeBar->addStretch(1);
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this] {
+        Settings::set(SettingKeys::OverviewRange, m_range->currentData().toString());
+        refresh();
+    });
+    connect(m_compare, &QCheckBox::toggled, this, [this](bool on) {
+        Settings::set(SettingKeys::CompareToPrevious, on);
+        refresh();
+    });
 
     auto *central = new QWidget;
     auto *layout = new QHBoxLayout(central);
     layout->addWidget(m_navigation);
-    layout->addWidget(m_pages, 1);
+    auto *right = new QVBoxLayout;
+    right->addLayout(rangeBar);
+    right->addWidget(m_pages, 1);
+    layout->addLayout(right, 1);
     setCentralWidget(central);
 
     m_ledgerStatus = new QLabel;
@@ -139,40 +162,6 @@ QWidget *MainWindow::buildOverviewPage()
 {
     auto *page = new QWidget;
     auto *layout = new QVBoxLayout(page);
-
-    // The date range and its comparison, remembered between runs.
-    auto *rangeBar = new QHBoxLayout;
-    m_range = new QComboBox;
-    m_range->setObjectName(QStringLiteral("range"));
-    const std::pair<RangePreset, QString> presets[] = {
-        {RangePreset::Today, tr("Today")},
-        {RangePreset::Last7Days, tr("Last 7 days")},
-        {RangePreset::Last30Days, tr("Last 30 days")},
-        {RangePreset::MonthToDate, tr("Month to date")},
-        {RangePreset::LastMonth, tr("Last month")},
-        {RangePreset::QuarterToDate, tr("Quarter to date")},
-    };
-    for (const auto &[preset, label] : presets)
-        m_range->addItem(label, presetName(preset));
-    const int saved = m_range->findData(Settings::get(SettingKeys::OverviewRange));
-    m_range->setCurrentIndex(saved >= 0 ? saved : m_range->findData(presetName(RangePreset::Last30Days)));
-    auto *rangeLabel = new QLabel(tr("&Range:"));
-    rangeLabel->setBuddy(m_range);
-    m_compare = new QCheckBox(tr("&Compare to previous period"));
-    m_compare->setChecked(Settings::get(SettingKeys::CompareToPrevious));
-    m_rangeDays = new QLabel;
-    for (QWidget *w : std::initializer_list<QWidget *>{rangeLabel, m_range, m_rangeDays, m_compare})
-        rangeBar->addWidget(w);
-    rangeBar->addStretch(1);
-    layout->addLayout(rangeBar);
-    connect(m_range, &QComboBox::currentIndexChanged, this, [this] {
-        Settings::set(SettingKeys::OverviewRange, m_range->currentData().toString());
-        refresh();
-    });
-    connect(m_compare, &QCheckBox::toggled, this, [this](bool on) {
-        Settings::set(SettingKeys::CompareToPrevious, on);
-        refresh();
-    });
 
     m_tilesArea = new QWidget;
     auto *tiles = new QGridLayout(m_tilesArea);
@@ -335,7 +324,7 @@ void MainWindow::chooseFolder()
 
 bool MainWindow::showPage(const QString &name)
 {
-    const QStringList names{QStringLiteral("overview"), QStringLiteral("sources")};
+    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("sources")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)
         return false;
@@ -373,7 +362,7 @@ void MainWindow::runImportJob(const ImportJob &job)
         return;
     }
     m_importRunning = true;
-    m_navigation->setCurrentRow(SourcesPage);
+    m_navigation->setCurrentRow(PageSources);
     for (QPushButton *button : {m_importFiles, m_importFolder, m_loadDemo})
         button->setEnabled(false);
     m_cancelImport->setEnabled(true);
@@ -432,7 +421,7 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
     }
     statusBar()->showMessage(tr("Import finished"), 5000);
     if (std::exchange(m_overviewWhenDone, false) && t.imported > 0)
-        m_navigation->setCurrentRow(OverviewPage);
+        m_navigation->setCurrentRow(PageOverview);
     refresh();
 }
 
@@ -470,6 +459,8 @@ void MainWindow::refresh()
     const DayRange range = presetRange(preset, today);
     const DayRange previous = previousPeriod(preset, range);
     m_rangeDays->setText(rangeText(range));
+    m_refreshing = OverviewDone | ExplorerDone;
+    m_explorer->setRange(range);
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
     inBackground(
@@ -503,12 +494,19 @@ void MainWindow::refresh()
                 m_overviewHeadline->setText(
                     tr("<b>The ledger cannot be read.</b> %1").arg(result.error().message.toHtmlEscaped()));
                 m_ledgerStatus->setText(tr("Ledger unavailable"));
-                emit ledgerRefreshed();
+                pageRefreshed(OverviewDone);
                 return;
             }
             showOverview(*result);
-            emit ledgerRefreshed();
+            pageRefreshed(OverviewDone);
         });
+}
+
+void MainWindow::pageRefreshed(int page)
+{
+    m_refreshing &= ~page;
+    if (m_refreshing == 0)
+        emit ledgerRefreshed();
 }
 
 void MainWindow::showOverview(const OverviewData &overview)

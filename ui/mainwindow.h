@@ -21,6 +21,7 @@ class QPlainTextEdit;
 
 namespace CostGov::Ui {
 
+class ExplorerPage;
 class KpiTile;
 class SpendChart;
 struct OverviewData;
@@ -38,13 +39,13 @@ public:
 
     /// Imports files or folders in the background (progress, cancel and a summary on the Sources page).
     void importPaths(const QStringList &paths);
-    /// Shows a page by name ("overview", "sources"); false for an unknown name.
+    /// Shows a page by name ("overview", "explorer", "sources"); false for an unknown name.
     bool showPage(const QString &name);
     /// Generates and stores demo data the same way (see Ingest::loadDemoData).
     void loadDemoData(int days = 90);
 
 signals:
-    /// The ledger changed (an import finished) and views were refreshed.
+    /// The views show the ledger as it is now (after start, an import or a change of range).
     void ledgerRefreshed();
 
 protected:
@@ -58,6 +59,8 @@ private:
     void chooseFolder();
     void refresh();
     void showOverview(const OverviewData &overview);
+    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2 };
+    void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
     using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
                                                                   const ProgressFn &progress)>;
@@ -84,6 +87,7 @@ private:
     QWidget *m_chartArea = nullptr;
     QComboBox *m_chartDimension = nullptr;
     SpendChart *m_chart = nullptr;
+    ExplorerPage *m_explorer = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
@@ -101,6 +105,7 @@ private:
     std::shared_ptr<std::atomic_bool> m_cancel;
     bool m_importRunning = false;
     bool m_overviewWhenDone = false;
+    int m_refreshing = 0; ///< RefreshParts still on their way
 };
 
 } // namespace CostGov::Ui

@@ -65,9 +65,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption dbOption(QStringLiteral("db"), QApplication::translate("main", "The ledger file."),
                                       QStringLiteral("PATH"), CostGov::Storage::Ledger::defaultPath());
     parser.addOption(dbOption);
-    const QCommandLineOption pageOption(QStringLiteral("page"),
-                                        QApplication::translate("main", "The page to show: overview or sources."),
-                                        QStringLiteral("PAGE"));
+    const QCommandLineOption pageOption(
+        QStringLiteral("page"), QApplication::translate("main", "The page to show: overview, explorer or sources."),
+        QStringLiteral("PAGE"));
     const QCommandLineOption sizeOption(QStringLiteral("size"),
                                         QApplication::translate("main", "The window size, e.g. 1440x900."),
                                         QStringLiteral("WxH"));
@@ -80,7 +80,8 @@ int main(int argc, char *argv[])
 
     CostGov::Ui::MainWindow window(parser.value(dbOption));
     if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
-        std::fprintf(stderr, "costgov: unknown page '%s' (overview, sources)\n", qPrintable(parser.value(pageOption)));
+        std::fprintf(stderr, "costgov: unknown page '%s' (overview, explorer, sources)\n",
+                     qPrintable(parser.value(pageOption)));
         return 1;
     }
     if (parser.isSet(sizeOption)) {

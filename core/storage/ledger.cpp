@@ -12,6 +12,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QThread>
 
 #include <sqlite3.h>
 
@@ -78,7 +79,15 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const QString &path, const OpenOpti
     // bulk insert path noticeably cheaper than the default 4 KiB.
     for (const char *pragma : {"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                                "PRAGMA cache_size=-32768", "PRAGMA temp_store=MEMORY"}) {
-        const Status s = ledger->exec(QString::fromLatin1(pragma), QStringLiteral("configure the ledger"));
+        // Switching a new file to WAL needs it to itself, and SQLite reports "locked" at once rather
+        // than waiting while another connection opens it too: try again for a while.
+        Status s;
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            s = ledger->exec(QString::fromLatin1(pragma), QStringLiteral("configure the ledger"));
+            if (s.ok() || !s.error().message.contains(QLatin1String("locked")))
+                break;
+            QThread::msleep(50);
+        }
         if (!s.ok())
             return s.error();
     }
@@ -128,6 +137,12 @@ Status Ledger::migrate(int target)
             QStringLiteral("apply migration %1 (%2)").arg(migration.version).arg(migration.description);
         if (Status s = exec(QStringLiteral("BEGIN IMMEDIATE"), what); !s.ok())
             return s;
+        // Another connection may have applied it while we waited for the write lock.
+        if (schemaVersion() >= migration.version) {
+            if (Status s = exec(QStringLiteral("ROLLBACK"), what); !s.ok())
+                return s;
+            continue;
+        }
         QString error;
         bool ok = true;
         for (const QString &statement : migration.statements) {

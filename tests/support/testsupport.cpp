@@ -20,6 +20,12 @@ QByteArray readData(const QString &relative)
     return file.readAll();
 }
 
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 Nano usd(const char *decimal)
 {
     const auto value = parseUsd(decimal);

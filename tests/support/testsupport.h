@@ -12,6 +12,8 @@ namespace CostGov::Test {
 /// A file under tests/data.
 QString dataPath(const QString &relative);
 QByteArray readData(const QString &relative);
+/// The whole of a file (empty when it cannot be read).
+QByteArray readFile(const QString &path);
 
 /// Nano-USD of an exact decimal USD text; fails the test on bad text.
 Nano usd(const char *decimal);

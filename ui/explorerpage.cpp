@@ -1,0 +1,178 @@
+#include "explorerpage.h"
+
+#include "background.h"
+#include "spendtablemodel.h"
+
+#include "common/money.h"
+#include "common/settings.h"
+#include "common/timeutil.h"
+#include "storage/spendformat.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace CostGov::Ui {
+
+using Storage::Dimension;
+
+ExplorerPage::ExplorerPage(const QString &ledgerPath, QWidget *parent) : QWidget(parent), m_ledgerPath(ledgerPath)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *bar = new QHBoxLayout;
+    auto *groupLabel = new QLabel(tr("&Group by:"));
+    bar->addWidget(groupLabel);
+    const QStringList saved = Settings::get(SettingKeys::ExplorerGroupBy).split(QLatin1Char(','));
+    for (int i = 0; i < 3; ++i) {
+        auto *combo = new QComboBox;
+        combo->setObjectName(QStringLiteral("groupBy%1").arg(i));
+        if (i > 0)
+            combo->addItem(tr("(none)"), QString());
+        for (int d = 0; d <= int(Dimension::Source); ++d)
+            combo->addItem(SpendTableModel::dimensionLabel(Dimension(d)), Storage::dimensionName(Dimension(d)));
+        combo->setCurrentIndex(std::max(0, combo->findData(saved.value(i))));
+        connect(combo, &QComboBox::currentIndexChanged, this, [this] {
+            QStringList names;
+            for (Dimension d : groupBy())
+                names.append(Storage::dimensionName(d));
+            Settings::set(SettingKeys::ExplorerGroupBy, names.join(QLatin1Char(',')));
+            refresh();
+        });
+        m_dimensions[i] = combo;
+        bar->addWidget(combo);
+    }
+    groupLabel->setBuddy(m_dimensions[0]);
+    m_filter = new QLineEdit;
+    m_filter->setObjectName(QStringLiteral("explorerFilter"));
+    m_filter->setPlaceholderText(tr("Filter rows"));
+    m_filter->setClearButtonEnabled(true);
+    bar->addWidget(m_filter, 1);
+    auto *exportButton = new QPushButton(tr("&Export CSV..."));
+    bar->addWidget(exportButton);
+    layout->addLayout(bar);
+
+    m_summary = new QLabel;
+    layout->addWidget(m_summary);
+
+    m_model = new SpendTableModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(SpendTableModel::RawValueRole);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setFilterKeyColumn(-1); // any column: the group values
+    m_view = new QTableView;
+    m_view->setObjectName(QStringLiteral("explorerView"));
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(-1, Qt::DescendingOrder); // the report's order until a header is clicked
+    m_view->setAlternatingRowColors(true);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->verticalHeader()->hide();
+    layout->addWidget(m_view, 1);
+
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the Table"),
+                                                          QStringLiteral("spend-%1.csv").arg(isoDate(m_range.from)),
+                                                          tr("CSV files (*.csv)"));
+        QString error;
+        if (!path.isEmpty() && !exportCsv(path, &error))
+            QMessageBox::warning(this, tr("Export Failed"), error);
+    });
+}
+
+void ExplorerPage::setRange(const DayRange &range)
+{
+    m_range = range;
+    refresh(); // also after an import: the rollups are cheap to read
+}
+
+void ExplorerPage::setGroupBy(const QVector<Dimension> &dimensions)
+{
+    for (int i = 0; i < 3; ++i) {
+        const QString name = i < dimensions.size() ? Storage::dimensionName(dimensions[i]) : QString();
+        const QSignalBlocker block(m_dimensions[i]);
+        m_dimensions[i]->setCurrentIndex(std::max(0, m_dimensions[i]->findData(name)));
+    }
+    refresh();
+}
+
+QVector<Dimension> ExplorerPage::groupBy() const
+{
+    QVector<Dimension> dimensions;
+    for (QComboBox *combo : m_dimensions) {
+        const auto d = Storage::dimensionFromName(combo->currentData().toString());
+        if (d && !dimensions.contains(*d))
+            dimensions.append(*d);
+    }
+    return dimensions;
+}
+
+void ExplorerPage::refresh()
+{
+    Storage::SpendQuery query;
+    query.fromDay = m_range.from;
+    query.toDay = m_range.to;
+    query.groupBy = groupBy();
+    const int generation = ++m_generation;
+    m_summary->setText(tr("Loading..."));
+    inBackground(
+        this, m_ledgerPath, [query](Storage::Ledger &ledger) { return Storage::runSpendQuery(ledger, query); },
+        [this, generation](const Result<Storage::SpendReport> &report) {
+            if (generation != m_generation)
+                return; // a newer query is on its way
+            if (!report.ok()) {
+                m_summary->setText(tr("The ledger cannot be read: %1").arg(report.error().message));
+                emit refreshed();
+                return;
+            }
+            m_report = *report;
+            m_model->setReport(m_report);
+            const QLocale locale;
+            m_summary->setText(tr("%1 rows · %2 requests · $%3")
+                                   .arg(locale.toString(m_report.rows.size()),
+                                        locale.toString(m_report.totals.requests),
+                                        locale.toString(usdFixed(m_report.totals.costNano, 2).toDouble(), 'f', 2)));
+            emit refreshed();
+        });
+}
+
+Storage::SpendReport ExplorerPage::visibleReport() const
+{
+    Storage::SpendReport visible;
+    visible.groupBy = m_report.groupBy;
+    for (int row = 0; row < m_proxy->rowCount(); ++row) {
+        const Storage::SpendRow &source = m_report.rows[m_proxy->mapToSource(m_proxy->index(row, 0)).row()];
+        visible.rows.append(source);
+        visible.totals.add(source.metrics);
+    }
+    return visible;
+}
+
+bool ExplorerPage::exportCsv(const QString &path, QString *error) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(Storage::spendReportCsv(visibleReport())) < 0
+        || !file.commit()) {
+        if (error)
+            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+} // namespace CostGov::Ui

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "common/daterange.h"
+#include "storage/spendquery.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace CostGov::Ui {
+
+class SpendTableModel;
+
+/// A pivot of the ledger: one to three group-by dimensions over the window's date range, every
+/// metric as a column, sortable (money as money), filterable by text, exportable as CSV.
+class ExplorerPage final : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit ExplorerPage(const QString &ledgerPath, QWidget *parent = nullptr);
+
+    void setRange(const DayRange &range);
+    /// Sets the group-by dimensions (one to three) and re-queries.
+    void setGroupBy(const QVector<Storage::Dimension> &dimensions);
+    /// Writes the rows as shown (filtered, sorted) with a TOTAL row, in costgovctl's CSV layout.
+    bool exportCsv(const QString &path, QString *error = nullptr) const;
+
+signals:
+    /// A query finished: the table shows its rows, or the summary line its error.
+    void refreshed();
+
+private:
+    void refresh();
+    QVector<Storage::Dimension> groupBy() const;
+    Storage::SpendReport visibleReport() const;
+
+    QString m_ledgerPath;
+    DayRange m_range;
+    QComboBox *m_dimensions[3] = {};
+    QLineEdit *m_filter = nullptr;
+    QLabel *m_summary = nullptr;
+    SpendTableModel *m_model = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTableView *m_view = nullptr;
+    Storage::SpendReport m_report;
+    int m_generation = 0; ///< drops results of queries overtaken by newer ones
+};
+
+} // namespace CostGov::Ui
