@@ -30,6 +30,7 @@
 #include <QSortFilterProxyModel>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTest>
 
 using namespace CostGov;
@@ -109,6 +110,18 @@ private slots:
         const auto *log = window.findChild<QPlainTextEdit *>(QStringLiteral("importLog"));
         QVERIFY(log->toPlainText().contains(QLatin1String("Imported 27 requests.")));
         QVERIFY(log->toPlainText().contains(QLatin1String("quarantined: 4")));
+        // The history has the run; the quarantine its four lines, each with the line as read.
+        auto *history = window.findChild<QTableWidget *>(QStringLiteral("importHistory"));
+        QCOMPARE(history->rowCount(), 1);
+        QCOMPARE(history->item(0, 1)->text(), QStringLiteral("completed"));
+        QCOMPARE(history->item(0, 5)->text(), QStringLiteral("27"));
+        auto *quarantine = window.findChild<QTableWidget *>(QStringLiteral("quarantineTable"));
+        QCOMPARE(quarantine->rowCount(), 4);
+        QVERIFY(quarantine->item(0, 0)->text().endsWith(QLatin1String("canonical_sample.jsonl")));
+        quarantine->setCurrentCell(0, 0);
+        const QString raw = window.findChild<QPlainTextEdit *>(QStringLiteral("quarantineRaw"))->toPlainText();
+        QVERIFY2(Test::readData(QStringLiteral("canonical_sample.jsonl")).contains(raw.toUtf8()), qPrintable(raw));
+        QVERIFY(!raw.isEmpty());
         auto *table = window.findChild<QTableView *>(QStringLiteral("spendView"));
         QCOMPARE(table->model()->rowCount(), 8); // models
         QVERIFY(table->isSortingEnabled());

@@ -150,10 +150,6 @@
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <source>Import summaries appear here.</source>
-        <translation>Import-Zusammenfassungen erscheinen hier.</translation>
-    </message>
-    <message>
         <source>Import Request Logs</source>
         <translation>Anfrageprotokolle importieren</translation>
     </message>
@@ -320,6 +316,77 @@
     <message>
         <source>Explorer</source>
         <translation>Explorer</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::SourcesTables</name>
+    <message>
+        <source>Started</source>
+        <translation>Begonnen</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Paths</source>
+        <translation>Pfade</translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation>Zeilen</translation>
+    </message>
+    <message>
+        <source>Imported</source>
+        <translation>Importiert</translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation>Duplikate</translation>
+    </message>
+    <message>
+        <source>Quarantined</source>
+        <translation>In Quarantäne</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>Zeile</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <source>Import summaries appear here.</source>
+        <translation>Import-Zusammenfassungen erscheinen hier.</translation>
+    </message>
+    <message>
+        <source>Select a line to see it as it was read.</source>
+        <translation>Wählen Sie eine Zeile, um sie so zu sehen, wie sie gelesen wurde.</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Quarantine</source>
+        <translation>Quarantäne</translation>
+    </message>
+    <message>
+        <source>Quarantine (%1)</source>
+        <translation>Quarantäne (%1)</translation>
     </message>
 </context>
 <context>

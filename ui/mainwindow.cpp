@@ -5,6 +5,7 @@
 #include "background.h"
 #include "explorerpage.h"
 #include "kpitile.h"
+#include "sourcestables.h"
 #include "spendchart.h"
 
 #include "common/daterange.h"
@@ -293,11 +294,10 @@ QWidget *MainWindow::buildSourcesPage()
     m_importProgress->setVisible(false);
     layout->addWidget(m_importProgress);
 
-    m_importLog = new QPlainTextEdit;
-    m_importLog->setObjectName(QStringLiteral("importLog"));
-    m_importLog->setReadOnly(true);
-    m_importLog->setPlaceholderText(tr("Import summaries appear here."));
-    layout->addWidget(m_importLog, 1);
+    m_sources = new SourcesTables(m_ledgerPath);
+    m_importLog = m_sources->log();
+    connect(m_sources, &SourcesTables::refreshed, this, [this] { pageRefreshed(SourcesDone); });
+    layout->addWidget(m_sources, 1);
     return page;
 }
 
@@ -368,6 +368,7 @@ void MainWindow::runImportJob(const ImportJob &job)
     m_cancelImport->setEnabled(true);
     m_importProgress->setValue(0);
     m_importProgress->setVisible(true);
+    m_sources->setCurrentWidget(m_importLog);
     m_cancel = std::make_shared<std::atomic_bool>(false);
 
     QPointer<MainWindow> self(this);
@@ -459,8 +460,9 @@ void MainWindow::refresh()
     const DayRange range = presetRange(preset, today);
     const DayRange previous = previousPeriod(preset, range);
     m_rangeDays->setText(rangeText(range));
-    m_refreshing = OverviewDone | ExplorerDone;
+    m_refreshing = OverviewDone | ExplorerDone | SourcesDone;
     m_explorer->setRange(range);
+    m_sources->refresh();
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
     inBackground(

@@ -23,6 +23,7 @@ namespace CostGov::Ui {
 
 class ExplorerPage;
 class KpiTile;
+class SourcesTables;
 class SpendChart;
 struct OverviewData;
 class SpendTableModel;
@@ -59,7 +60,7 @@ private:
     void chooseFolder();
     void refresh();
     void showOverview(const OverviewData &overview);
-    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2 };
+    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4 };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
     using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
@@ -88,6 +89,7 @@ private:
     QComboBox *m_chartDimension = nullptr;
     SpendChart *m_chart = nullptr;
     ExplorerPage *m_explorer = nullptr;
+    SourcesTables *m_sources = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
