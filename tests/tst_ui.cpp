@@ -5,6 +5,7 @@
 #include "explorerpage.h"
 #include "kpitile.h"
 #include "mainwindow.h"
+#include "pricespage.h"
 #include "spendchart.h"
 #include "spendtablemodel.h"
 
@@ -188,6 +189,25 @@ private slots:
         for (int i = 1; i <= 4; ++i)
             QVERIFY(lines[i].contains(",amazon.nova-"));
         QVERIFY2(lines[5].startsWith("TOTAL,,8,29130,9309,0,0,32833820,"), lines[5].constData());
+
+        // Pricing the unpriced model re-rates history and the figures follow.
+        auto *prices = window.findChild<Ui::PricesPage *>();
+        auto *unpriced = window.findChild<QTableWidget *>(QStringLiteral("unpricedModels"));
+        QCOMPARE(unpriced->rowCount(), 1);
+        QCOMPARE(unpriced->item(0, 0)->text(), QStringLiteral("acme-large-2"));
+        QVERIFY(window.findChild<QTableWidget *>(QStringLiteral("priceCatalog"))->rowCount() >= 37);
+        Pricing::TokenPrices acme;
+        acme.input = 2'000'000; // $2 per million tokens, in pico-USD per token
+        acme.output = 8'000'000;
+        prices->addPrice(QStringLiteral("acme-large-2"), QStringLiteral("acme"), acme);
+        QVERIFY(refreshed.wait(20'000));
+        QVERIFY2(window.findChild<QLabel *>(QStringLiteral("repriceResult"))
+                     ->text()
+                     .startsWith(QStringLiteral("acme-large-2 priced: 1 requests re-rated, spend +$0.0144")),
+                 qPrintable(window.findChild<QLabel *>(QStringLiteral("repriceResult"))->text()));
+        QCOMPARE(unpriced->rowCount(), 0);
+        QVERIFY2(headline->text().contains(QLatin1String("$0.41 across 27 requests")), qPrintable(headline->text()));
+        QVERIFY(!headline->text().contains(QLatin1String("no price")));
 
         // Another range: today has no requests, and the page says so.
         range->setCurrentIndex(range->findData(QStringLiteral("today")));

@@ -317,6 +317,125 @@
         <source>Explorer</source>
         <translation>Explorer</translation>
     </message>
+    <message>
+        <source>Prices</source>
+        <translation>Preise</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::PricesPage</name>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>&amp;Add Price...</source>
+        <translation>Preis &amp;hinzufügen …</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Ab</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>Cache read</source>
+        <translation>Cache lesen</translation>
+    </message>
+    <message>
+        <source>Cache write 5 min</source>
+        <translation>Cache schreiben 5 min</translation>
+    </message>
+    <message>
+        <source>Cache write 1 h</source>
+        <translation>Cache schreiben 1 h</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Models without a price&lt;/b&gt; (their requests are not in any total)</source>
+        <translation>&lt;b&gt;Modelle ohne Preis&lt;/b&gt; (ihre Anfragen sind in keiner Summe enthalten)</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Price catalog&lt;/b&gt; (USD per million tokens; a price applies from its date until the next one)</source>
+        <translation>&lt;b&gt;Preiskatalog&lt;/b&gt; (USD pro Million Tokens; ein Preis gilt ab seinem Datum bis zum nächsten)</translation>
+    </message>
+    <message>
+        <source>Filter models</source>
+        <translation>Modelle filtern</translation>
+    </message>
+    <message>
+        <source>always</source>
+        <translation>immer</translation>
+    </message>
+    <message>
+        <source>Add a Price for %1</source>
+        <translation>Preis für %1 hinzufügen</translation>
+    </message>
+    <message>
+        <source>USD per million tokens. The price applies to all of this model&apos;s requests, past and future.</source>
+        <translation>USD pro Million Tokens. Der Preis gilt für alle Anfragen dieses Modells, vergangene und künftige.</translation>
+    </message>
+    <message>
+        <source>&amp;Input:</source>
+        <translation>&amp;Eingabe:</translation>
+    </message>
+    <message>
+        <source>&amp;Output:</source>
+        <translation>&amp;Ausgabe:</translation>
+    </message>
+    <message>
+        <source>Cache &amp;read:</source>
+        <translation>Cache &amp;lesen:</translation>
+    </message>
+    <message>
+        <source>Cache &amp;write:</source>
+        <translation>Cache &amp;schreiben:</translation>
+    </message>
+    <message>
+        <source>required, e.g. 2.50</source>
+        <translation>erforderlich, z. B. 2.50</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>optional</translation>
+    </message>
+    <message>
+        <source>Not a Price</source>
+        <translation>Kein Preis</translation>
+    </message>
+    <message>
+        <source>%1 needs an amount in USD like 2.50.</source>
+        <translation>%1 braucht einen Betrag in USD wie 2.50.</translation>
+    </message>
+    <message>
+        <source>Re-rating history...</source>
+        <translation>Verlauf wird neu bewertet …</translation>
+    </message>
+    <message>
+        <source>The price was not stored: %1</source>
+        <translation>Der Preis wurde nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>%1 priced: %2 requests re-rated, spend %3$%4.</source>
+        <translation>%1 bepreist: %2 Anfragen neu bewertet, Ausgaben %3$%4.</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::SourcesTables</name>
@@ -502,8 +621,8 @@
         <translation>Das Fenster als PNG-Datei speichern, sobald seine Zahlen angezeigt werden, und beenden.</translation>
     </message>
     <message>
-        <source>The page to show: overview, explorer or sources.</source>
-        <translation>Die anzuzeigende Seite: overview, explorer oder sources.</translation>
+        <source>The page to show: overview, explorer, sources or prices.</source>
+        <translation>Die anzuzeigende Seite: overview, explorer, sources oder prices.</translation>
     </message>
 </context>
 </TS>

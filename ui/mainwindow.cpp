@@ -5,6 +5,7 @@
 #include "background.h"
 #include "explorerpage.h"
 #include "kpitile.h"
+#include "pricespage.h"
 #include "sourcestables.h"
 #include "spendchart.h"
 
@@ -50,7 +51,7 @@ namespace CostGov::Ui {
 
 namespace {
 
-enum Page { PageOverview, PageExplorer, PageSources };
+enum Page { PageOverview, PageExplorer, PageSources, PagePrices };
 
 } // namespace
 
@@ -65,6 +66,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_navigation->addItem(tr("Overview"));
     m_navigation->addItem(tr("Explorer"));
     m_navigation->addItem(tr("Sources"));
+    m_navigation->addItem(tr("Prices"));
     m_navigation->setFixedWidth(150);
     m_navigation->setAccessibleName(tr("Pages"));
 
@@ -74,6 +76,13 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     connect(m_explorer, &ExplorerPage::refreshed, this, [this] { pageRefreshed(ExplorerDone); });
     m_pages->addWidget(m_explorer);
     m_pages->addWidget(buildSourcesPage());
+    m_prices = new PricesPage(m_ledgerPath);
+    connect(m_prices, &PricesPage::refreshed, this, [this] { pageRefreshed(PricesDone); });
+    connect(m_prices, &PricesPage::pricesChanged, this, [this](const QString &summary) {
+        statusBar()->showMessage(summary, 10000);
+        refresh();
+    });
+    m_pages->addWidget(m_prices);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     // The date range and its comparison hold for every page, remembered between runs.
@@ -324,7 +333,8 @@ void MainWindow::chooseFolder()
 
 bool MainWindow::showPage(const QString &name)
 {
-    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("sources")};
+    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("sources"),
+                            QStringLiteral("prices")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)
         return false;
@@ -460,9 +470,10 @@ void MainWindow::refresh()
     const DayRange range = presetRange(preset, today);
     const DayRange previous = previousPeriod(preset, range);
     m_rangeDays->setText(rangeText(range));
-    m_refreshing = OverviewDone | ExplorerDone | SourcesDone;
+    m_refreshing = OverviewDone | ExplorerDone | SourcesDone | PricesDone;
     m_explorer->setRange(range);
     m_sources->refresh();
+    m_prices->refresh();
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
     inBackground(

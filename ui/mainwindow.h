@@ -23,6 +23,7 @@ namespace CostGov::Ui {
 
 class ExplorerPage;
 class KpiTile;
+class PricesPage;
 class SourcesTables;
 class SpendChart;
 struct OverviewData;
@@ -40,7 +41,7 @@ public:
 
     /// Imports files or folders in the background (progress, cancel and a summary on the Sources page).
     void importPaths(const QStringList &paths);
-    /// Shows a page by name ("overview", "explorer", "sources"); false for an unknown name.
+    /// Shows a page by name ("overview", "explorer", "sources", "prices"); false for an unknown name.
     bool showPage(const QString &name);
     /// Generates and stores demo data the same way (see Ingest::loadDemoData).
     void loadDemoData(int days = 90);
@@ -60,7 +61,7 @@ private:
     void chooseFolder();
     void refresh();
     void showOverview(const OverviewData &overview);
-    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4 };
+    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4, PricesDone = 8 };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
     using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
@@ -90,6 +91,7 @@ private:
     SpendChart *m_chart = nullptr;
     ExplorerPage *m_explorer = nullptr;
     SourcesTables *m_sources = nullptr;
+    PricesPage *m_prices = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;

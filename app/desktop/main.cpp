@@ -66,7 +66,8 @@ int main(int argc, char *argv[])
                                       QStringLiteral("PATH"), CostGov::Storage::Ledger::defaultPath());
     parser.addOption(dbOption);
     const QCommandLineOption pageOption(
-        QStringLiteral("page"), QApplication::translate("main", "The page to show: overview, explorer or sources."),
+        QStringLiteral("page"),
+        QApplication::translate("main", "The page to show: overview, explorer, sources or prices."),
         QStringLiteral("PAGE"));
     const QCommandLineOption sizeOption(QStringLiteral("size"),
                                         QApplication::translate("main", "The window size, e.g. 1440x900."),
@@ -80,7 +81,7 @@ int main(int argc, char *argv[])
 
     CostGov::Ui::MainWindow window(parser.value(dbOption));
     if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
-        std::fprintf(stderr, "costgov: unknown page '%s' (overview, explorer, sources)\n",
+        std::fprintf(stderr, "costgov: unknown page '%s' (overview, explorer, sources, prices)\n",
                      qPrintable(parser.value(pageOption)));
         return 1;
     }
