@@ -23,6 +23,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -33,6 +34,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QUrl>
 
 using namespace CostGov;
 using namespace CostGov::Storage;
@@ -103,8 +105,15 @@ private slots:
         QVERIFY(window.findChild<QWidget *>(QStringLiteral("firstStart"))->isVisible());
         QVERIFY(window.findChild<QPushButton *>(QStringLiteral("loadDemo"))->isEnabled());
 
-        window.importPaths({Test::dataPath(QStringLiteral("samples/bedrock_invocation_logs.jsonl")),
-                            Test::dataPath(QStringLiteral("canonical_sample.jsonl"))});
+        // Files dropped on the window are imported.
+        QMimeData dropped;
+        dropped.setUrls({QUrl::fromLocalFile(Test::dataPath(QStringLiteral("samples/bedrock_invocation_logs.jsonl"))),
+                         QUrl::fromLocalFile(Test::dataPath(QStringLiteral("canonical_sample.jsonl")))});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &dropped, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &dropped, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &drop);
         QVERIFY(refreshed.wait(20'000));
         QVERIFY2(headline->text().contains(QLatin1String("$0.39 across 27 requests")), qPrintable(headline->text()));
         QVERIFY(headline->text().contains(QLatin1String("1 requests have no price")));

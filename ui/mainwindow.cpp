@@ -23,6 +23,8 @@
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -33,6 +35,7 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QProgressBar>
@@ -43,6 +46,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QThreadPool>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <utility>
@@ -60,7 +64,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
 {
     setWindowTitle(tr("Cost Governor"));
     setMinimumSize(900, 560);
-    setAcceptDrops(false);
+    setAcceptDrops(true); // files and folders dropped on the window are imported
 
     m_navigation = new QListWidget;
     m_navigation->addItem(tr("Overview"));
@@ -587,6 +591,37 @@ void MainWindow::showOverview(const OverviewData &overview)
     m_tiles[ProjectionTile]->setFigure(money(locale, f.monthEndProjection),
                                        changeOf(compare, double(f.lastMonth), double(f.monthEndProjection)),
                                        compare ? tr("last month") : QString());
+}
+
+namespace {
+
+QStringList localPaths(const QMimeData *mime)
+{
+    QStringList paths;
+    if (mime) {
+        for (const QUrl &url : mime->urls()) {
+            if (url.isLocalFile())
+                paths.append(url.toLocalFile());
+        }
+    }
+    return paths;
+}
+
+} // namespace
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!localPaths(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList paths = localPaths(event->mimeData());
+    if (paths.isEmpty())
+        return;
+    event->acceptProposedAction();
+    importPaths(paths);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
