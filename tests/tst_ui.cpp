@@ -66,6 +66,8 @@ private slots:
         };
         // As text "$9.00" sorts after "$10.00"; as money it must not.
         report.rows = {row("nine", 9 * kNanoPerUsd, 1), row("ten", 10 * kNanoPerUsd, 2), row("", 500'000'000, 3)};
+        for (const SpendRow &r : report.rows)
+            report.totals.add(r.metrics);
         model.setReport(report);
         QCOMPARE(model.rowCount(), 3);
         QCOMPARE(model.columnCount(), 1 + Ui::SpendTableModel::MetricCount);
@@ -74,6 +76,11 @@ private slots:
         QCOMPARE(model.index(1, costColumn).data().toString(), QStringLiteral("$10.00"));
         QCOMPARE(model.index(1, costColumn).data(Qt::ToolTipRole).toString(), QStringLiteral("$10"));
         QCOMPARE(model.index(2, 0).data().toString(), QStringLiteral("(none)"));
+        // Shares of the report's spend and requests: $10 of $19.50, 2 of 6 requests.
+        QCOMPARE(model.headerData(1 + Ui::SpendTableModel::SpendShare, Qt::Horizontal).toString(),
+                 QStringLiteral("% of spend"));
+        QCOMPARE(model.index(1, 1 + Ui::SpendTableModel::SpendShare).data().toString(), QStringLiteral("51.3%"));
+        QCOMPARE(model.index(1, 1 + Ui::SpendTableModel::RequestShare).data().toString(), QStringLiteral("33.3%"));
 
         QSortFilterProxyModel proxy;
         proxy.setSourceModel(&model);

@@ -601,6 +601,14 @@
         <source>Source</source>
         <translation>Quelle</translation>
     </message>
+    <message>
+        <source>% of spend</source>
+        <translation>% der Ausgaben</translation>
+    </message>
+    <message>
+        <source>% of requests</source>
+        <translation>% der Anfragen</translation>
+    </message>
 </context>
 <context>
     <name>main</name>

@@ -26,6 +26,11 @@ int SpendTableModel::columnCount(const QModelIndex &parent) const
 }
 
 namespace {
+double share(qint64 part, qint64 whole)
+{
+    return whole > 0 ? double(part) / double(whole) : 0.0;
+}
+
 // Display only: rounded to `decimals`, with the user's decimal separator and digit grouping.
 QString money(const QLocale &locale, Nano nano, int decimals)
 {
@@ -64,6 +69,10 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
             return m.cacheReadTokens;
         case Cost:
             return m.costNano;
+        case SpendShare:
+            return share(m.costNano, m_report.totals.costNano);
+        case RequestShare:
+            return share(m.requests, m_report.totals.requests);
         case Unpriced:
             return m.unpricedRequests;
         case CacheHitRate:
@@ -94,6 +103,12 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
                                        : money(locale, m.costNano, 2);
     case Unpriced:
         return locale.toString(m.unpricedRequests);
+    case SpendShare:
+        if (m.costUnknown())
+            return QStringLiteral("-");
+        return QString(locale.toString(share(m.costNano, m_report.totals.costNano) * 100.0, 'f', 1) + QLatin1Char('%'));
+    case RequestShare:
+        return QString(locale.toString(share(m.requests, m_report.totals.requests) * 100.0, 'f', 1) + QLatin1Char('%'));
     case CacheHitRate:
         return QString(locale.toString(m.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'));
     case CostPerRequest:
@@ -154,6 +169,10 @@ QVariant SpendTableModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Cache reads");
     case Cost:
         return tr("Cost");
+    case SpendShare:
+        return tr("% of spend");
+    case RequestShare:
+        return tr("% of requests");
     case Unpriced:
         return tr("Unpriced");
     case CacheHitRate:

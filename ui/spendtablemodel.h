@@ -15,7 +15,9 @@ public:
     /// Metric columns follow the report's group-by columns; money first, token detail to the right.
     enum Metric {
         Cost,
+        SpendShare, ///< of the report's total spend
         Requests,
+        RequestShare, ///< of the report's requests: with models, the routing distribution
         CostPerRequest,
         Unpriced,
         InputTokens,
