@@ -1,6 +1,7 @@
 #include "pricespage.h"
 
 #include "background.h"
+#include "readonlytable.h"
 
 #include "common/clock.h"
 #include "common/money.h"
@@ -25,21 +26,6 @@ namespace CostGov::Ui {
 
 namespace {
 
-QTableWidget *table(const QString &name, const QStringList &headers)
-{
-    auto *t = new QTableWidget(0, int(headers.size()));
-    t->setObjectName(name);
-    t->setHorizontalHeaderLabels(headers);
-    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
-    t->setSelectionMode(QAbstractItemView::SingleSelection);
-    t->setAlternatingRowColors(true);
-    t->verticalHeader()->hide();
-    t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    t->horizontalHeader()->setStretchLastSection(true);
-    return t;
-}
-
 QString perMillion(const std::optional<Pricing::PicoPerToken> &price)
 {
     return price ? QLatin1Char('$') + scaledDecimalText(*price, 6) : QString();
@@ -55,13 +41,13 @@ struct Catalog {
 PricesPage::PricesPage(const QString &ledgerPath, QWidget *parent)
     : QWidget(parent),
       m_ledgerPath(ledgerPath),
-      m_unpriced(table(QStringLiteral("unpricedModels"), {tr("Model"), tr("Provider"), tr("Requests")})),
+      m_unpriced(readOnlyTable(QStringLiteral("unpricedModels"), {tr("Model"), tr("Provider"), tr("Requests")})),
       m_addPrice(new QPushButton(tr("&Add Price..."))),
       m_result(new QLabel),
       m_filter(new QLineEdit),
-      m_catalog(table(QStringLiteral("priceCatalog"),
-                      {tr("Model"), tr("Provider"), tr("From"), tr("Input"), tr("Output"), tr("Cache read"),
-                       tr("Cache write 5 min"), tr("Cache write 1 h"), tr("Source")}))
+      m_catalog(readOnlyTable(QStringLiteral("priceCatalog"),
+                              {tr("Model"), tr("Provider"), tr("From"), tr("Input"), tr("Output"), tr("Cache read"),
+                               tr("Cache write 5 min"), tr("Cache write 1 h"), tr("Source")}))
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -1,6 +1,7 @@
 #include "sourcestables.h"
 
 #include "background.h"
+#include "readonlytable.h"
 
 #include "common/timeutil.h"
 #include "storage/ledgerqueries.h"
@@ -14,21 +15,6 @@
 namespace CostGov::Ui {
 
 namespace {
-
-QTableWidget *table(const QString &name, const QStringList &headers)
-{
-    auto *t = new QTableWidget(0, int(headers.size()));
-    t->setObjectName(name);
-    t->setHorizontalHeaderLabels(headers);
-    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
-    t->setSelectionMode(QAbstractItemView::SingleSelection);
-    t->setAlternatingRowColors(true);
-    t->verticalHeader()->hide();
-    t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    t->horizontalHeader()->setStretchLastSection(true);
-    return t;
-}
 
 void setRow(QTableWidget *t, int row, const QStringList &cells, int numbersFrom)
 {
@@ -51,10 +37,10 @@ SourcesTables::SourcesTables(const QString &ledgerPath, QWidget *parent)
     : QTabWidget(parent),
       m_ledgerPath(ledgerPath),
       m_log(new QPlainTextEdit),
-      m_history(table(QStringLiteral("importHistory"),
-                      {tr("Started"), tr("Status"), tr("Source"), tr("Paths"), tr("Lines"), tr("Imported"),
-                       tr("Duplicates"), tr("Quarantined")})),
-      m_quarantine(table(QStringLiteral("quarantineTable"), {tr("File"), tr("Line"), tr("Reason")})),
+      m_history(readOnlyTable(QStringLiteral("importHistory"),
+                              {tr("Started"), tr("Status"), tr("Source"), tr("Paths"), tr("Lines"), tr("Imported"),
+                               tr("Duplicates"), tr("Quarantined")})),
+      m_quarantine(readOnlyTable(QStringLiteral("quarantineTable"), {tr("File"), tr("Line"), tr("Reason")})),
       m_raw(new QPlainTextEdit)
 {
     m_log->setObjectName(QStringLiteral("importLog"));
