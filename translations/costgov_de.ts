@@ -40,12 +40,20 @@
         <translation>Das Hauptbuch kann nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <source>%1 rows · %2 requests · $%3</source>
-        <translation>%1 Zeilen · %2 Anfragen · $%3</translation>
-    </message>
-    <message>
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 rows · %2 requests · %3</source>
+        <translation>%1 Zeilen · %2 Anfragen · %3</translation>
+    </message>
+    <message>
+        <source>unpriced</source>
+        <translation>ohne Preis</translation>
+    </message>
+    <message>
+        <source> (%1 requests without a price are not in it)</source>
+        <translation> (%1 Anfragen ohne Preis sind nicht enthalten)</translation>
     </message>
 </context>
 <context>
@@ -321,6 +329,14 @@
         <source>Prices</source>
         <translation>Preise</translation>
     </message>
+    <message>
+        <source>&lt;h2&gt;%1 requests, none with a price&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;%1 Anfragen, keine mit Preis&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <source>unpriced</source>
+        <translation>ohne Preis</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::PricesPage</name>
@@ -436,6 +452,10 @@
         <source>%1 priced: %2 requests re-rated, spend %3$%4.</source>
         <translation>%1 bepreist: %2 Anfragen neu bewertet, Ausgaben %3$%4.</translation>
     </message>
+    <message>
+        <source>The catalog cannot be read: %1</source>
+        <translation>Der Katalog kann nicht gelesen werden: %1</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::SourcesTables</name>
@@ -506,6 +526,10 @@
     <message>
         <source>Quarantine (%1)</source>
         <translation>Quarantäne (%1)</translation>
+    </message>
+    <message>
+        <source>The import history cannot be read: %1</source>
+        <translation>Der Importverlauf kann nicht gelesen werden: %1</translation>
     </message>
 </context>
 <context>

@@ -28,4 +28,15 @@ void inBackground(QObject *receiver, const QString &ledgerPath, Work work, Done 
     });
 }
 
+/// Tickets for repeated background queries of one view: only the newest one's result is shown, so
+/// a slow old query can never overwrite a newer one.
+class LatestOnly {
+public:
+    int next() { return ++m_latest; }
+    bool isCurrent(int ticket) const { return ticket == m_latest; }
+
+private:
+    int m_latest = 0;
+};
+
 } // namespace CostGov::Ui

@@ -1,6 +1,7 @@
 #include "explorerpage.h"
 
 #include "background.h"
+#include "moneytext.h"
 #include "spendtablemodel.h"
 
 #include "common/money.h"
@@ -128,12 +129,12 @@ void ExplorerPage::refresh()
     query.fromDay = m_range.from;
     query.toDay = m_range.to;
     query.groupBy = groupBy();
-    const int generation = ++m_generation;
+    const int ticket = m_latest.next();
     m_summary->setText(tr("Loading..."));
     inBackground(
         this, m_ledgerPath, [query](Storage::Ledger &ledger) { return Storage::runSpendQuery(ledger, query); },
-        [this, generation](const Result<Storage::SpendReport> &report) {
-            if (generation != m_generation)
+        [this, ticket](const Result<Storage::SpendReport> &report) {
+            if (!m_latest.isCurrent(ticket))
                 return; // a newer query is on its way
             if (!report.ok()) {
                 m_summary->setText(tr("The ledger cannot be read: %1").arg(report.error().message));
@@ -143,10 +144,13 @@ void ExplorerPage::refresh()
             m_report = *report;
             m_model->setReport(m_report);
             const QLocale locale;
-            m_summary->setText(tr("%1 rows · %2 requests · $%3")
-                                   .arg(locale.toString(m_report.rows.size()),
-                                        locale.toString(m_report.totals.requests),
-                                        locale.toString(usdFixed(m_report.totals.costNano, 2).toDouble(), 'f', 2)));
+            const Storage::SpendMetrics &t = m_report.totals;
+            QString summary = tr("%1 rows · %2 requests · %3")
+                                  .arg(locale.toString(m_report.rows.size()), locale.toString(t.requests),
+                                       t.costUnknown() ? tr("unpriced") : moneyText(locale, t.costNano));
+            if (t.unpricedRequests > 0 && !t.costUnknown())
+                summary += tr(" (%1 requests without a price are not in it)").arg(locale.toString(t.unpricedRequests));
+            m_summary->setText(summary);
             emit refreshed();
         });
 }

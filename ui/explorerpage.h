@@ -1,5 +1,7 @@
 #pragma once
 
+#include "background.h"
+
 #include "common/daterange.h"
 #include "storage/spendquery.h"
 
@@ -47,7 +49,7 @@ private:
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;
     Storage::SpendReport m_report;
-    int m_generation = 0; ///< drops results of queries overtaken by newer ones
+    LatestOnly m_latest;
 };
 
 } // namespace CostGov::Ui

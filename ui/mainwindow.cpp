@@ -5,6 +5,7 @@
 #include "background.h"
 #include "explorerpage.h"
 #include "kpitile.h"
+#include "moneytext.h"
 #include "pricespage.h"
 #include "sourcestables.h"
 #include "spendchart.h"
@@ -80,7 +81,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     connect(m_explorer, &ExplorerPage::refreshed, this, [this] { pageRefreshed(ExplorerDone); });
     m_pages->addWidget(m_explorer);
     m_pages->addWidget(buildSourcesPage());
-    m_prices = new PricesPage(m_ledgerPath);
+    m_prices = new PricesPage(m_ledgerPath, m_clock);
     connect(m_prices, &PricesPage::refreshed, this, [this] { pageRefreshed(PricesDone); });
     connect(m_prices, &PricesPage::pricesChanged, this, [this](const QString &summary) {
         statusBar()->showMessage(summary, 10000);
@@ -348,24 +349,26 @@ bool MainWindow::showPage(const QString &name)
 
 void MainWindow::importPaths(const QStringList &paths)
 {
-    runImportJob([paths](Storage::Ledger &ledger, const std::atomic_bool *cancel, const ProgressFn &progress) {
+    const Clock *clock = &m_clock;
+    runImportJob([paths, clock](Storage::Ledger &ledger, const std::atomic_bool *cancel, const ProgressFn &progress) {
         Ingest::ImportOptions options;
         options.paths = paths;
         options.cancel = cancel;
         options.progress = progress;
-        return Ingest::runImport(ledger, options, Clock::system());
+        return Ingest::runImport(ledger, options, *clock);
     });
 }
 
 void MainWindow::loadDemoData(int days)
 {
     m_overviewWhenDone = true; // the point of demo data is the overview
-    runImportJob([days](Storage::Ledger &ledger, const std::atomic_bool *cancel, const ProgressFn &progress) {
+    const Clock *clock = &m_clock;
+    runImportJob([days, clock](Storage::Ledger &ledger, const std::atomic_bool *cancel, const ProgressFn &progress) {
         Ingest::DemoOptions options;
         options.days = days;
         options.cancel = cancel;
         options.progress = progress;
-        return Ingest::loadDemoData(ledger, options, Clock::system());
+        return Ingest::loadDemoData(ledger, options, *clock);
     });
 }
 
@@ -450,11 +453,6 @@ struct OverviewData {
 
 namespace {
 
-QString money(const QLocale &locale, Nano nano)
-{
-    return QLatin1Char('$') + locale.toString(usdFixed(nano, 2).toDouble(), 'f', 2);
-}
-
 QString rangeText(const DayRange &r)
 {
     return r.from == r.to ? isoDate(r.from) : QStringLiteral("%1 – %2").arg(isoDate(r.from), isoDate(r.to));
@@ -480,6 +478,7 @@ void MainWindow::refresh()
     m_prices->refresh();
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
+    const int ticket = m_latestOverview.next();
     inBackground(
         this, m_ledgerPath,
         [range, previous, today, dimension](Storage::Ledger &ledger) -> Result<OverviewData> {
@@ -506,7 +505,9 @@ void MainWindow::refresh()
             overview.ledgerRequests = all->totals.requests;
             return overview;
         },
-        [this](const Result<OverviewData> &result) {
+        [this, ticket](const Result<OverviewData> &result) {
+            if (!m_latestOverview.isCurrent(ticket))
+                return;
             if (!result.ok()) {
                 m_overviewHeadline->setText(
                     tr("<b>The ledger cannot be read.</b> %1").arg(result.error().message.toHtmlEscaped()));
@@ -552,10 +553,11 @@ void MainWindow::showOverview(const OverviewData &overview)
                                        "times: choose another range.</p>")
                                         .arg(rangeText(f.range), locale.toString(overview.ledgerRequests)));
     } else {
-        QString text =
-            tr("<h2>$%1 across %2 requests</h2>")
-                .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
-        if (t.unpricedRequests > 0)
+        QString text = t.costUnknown()
+            ? tr("<h2>%1 requests, none with a price</h2>").arg(locale.toString(t.requests))
+            : tr("<h2>$%1 across %2 requests</h2>")
+                  .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
+        if (t.unpricedRequests > 0 && !t.costUnknown())
             text += tr("<p><b>%1 requests have no price</b> and are not in this total.</p>")
                         .arg(locale.toString(t.unpricedRequests));
         m_overviewHeadline->setText(text);
@@ -569,8 +571,8 @@ void MainWindow::showOverview(const OverviewData &overview)
         const qint64 prompt = m.inputTokens + m.cacheReadTokens + m.cacheWriteTokens;
         return prompt > 0 ? double(m.outputTokens) / double(prompt) : 0.0;
     };
-    m_tiles[SpendTile]->setFigure(money(locale, t.costNano), changeOf(compare, double(b.costNano), double(t.costNano)),
-                                  against);
+    m_tiles[SpendTile]->setFigure(t.costUnknown() ? tr("unpriced") : moneyText(locale, t.costNano),
+                                  changeOf(compare, double(b.costNano), double(t.costNano)), against);
     m_tiles[RequestsTile]->setFigure(locale.toString(t.requests),
                                      changeOf(compare, double(b.requests), double(t.requests)), against);
     m_tiles[CostPerRequestTile]->setFigure(
@@ -588,7 +590,7 @@ void MainWindow::showOverview(const OverviewData &overview)
                                      changeOf(compare, double(b.unpricedRequests), double(t.unpricedRequests)),
                                      against);
     m_tiles[UnpricedTile]->setWarning(t.unpricedRequests > 0);
-    m_tiles[ProjectionTile]->setFigure(money(locale, f.monthEndProjection),
+    m_tiles[ProjectionTile]->setFigure(moneyText(locale, f.monthEndProjection),
                                        changeOf(compare, double(f.lastMonth), double(f.monthEndProjection)),
                                        compare ? tr("last month") : QString());
 }

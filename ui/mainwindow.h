@@ -1,5 +1,7 @@
 #pragma once
 
+#include "background.h"
+
 #include "common/clock.h"
 #include "ingest/importjob.h"
 
@@ -83,7 +85,8 @@ private:
     };
 
     QString m_ledgerPath;
-    const Clock &m_clock;
+    const Clock &m_clock; ///< outlives the window and its background jobs
+    LatestOnly m_latestOverview;
     QComboBox *m_range = nullptr;
     QCheckBox *m_compare = nullptr;
     QLabel *m_rangeDays = nullptr;

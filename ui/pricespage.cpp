@@ -38,9 +38,10 @@ struct Catalog {
 
 } // namespace
 
-PricesPage::PricesPage(const QString &ledgerPath, QWidget *parent)
+PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *parent)
     : QWidget(parent),
       m_ledgerPath(ledgerPath),
+      m_clock(clock),
       m_unpriced(readOnlyTable(QStringLiteral("unpricedModels"), {tr("Model"), tr("Provider"), tr("Requests")})),
       m_addPrice(new QPushButton(tr("&Add Price..."))),
       m_result(new QLabel),
@@ -76,14 +77,12 @@ PricesPage::PricesPage(const QString &ledgerPath, QWidget *parent)
     connect(m_unpriced, &QTableWidget::itemSelectionChanged, this,
             [this] { m_addPrice->setEnabled(!m_unpriced->selectedItems().isEmpty()); });
     connect(m_addPrice, &QPushButton::clicked, this, &PricesPage::askForPrice);
-    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString &text) {
-        for (int r = 0; r < m_catalog->rowCount(); ++r)
-            m_catalog->setRowHidden(r, !m_catalog->item(r, 0)->text().contains(text, Qt::CaseInsensitive));
-    });
+    connect(m_filter, &QLineEdit::textChanged, this, &PricesPage::applyFilter);
 }
 
 void PricesPage::refresh()
 {
+    const int ticket = m_latest.next();
     inBackground(
         this, m_ledgerPath,
         [](Storage::Ledger &ledger) -> Result<Catalog> {
@@ -98,7 +97,11 @@ void PricesPage::refresh()
             catalog.entries = prices->entries();
             return catalog;
         },
-        [this](const Result<Catalog> &catalog) {
+        [this, ticket](const Result<Catalog> &catalog) {
+            if (!m_latest.isCurrent(ticket))
+                return;
+            if (!catalog.ok())
+                m_result->setText(tr("The catalog cannot be read: %1").arg(catalog.error().message));
             if (catalog.ok()) {
                 const QLocale locale;
                 m_unpriced->setRowCount(int(catalog->unpriced.size()));
@@ -135,8 +138,16 @@ void PricesPage::refresh()
                     }
                 }
             }
+            applyFilter();
             emit refreshed();
         });
+}
+
+void PricesPage::applyFilter()
+{
+    const QString text = m_filter->text();
+    for (int r = 0; r < m_catalog->rowCount(); ++r)
+        m_catalog->setRowHidden(r, !m_catalog->item(r, 0)->text().contains(text, Qt::CaseInsensitive));
 }
 
 void PricesPage::askForPrice()
@@ -196,9 +207,8 @@ void PricesPage::addPrice(const QString &model, const QString &provider, const P
     entry.source = QStringLiteral("manual");
     inBackground(
         this, m_ledgerPath,
-        [entry](Storage::Ledger &ledger) -> Result<Storage::RepriceReport> {
-            const auto updated =
-                Storage::updatePrices(ledger, {entry}, qint64(0), Clock::system().nowMs()); // all of history
+        [entry, clock = &m_clock](Storage::Ledger &ledger) -> Result<Storage::RepriceReport> {
+            const auto updated = Storage::updatePrices(ledger, {entry}, qint64(0), clock->nowMs()); // all of history
             if (!updated.ok())
                 return updated.error();
             const auto catalog = Storage::loadPriceCatalog(ledger);

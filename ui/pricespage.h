@@ -1,6 +1,9 @@
 #pragma once
 
+#include "common/clock.h"
 #include "pricing/pricecatalog.h"
+
+#include "background.h"
 
 #include <QWidget>
 
@@ -17,7 +20,8 @@ class PricesPage final : public QWidget {
     Q_OBJECT
 
 public:
-    explicit PricesPage(const QString &ledgerPath, QWidget *parent = nullptr);
+    /// clock: "today" for a changed price (outlives the page).
+    PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *parent = nullptr);
 
     void refresh();
     /// Adds a manual price for a model (for all of history when the model had none, else from
@@ -30,9 +34,12 @@ signals:
     void pricesChanged(const QString &summary);
 
 private:
+    LatestOnly m_latest;
     void askForPrice();
+    void applyFilter();
 
     QString m_ledgerPath;
+    const Clock &m_clock;
     QTableWidget *m_unpriced;
     QPushButton *m_addPrice;
     QLabel *m_result;

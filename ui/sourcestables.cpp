@@ -67,6 +67,7 @@ SourcesTables::SourcesTables(const QString &ledgerPath, QWidget *parent)
 
 void SourcesTables::refresh()
 {
+    const int ticket = m_latest.next();
     inBackground(
         this, m_ledgerPath,
         [](Storage::Ledger &ledger) -> Result<Record> {
@@ -81,7 +82,11 @@ void SourcesTables::refresh()
             record.quarantine = *quarantine;
             return record;
         },
-        [this](const Result<Record> &record) {
+        [this, ticket](const Result<Record> &record) {
+            if (!m_latest.isCurrent(ticket))
+                return;
+            if (!record.ok())
+                m_log->appendPlainText(tr("The import history cannot be read: %1").arg(record.error().message));
             if (record.ok()) {
                 const QLocale locale;
                 m_history->setRowCount(int(record->runs.size()));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "background.h"
+
 #include <QTabWidget>
 
 class QPlainTextEdit;
@@ -23,6 +25,7 @@ signals:
     void refreshed();
 
 private:
+    LatestOnly m_latest;
     QString m_ledgerPath;
     QPlainTextEdit *m_log;
     QTableWidget *m_history;

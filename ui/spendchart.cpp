@@ -53,7 +53,7 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
     double top = 0;
     auto *x = new QDateTimeAxis;
     x->setFormat(QStringLiteral("MMM d"));
-    x->setTickCount(int(std::min<qint64>(days, 8)));
+    x->setTickCount(int(std::clamp<qint64>(days, 2, 8)));
     auto *y = new QValueAxis;
     y->setLabelFormat(QStringLiteral("$%.0f"));
     c->addAxis(x, Qt::AlignBottom);
@@ -77,6 +77,9 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
         area->setColor(colour);
         area->setBorderColor(colour.darker(115));
         c->addSeries(area);
+        // The area does not own its lines; parented now, they go when removeAllSeries deletes it.
+        upper->setParent(area);
+        lower->setParent(area);
         area->attachAxis(x);
         area->attachAxis(y);
         connect(area, &QAreaSeries::hovered, this, [this](const QPointF &point, bool state) {
@@ -90,8 +93,9 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
     }
     y->setRange(0, top > 0 ? top * 1.08 : 1.0);
     y->applyNiceNumbers();
-    x->setRange(QDateTime::fromMSecsSinceEpoch(series.range.from * kMsPerDay, QTimeZone::utc()),
-                QDateTime::fromMSecsSinceEpoch(series.range.to * kMsPerDay, QTimeZone::utc()));
+    // Half a day of margin: a single day (Today) still has a width to draw.
+    x->setRange(QDateTime::fromMSecsSinceEpoch(series.range.from * kMsPerDay - kMsPerDay / 2, QTimeZone::utc()),
+                QDateTime::fromMSecsSinceEpoch(series.range.to * kMsPerDay + kMsPerDay / 2, QTimeZone::utc()));
 }
 
 QString SpendChart::dayText(qint64 index) const

@@ -1,5 +1,7 @@
 #include "spendtablemodel.h"
 
+#include "moneytext.h"
+
 #include "common/money.h"
 
 #include <QLocale>
@@ -31,11 +33,6 @@ double share(qint64 part, qint64 whole)
     return whole > 0 ? double(part) / double(whole) : 0.0;
 }
 
-// Display only: rounded to `decimals`, with the user's decimal separator and digit grouping.
-QString money(const QLocale &locale, Nano nano, int decimals)
-{
-    return QLatin1Char('$') + locale.toString(usdFixed(nano, decimals).toDouble(), 'f', decimals);
-}
 } // namespace
 
 QVariant SpendTableModel::data(const QModelIndex &index, int role) const
@@ -100,7 +97,7 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
             return tr("unpriced");
         // The tooltip has the exact figure; the cell rounds to cents.
         return role == Qt::ToolTipRole ? QString(QStringLiteral("$") + usdText(m.costNano))
-                                       : money(locale, m.costNano, 2);
+                                       : moneyText(locale, m.costNano, 2);
     case Unpriced:
         return locale.toString(m.unpricedRequests);
     case SpendShare:
@@ -113,7 +110,7 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
         return QString(locale.toString(m.cacheHitRate() * 100.0, 'f', 1) + QLatin1Char('%'));
     case CostPerRequest:
         if (const auto perRequest = m.costPerRequest())
-            return money(locale, *perRequest, 5);
+            return moneyText(locale, *perRequest, 5);
         return QStringLiteral("-");
     case MetricCount:
         break;

@@ -79,12 +79,19 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const QString &path, const OpenOpti
     // bulk insert path noticeably cheaper than the default 4 KiB.
     for (const char *pragma : {"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                                "PRAGMA cache_size=-32768", "PRAGMA temp_store=MEMORY"}) {
-        // Switching a new file to WAL needs it to itself, and SQLite reports "locked" at once rather
-        // than waiting while another connection opens it too: try again for a while.
+        // Switching a new file to WAL needs it to itself, and SQLite answers SQLITE_BUSY at once
+        // rather than waiting while another connection opens it too: try again for a while.
         Status s;
-        for (int attempt = 0; attempt < 200; ++attempt) {
-            s = ledger->exec(QString::fromLatin1(pragma), QStringLiteral("configure the ledger"));
-            if (s.ok() || !s.error().message.contains(QLatin1String("locked")))
+        const bool wal = std::string_view(pragma).find("journal_mode") != std::string_view::npos;
+        for (int attempt = 0; attempt < (wal ? 200 : 1); ++attempt) {
+            QSqlQuery query(ledger->m_db);
+            if (query.exec(QString::fromLatin1(pragma))) {
+                s = {};
+                break;
+            }
+            s = makeError(ErrorCode::Database,
+                          QStringLiteral("cannot configure the ledger: %1").arg(query.lastError().text()));
+            if (query.lastError().nativeErrorCode() != QLatin1String("5"))
                 break;
             QThread::msleep(50);
         }

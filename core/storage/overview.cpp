@@ -44,7 +44,7 @@ Result<OverviewFigures> overviewFigures(Ledger &ledger, const DayRange &range, c
     figures.monthToDate = monthMetrics->costNano;
     figures.lastMonth = lastMonthMetrics->costNano;
     // Today counts as a whole day: early in a day this leans low, never wildly high.
-    figures.monthEndProjection = figures.monthToDate * daysInMonth(today) / month.days();
+    figures.monthEndProjection = Nano(Int128(figures.monthToDate) * daysInMonth(today) / month.days());
     return figures;
 }
 
