@@ -15,6 +15,7 @@
 
 using namespace CostGov;
 using namespace CostGov::Storage;
+using CostGov::Test::report;
 using CostGov::Test::TempDir;
 using CostGov::Test::usd;
 
@@ -22,17 +23,6 @@ namespace {
 
 // July 2026 in full: 31 days ending a moment before midnight.
 const ManualClock kClock(*parseTimestampMs("2026-07-31T23:59:59.999Z"));
-
-SpendReport report(Ledger &ledger, QVector<Dimension> groupBy, QVector<SpendFilter> filters = {})
-{
-    SpendQuery query;
-    query.groupBy = groupBy;
-    query.filters = filters;
-    auto result = runSpendQuery(ledger, query);
-    if (!result.ok())
-        qFatal("%s", qPrintable(result.error().message));
-    return *result;
-}
 
 } // namespace
 

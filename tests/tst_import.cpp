@@ -16,6 +16,7 @@
 using namespace CostGov;
 using namespace CostGov::Storage;
 using CostGov::Test::readData;
+using CostGov::Test::report;
 using CostGov::Test::TempDir;
 using CostGov::Test::usd;
 
@@ -40,17 +41,6 @@ Ingest::ImportSummary import(Ledger &ledger, const QStringList &paths, int batch
     if (!summary.ok())
         qFatal("%s", qPrintable(summary.error().message));
     return *summary;
-}
-
-SpendReport report(Ledger &ledger, QVector<Dimension> groupBy, QVector<SpendFilter> filters = {})
-{
-    SpendQuery query;
-    query.groupBy = groupBy;
-    query.filters = filters;
-    auto result = runSpendQuery(ledger, query);
-    if (!result.ok())
-        qFatal("%s", qPrintable(result.error().message));
-    return *result;
 }
 
 Nano costOf(const SpendReport &r, const QString &key)

@@ -24,7 +24,7 @@ Result<OverviewFigures> overviewFigures(Ledger &ledger, const DayRange &range, c
 /// Daily spend of the biggest groups of a dimension, the rest summed as "Other".
 struct SpendSeries {
     DayRange range;
-    QStringList names;                     ///< biggest first; "Other" last when there is a rest
+    QStringList names; ///< biggest first; "Other" last when there is a rest
     bool hasOther = false;
     std::vector<std::vector<Nano>> values; ///< [series][day - range.from]
 };

@@ -26,6 +26,18 @@ QByteArray readFile(const QString &path)
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
+Storage::SpendReport report(Storage::Ledger &ledger, QVector<Storage::Dimension> groupBy,
+                            QVector<Storage::SpendFilter> filters)
+{
+    Storage::SpendQuery query;
+    query.groupBy = groupBy;
+    query.filters = filters;
+    auto result = Storage::runSpendQuery(ledger, query);
+    if (!result.ok())
+        qFatal("%s", qPrintable(result.error().message));
+    return *result;
+}
+
 Nano usd(const char *decimal)
 {
     const auto value = parseUsd(decimal);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/money.h"
+#include "storage/spendquery.h"
 
 #include <QByteArray>
 #include <QString>
@@ -14,6 +15,10 @@ QString dataPath(const QString &relative);
 QByteArray readData(const QString &relative);
 /// The whole of a file (empty when it cannot be read).
 QByteArray readFile(const QString &path);
+
+/// A spend report over all days; fails the test when the query fails.
+Storage::SpendReport report(Storage::Ledger &ledger, QVector<Storage::Dimension> groupBy,
+                            QVector<Storage::SpendFilter> filters = {});
 
 /// Nano-USD of an exact decimal USD text; fails the test on bad text.
 Nano usd(const char *decimal);
