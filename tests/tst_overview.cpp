@@ -29,6 +29,20 @@ DayRange range(const char *from, const char *to)
     return {day(from), day(to)};
 }
 
+/// A ledger in dir with the demo's days up to the end of 2026-07-10; null when loading failed.
+std::unique_ptr<Ledger> demoLedger(const TempDir &dir, int days)
+{
+    auto opened = Ledger::open(dir.ledgerPath());
+    if (!opened.ok())
+        return nullptr;
+    Ingest::DemoOptions demo;
+    demo.days = days;
+    const ManualClock clock(*parseTimestampMs("2026-07-10T23:59:59.999Z"));
+    if (!Ingest::loadDemoData(**opened, demo, clock).ok())
+        return nullptr;
+    return std::move(*opened);
+}
+
 } // namespace
 
 class TestOverview : public QObject {
@@ -92,13 +106,9 @@ private slots:
     void figuresMatchTheRawRequests()
     {
         TempDir dir;
-        auto opened = Ledger::open(dir.ledgerPath());
-        QVERIFY(opened.ok());
-        Ledger &ledger = **opened;
-        const ManualClock clock(*parseTimestampMs("2026-07-10T23:59:59.999Z"));
-        Ingest::DemoOptions demo;
-        demo.days = 25; // 2026-06-16 .. 2026-07-10
-        QVERIFY(Ingest::loadDemoData(ledger, demo, clock).ok());
+        const auto opened = demoLedger(dir, 25); // 2026-06-16 .. 2026-07-10
+        QVERIFY(opened);
+        Ledger &ledger = *opened;
 
         const qint64 today = day("2026-07-10");
         const DayRange week = presetRange(RangePreset::Last7Days, today);
@@ -144,13 +154,9 @@ private slots:
     void dailySeriesAddUp()
     {
         TempDir dir;
-        auto opened = Ledger::open(dir.ledgerPath());
-        QVERIFY(opened.ok());
-        Ledger &ledger = **opened;
-        const ManualClock clock(*parseTimestampMs("2026-07-10T23:59:59.999Z"));
-        Ingest::DemoOptions demo;
-        demo.days = 5;
-        QVERIFY(Ingest::loadDemoData(ledger, demo, clock).ok());
+        const auto opened = demoLedger(dir, 5);
+        QVERIFY(opened);
+        Ledger &ledger = *opened;
         const DayRange days = range("2026-07-04", "2026-07-12"); // two days past the data
 
         const auto byTeam = dailySpendSeries(ledger, days, Dimension::Team, 3);

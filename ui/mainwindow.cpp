@@ -91,7 +91,6 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     // The date range and its comparison hold for every page, remembered between runs.
-    // The date range and its comparison, remembered between runs.
     auto *rangeBar = new QHBoxLayout;
     m_range = new QComboBox;
     m_range->setObjectName(QStringLiteral("range"));

@@ -30,12 +30,6 @@ qint64 quarterStart(qint64 day)
 
 } // namespace
 
-int daysInMonth(qint64 day)
-{
-    const qint64 first = firstOfMonth(day);
-    return int(monthStartBefore(first, -1) - first);
-}
-
 DayRange presetRange(RangePreset preset, qint64 today)
 {
     switch (preset) {
@@ -61,15 +55,12 @@ DayRange presetRange(RangePreset preset, qint64 today)
 DayRange previousPeriod(RangePreset preset, const DayRange &range)
 {
     switch (preset) {
+    case RangePreset::LastMonth:
+        return {monthStartBefore(range.from, 1), range.from - 1};
     case RangePreset::MonthToDate:
-    case RangePreset::LastMonth: {
-        // The previous month, cut to as many days as the range has (not past that month's end).
-        const qint64 first = monthStartBefore(range.from, 1);
-        const qint64 last = std::min(first + range.days() - 1, range.from - 1);
-        return {first, preset == RangePreset::LastMonth ? range.from - 1 : last};
-    }
     case RangePreset::QuarterToDate: {
-        const qint64 first = monthStartBefore(range.from, 3);
+        // The same days of the previous month or quarter, not past its end.
+        const qint64 first = monthStartBefore(range.from, preset == RangePreset::MonthToDate ? 1 : 3);
         return {first, std::min(first + range.days() - 1, range.from - 1)};
     }
     case RangePreset::Today:

@@ -30,7 +30,4 @@ DayRange previousPeriod(RangePreset preset, const DayRange &range);
 QString presetName(RangePreset preset);
 std::optional<RangePreset> presetFromName(const QString &name);
 
-/// Days in the month containing a day.
-int daysInMonth(qint64 day);
-
 } // namespace CostGov

@@ -43,7 +43,7 @@ bool digits(std::string_view s, size_t pos, size_t count, int &out)
     return true;
 }
 
-unsigned daysInMonth(int year, unsigned month)
+unsigned monthLength(int year, unsigned month)
 {
     static constexpr unsigned lengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
@@ -57,7 +57,7 @@ std::optional<qint64> parseDatePart(std::string_view s)
     if (s.size() < 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) || s[7] != '-'
         || !digits(s, 8, 2, d))
         return std::nullopt;
-    if (m < 1 || m > 12 || d < 1 || unsigned(d) > daysInMonth(y, unsigned(m)))
+    if (m < 1 || m > 12 || d < 1 || unsigned(d) > monthLength(y, unsigned(m)))
         return std::nullopt;
     return daysFromCivil(y, unsigned(m), unsigned(d));
 }
@@ -163,6 +163,12 @@ QString isoTimestamp(qint64 tsMs)
         .arg(msOfDay / 60000 % 60, 2, 10, QLatin1Char('0'))
         .arg(msOfDay / 1000 % 60, 2, 10, QLatin1Char('0'))
         .arg(msOfDay % 1000, 3, 10, QLatin1Char('0'));
+}
+
+int daysInMonth(qint64 day)
+{
+    const CivilDate d = civilFromDays(day);
+    return int(monthLength(d.year, d.month));
 }
 
 } // namespace CostGov

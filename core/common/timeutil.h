@@ -35,6 +35,9 @@ inline qint64 weekStart(qint64 day)
     return day - offset;
 }
 
+/// Days in the month containing a day number.
+int daysInMonth(qint64 day);
+
 /// yyyymm of a day number.
 inline int monthKey(qint64 day)
 {

@@ -29,20 +29,20 @@ Result<OverviewFigures> overviewFigures(Ledger &ledger, const DayRange &range, c
     figures.range = range;
     figures.previous = previous;
     const DayRange month = presetRange(RangePreset::MonthToDate, today);
-    const DayRange lastMonth = presetRange(RangePreset::LastMonth, today);
-    const std::pair<DayRange, SpendMetrics *> wanted[] = {{range, &figures.current}, {previous, &figures.before}};
+    SpendMetrics monthMetrics, lastMonthMetrics;
+    const std::pair<DayRange, SpendMetrics *> wanted[] = {
+        {range, &figures.current},
+        {previous, &figures.before},
+        {month, &monthMetrics},
+        {presetRange(RangePreset::LastMonth, today), &lastMonthMetrics}};
     for (const auto &[days, into] : wanted) {
         const auto metrics = totals(ledger, days, filters);
         if (!metrics.ok())
             return metrics.error();
         *into = *metrics;
     }
-    const auto monthMetrics = totals(ledger, month, filters);
-    const auto lastMonthMetrics = monthMetrics.ok() ? totals(ledger, lastMonth, filters) : monthMetrics;
-    if (!lastMonthMetrics.ok())
-        return lastMonthMetrics.error();
-    figures.monthToDate = monthMetrics->costNano;
-    figures.lastMonth = lastMonthMetrics->costNano;
+    figures.monthToDate = monthMetrics.costNano;
+    figures.lastMonth = lastMonthMetrics.costNano;
     // Today counts as a whole day: early in a day this leans low, never wildly high.
     figures.monthEndProjection = Nano(Int128(figures.monthToDate) * daysInMonth(today) / month.days());
     return figures;
