@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <list>
+#include <numeric>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -80,23 +81,56 @@ struct Dimensions {
     std::array<qint64, size_t(RollupDimension::Count)> rollupIds{}; // by RollupDimension
 };
 
-struct PairHash {
-    size_t operator()(const std::pair<qint64, qint64> &p) const
+/// Metrics summed by key: entries stay in one dense vector (the caller sorts it in place), the
+/// index is open addressing. Cleared per batch without giving memory back.
+template <class Key>
+class Sums {
+public:
+    SpendMetrics &operator[](const Key &key)
     {
-        return size_t(quint64(p.first) * 0x9E3779B97F4A7C15ULL ^ quint64(p.second));
+        if ((m_entries.size() + 1) * 2 > m_index.size())
+            rehash(std::max<size_t>(4096, m_index.size() * 2));
+        const size_t mask = m_index.size() - 1;
+        for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+            const qint32 e = m_index[i];
+            if (e < 0) {
+                m_index[i] = qint32(m_entries.size());
+                return m_entries.emplace_back(key, SpendMetrics{}).second;
+            }
+            if (m_entries[size_t(e)].first == key)
+                return m_entries[size_t(e)].second;
+        }
     }
-};
-
-struct ArrayHash {
-    template <size_t N>
-    size_t operator()(const std::array<qint64, N> &a) const
+    void clear()
     {
-        quint64 h = 1469598103934665603ULL;
-        for (qint64 v : a) {
-            h ^= quint64(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+        m_entries.clear();
+        std::fill(m_index.begin(), m_index.end(), -1);
+    }
+    std::vector<std::pair<Key, SpendMetrics>> &entries() { return m_entries; }
+
+private:
+    static size_t hash(const Key &key)
+    {
+        quint64 h = 0;
+        for (qint64 v : key) {
+            h = (h ^ quint64(v)) * 0x9E3779B97F4A7C15ULL;
+            h ^= h >> 32;
         }
         return size_t(h);
     }
+    void rehash(size_t slotCount)
+    {
+        m_index.assign(slotCount, -1);
+        const size_t mask = slotCount - 1;
+        for (size_t e = 0; e < m_entries.size(); ++e) {
+            size_t i = hash(m_entries[e].first) & mask;
+            while (m_index[i] >= 0)
+                i = (i + 1) & mask;
+            m_index[i] = qint32(e);
+        }
+    }
+    std::vector<std::pair<Key, SpendMetrics>> m_entries;
+    std::vector<qint32> m_index;
 };
 
 void addRecord(SpendMetrics &m, const UsageRecord &r)
@@ -199,7 +233,8 @@ private:
         m_rollups = std::vector<Rollup>(specs.size());
         for (size_t i = 0; i < specs.size(); ++i) {
             m_rollups[i].spec = &specs[i];
-            if (!m_rollups[i].upsert.prepare(m_db, upsertSql(specs[i]).toUtf8().constData()))
+            if (!m_rollups[i].upsertMany.prepare(m_db, upsertSql(specs[i], kRowsPerUpsert).toUtf8().constData())
+                || !m_rollups[i].upsert.prepare(m_db, upsertSql(specs[i], 1).toUtf8().constData()))
                 return makeError(ErrorCode::Database,
                                  QStringLiteral("cannot prepare the rollup statements: %1").arg(sqliteError(m_db)));
         }
@@ -244,7 +279,7 @@ private:
         s.bind(first + 15, user);
     }
 
-    static QString upsertSql(const RollupSpec &spec)
+    static QString upsertSql(const RollupSpec &spec, int rows)
     {
         const QString table = QLatin1String(spec.table);
         QStringList keys{QStringLiteral("day")};
@@ -255,14 +290,19 @@ private:
                                   QStringLiteral("cache_write_tokens"), QStringLiteral("cost_nano"),
                                   QStringLiteral("unpriced_requests"),  QStringLiteral("cache_hit_requests"),
                                   QStringLiteral("error_requests")};
-        QStringList placeholders, updates;
-        for (qsizetype i = 0; i < keys.size() + metrics.size(); ++i)
-            placeholders.append(QStringLiteral("?%1").arg(i + 1));
+        const qsizetype columns = keys.size() + metrics.size();
+        QStringList values, updates;
+        for (int row = 0; row < rows; ++row) {
+            QStringList placeholders;
+            for (qsizetype i = 0; i < columns; ++i)
+                placeholders.append(QStringLiteral("?%1").arg(row * columns + i + 1));
+            values.append(u'(' + placeholders.join(QStringLiteral(", ")) + u')');
+        }
         for (const QString &m : metrics)
             updates.append(QStringLiteral("%1 = %2.%1 + excluded.%1").arg(m, table));
-        return QStringLiteral("INSERT INTO %1 (%2, %3) VALUES (%4) ON CONFLICT (%2) DO UPDATE SET %5")
+        return QStringLiteral("INSERT INTO %1 (%2, %3) VALUES %4 ON CONFLICT (%2) DO UPDATE SET %5")
             .arg(table, keys.join(QStringLiteral(", ")), metrics.join(QStringLiteral(", ")),
-                 placeholders.join(QStringLiteral(", ")), updates.join(QStringLiteral(", ")));
+                 values.join(QStringLiteral(", ")), updates.join(QStringLiteral(", ")));
     }
 
     Result<BatchOutcome> writeInTransaction(const ImportBatch &batch)
@@ -283,15 +323,12 @@ private:
         BatchOutcome outcome;
         std::unordered_map<qint64, std::pair<qint64, qint64>> segments;
         m_touchedDays.clear();
-        for (Rollup &rollup : m_rollups) {
+        for (Rollup &rollup : m_rollups)
             rollup.rows.clear();
-            rollup.sorted.clear();
-        }
-
         // Rows are summed by (day, dimension combination) and by (day, user, team) first; the
         // rollup tables are fed from those sums, so each row costs two hash updates, not one a table.
-        std::unordered_map<std::pair<qint64, qint64>, SpendMetrics, PairHash> byDimset;
-        std::unordered_map<std::pair<qint64, qint64>, SpendMetrics, PairHash> byUser; // (day << 32 | team, user)
+        m_byDimset.clear();
+        m_byUser.clear();
         for (const UsageRecord &r : batch.records) {
             const qint64 day = utcDay(r.tsMs);
             KeySet &keys = dayKeys(day);
@@ -311,8 +348,8 @@ private:
                 if (Status stored = insertPending(batch.importId, segments); !stored.ok())
                     return stored.error();
             }
-            addRecord(byDimset[{day, (*dims)->dimset}], r);
-            addRecord(byUser[{(day << 32) | (*dims)->rollupIds[size_t(RollupDimension::Team)], *user}], r);
+            addRecord(m_byDimset[{day, (*dims)->dimset}], r);
+            addRecord(m_byUser[{day, *user, (*dims)->rollupIds[size_t(RollupDimension::Team)]}], r);
             ++outcome.inserted;
             if (!r.cost)
                 ++outcome.unpriced;
@@ -322,24 +359,21 @@ private:
                 std::find(rollup.spec->dimensions.begin(), rollup.spec->dimensions.end(), RollupDimension::User)
                 != rollup.spec->dimensions.end();
             if (perUser) {
-                // rollup_user_daily is (user, team): exactly the byUser sums, one row each.
+                // rollup_user_daily is (user, team): exactly the user sums, one row each.
                 Q_ASSERT(rollup.spec->dimensions.size() == 2 && rollup.spec->dimensions[1] == RollupDimension::Team);
-                rollup.sorted.reserve(byUser.size());
-                for (const auto &[dayTeamUser, m] : byUser)
-                    rollup.sorted.push_back(
-                        {RollupKey{dayTeamUser.first >> 32, dayTeamUser.second, dayTeamUser.first & 0xFFFFFFFF}, m});
+                for (const auto &[dayUserTeam, m] : m_byUser.entries())
+                    rollup.rows[RollupKey{dayUserTeam[0], dayUserTeam[1], dayUserTeam[2]}] = m;
                 continue;
             }
-            for (const auto &[dayDimset, m] : byDimset) {
-                const Dimensions &dims = m_dimsetIds.at(dayDimset.second);
+            for (const auto &[dayDimset, m] : m_byDimset.entries()) {
+                const Dimensions &dims = m_dimsetIds.at(dayDimset[1]);
                 RollupKey key{};
-                key[0] = dayDimset.first;
+                key[0] = dayDimset[0];
                 size_t slot = 1;
                 for (RollupDimension d : rollup.spec->dimensions)
                     key[slot++] = dims.rollupIds[size_t(d)];
                 rollup.rows[key].add(m);
             }
-            rollup.sorted.assign(rollup.rows.begin(), rollup.rows.end());
         }
         if (Status stored = insertPending(batch.importId, segments); !stored.ok())
             return stored.error();
@@ -360,15 +394,27 @@ private:
         }
         for (Rollup &rollup : m_rollups) {
             // In primary-key order: each upsert then lands on the B-tree page the previous one used.
-            std::sort(rollup.sorted.begin(), rollup.sorted.end(),
-                      [](const auto &a, const auto &b) { return a.first < b.first; });
+            const auto &rows = rollup.rows.entries();
+            m_order.resize(rows.size());
+            std::iota(m_order.begin(), m_order.end(), 0u);
+            std::sort(m_order.begin(), m_order.end(),
+                      [&rows](quint32 a, quint32 b) { return rows[a].first < rows[b].first; });
             const int keyCount = int(rollup.spec->dimensions.size()) + 1;
-            for (const auto &[key, m] : rollup.sorted) {
-                for (int i = 0; i < keyCount; ++i)
-                    rollup.upsert.bind(i + 1, key[size_t(i)]);
-                bindMetrics(rollup.upsert, keyCount + 1, m);
-                if (!rollup.upsert.run())
+            const int columns = keyCount + 9;
+            for (size_t done = 0; done < rows.size();) {
+                const bool full = rows.size() - done >= kRowsPerUpsert;
+                SqliteStatement &s = full ? rollup.upsertMany : rollup.upsert;
+                const size_t count = full ? kRowsPerUpsert : 1;
+                for (size_t row = 0; row < count; ++row) {
+                    const auto &[key, m] = rows[m_order[done + row]];
+                    const int first = int(row) * columns + 1;
+                    for (int i = 0; i < keyCount; ++i)
+                        s.bind(first + i, key[size_t(i)]);
+                    bindMetrics(s, first + keyCount, m);
+                }
+                if (!s.run())
                     return dbError("update the rollups");
+                done += count;
             }
         }
         for (const QuarantineEntry &q : batch.quarantine) {
@@ -436,14 +482,18 @@ private:
                                  QStringLiteral("cannot store a request: %1").arg(sqliteError(m_db)));
             // Rows of one statement get consecutive ids, the last one reported.
             const qint64 lastId = sqlite3_last_insert_rowid(m_db);
-            for (size_t i = 0; i < count; ++i) {
-                const qint64 rowId = lastId - qint64(count - 1 - i);
+            for (size_t i = 0; i < count;) { // by runs of one day
                 const qint64 day = m_pending[done + i].day;
-                auto [seg, fresh] = segments.try_emplace(day, rowId, rowId);
+                size_t end = i + 1;
+                while (end < count && m_pending[done + end].day == day)
+                    ++end;
+                const qint64 firstId = lastId - qint64(count - 1 - i), lastRunId = lastId - qint64(count - end);
+                auto [seg, fresh] = segments.try_emplace(day, firstId, lastRunId);
                 if (!fresh) {
-                    seg->second.first = std::min(seg->second.first, rowId);
-                    seg->second.second = std::max(seg->second.second, rowId);
+                    seg->second.first = std::min(seg->second.first, firstId);
+                    seg->second.second = std::max(seg->second.second, lastRunId);
                 }
+                i = end;
             }
             done += count;
         }
@@ -691,9 +741,8 @@ private:
     bool m_prepared = false;
     struct Rollup {
         const RollupSpec *spec = nullptr;
-        SqliteStatement upsert;
-        std::unordered_map<RollupKey, SpendMetrics, ArrayHash> rows;
-        std::vector<std::pair<RollupKey, SpendMetrics>> sorted; ///< this batch's rows in key order
+        SqliteStatement upsertMany, upsert; // kRowsPerUpsert rows, one row
+        Sums<RollupKey> rows; ///< this batch's rows
     };
 
     struct Pending {
@@ -703,12 +752,16 @@ private:
         qint64 user;
     };
     static constexpr size_t kRowsPerInsert = 64;
+    static constexpr size_t kRowsPerUpsert = 32;
 
     SqliteStatement m_insertRows, m_insertRow, m_findLabel, m_insertLabel, m_findDimset, m_insertDimset, m_dayKeys,
         m_insertSegment, m_insertCalendar, m_insertQuarantine, m_upsertCheckpoint, m_updateImport, m_readGeneration,
         m_writeGeneration;
     std::vector<Rollup> m_rollups;
     std::vector<Pending> m_pending;
+    std::vector<quint32> m_order; ///< of a rollup's rows, by key
+    Sums<std::array<qint64, 2>> m_byDimset; ///< day, dimset
+    Sums<std::array<qint64, 3>> m_byUser;   ///< day, user, team
     std::unordered_map<std::string, qint64> m_labels;
     std::unordered_map<std::string, Dimensions> m_dimensions;
     std::unordered_map<qint64, Dimensions> m_dimsetIds; // nodes never move: m_byNumber points into it
