@@ -742,7 +742,7 @@ private:
     struct Rollup {
         const RollupSpec *spec = nullptr;
         SqliteStatement upsertMany, upsert; // kRowsPerUpsert rows, one row
-        Sums<RollupKey> rows; ///< this batch's rows
+        Sums<RollupKey> rows;               ///< this batch's rows
     };
 
     struct Pending {
@@ -759,7 +759,7 @@ private:
         m_writeGeneration;
     std::vector<Rollup> m_rollups;
     std::vector<Pending> m_pending;
-    std::vector<quint32> m_order; ///< of a rollup's rows, by key
+    std::vector<quint32> m_order;           ///< of a rollup's rows, by key
     Sums<std::array<qint64, 2>> m_byDimset; ///< day, dimset
     Sums<std::array<qint64, 3>> m_byUser;   ///< day, user, team
     std::unordered_map<std::string, qint64> m_labels;
