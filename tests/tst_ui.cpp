@@ -3,6 +3,7 @@
 #include "support/testsupport.h"
 
 #include "explorerpage.h"
+#include "filterbar.h"
 #include "kpitile.h"
 #include "mainwindow.h"
 #include "pricespage.h"
@@ -51,6 +52,8 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("CostGovTest"));
     }
 
+    void init() { Settings::set(SettingKeys::Filters, QString()); } // each test starts unfiltered
+
     void spendModelSortsMoneyAsMoney()
     {
         Ui::SpendTableModel model;
@@ -81,6 +84,17 @@ private slots:
                  QStringLiteral("% of spend"));
         QCOMPARE(model.index(1, 1 + Ui::SpendTableModel::SpendShare).data().toString(), QStringLiteral("51.3%"));
         QCOMPARE(model.index(1, 1 + Ui::SpendTableModel::RequestShare).data().toString(), QStringLiteral("33.3%"));
+
+        // Against a previous period: $9 was $12 (-25%), ten is new, (none) has no spend change basis.
+        SpendReport before;
+        before.groupBy = report.groupBy;
+        before.rows = {row("nine", 12 * kNanoPerUsd, 1)};
+        model.setReport(report, before);
+        const int change = 1 + Ui::SpendTableModel::Change;
+        QCOMPARE(model.headerData(change, Qt::Horizontal).toString(), QStringLiteral("Change"));
+        QCOMPARE(model.index(0, change).data().toString(), QStringLiteral("-25.0%"));
+        QCOMPARE(model.index(1, change).data().toString(), QStringLiteral("new"));
+        QVERIFY(model.index(0, change).data(Qt::ForegroundRole).isValid());
 
         QSortFilterProxyModel proxy;
         proxy.setSourceModel(&model);
@@ -139,7 +153,7 @@ private slots:
         const QString raw = window.findChild<QPlainTextEdit *>(QStringLiteral("quarantineRaw"))->toPlainText();
         QVERIFY2(Test::readData(QStringLiteral("canonical_sample.jsonl")).contains(raw.toUtf8()), qPrintable(raw));
         QVERIFY(!raw.isEmpty());
-        auto *table = window.findChild<QTableView *>(QStringLiteral("spendView"));
+        auto *table = window.findChild<QTableView *>(QStringLiteral("top-model"));
         QCOMPARE(table->model()->rowCount(), 8); // models
         QVERIFY(table->isSortingEnabled());
         // Most expensive first, with the money column right after the model.
@@ -205,6 +219,39 @@ private slots:
         for (int i = 1; i <= 4; ++i)
             QVERIFY(lines[i].contains(",amazon.nova-"));
         QVERIFY2(lines[5].startsWith("TOTAL,,8,29130,9309,0,0,32833820,"), lines[5].constData());
+
+        // A click on a team in the Overview filters every page by it, as --where does.
+        window.findChild<QLineEdit *>(QStringLiteral("explorerFilter"))->clear();
+        auto *teams = window.findChild<QTableView *>(QStringLiteral("top-team"));
+        QModelIndex teamRow = teams->model()->index(0, 0);
+        const QString team = teamRow.data(Ui::SpendTableModel::RawValueRole).toString();
+        QVERIFY(!team.isEmpty());
+        QTest::mouseClick(teams->viewport(), Qt::LeftButton, {}, teams->visualRect(teamRow).center());
+        QVERIFY(refreshed.wait(10'000));
+        QCOMPARE(Settings::get(SettingKeys::Filters), QStringLiteral("{\"team\":[\"%1\"]}").arg(team));
+        QVERIFY(window.findChild<QWidget *>(QStringLiteral("filter-team"))->isVisible());
+        const Test::CtlRun where =
+            Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--from"),
+                          QStringLiteral("2026-07-02"), QStringLiteral("--to"), QStringLiteral("2026-07-31"),
+                          QStringLiteral("--where"), QStringLiteral("team=") + team, QStringLiteral("--format"),
+                          QStringLiteral("json")});
+        const QJsonObject filtered = QJsonDocument::fromJson(where.out).object()[QStringLiteral("totals")].toObject();
+        QVERIFY(filtered[QStringLiteral("requests")].toInteger() < totals[QStringLiteral("requests")].toInteger());
+        QCOMPARE(tile(1)->valueText(), QString::number(filtered[QStringLiteral("requests")].toInteger()));
+        QCOMPARE(tile(0)->valueText(),
+                 QStringLiteral("$%1").arg(filtered[QStringLiteral("cost_usd")].toDouble(), 0, 'f', 2));
+        QCOMPARE(teams->model()->rowCount(), 1);
+        QVERIFY(explorer->exportCsv(exported));
+        const QByteArray filteredTotal =
+            "TOTAL,," + QByteArray::number(filtered[QStringLiteral("requests")].toInteger()) + ',';
+        QVERIFY2(Test::readFile(exported).trimmed().split('\n').constLast().startsWith(filteredTotal),
+                 Test::readFile(exported).constData());
+        // Removing the chip shows everything again.
+        auto *filterBar = window.findChild<Ui::FilterBar *>();
+        filterBar->clear();
+        QVERIFY(refreshed.wait(10'000));
+        QCOMPARE(tile(1)->valueText(), QString::number(totals[QStringLiteral("requests")].toInteger()));
+        QCOMPARE(Settings::get(SettingKeys::Filters), QString());
 
         // Pricing the unpriced model re-rates history and the figures follow.
         auto *prices = window.findChild<Ui::PricesPage *>();
@@ -282,7 +329,7 @@ private slots:
         auto *headline = window.findChild<QLabel *>(QStringLiteral("overviewHeadline"));
         QVERIFY2(headline->text().contains(QLatin1String(" across ")), qPrintable(headline->text()));
         QVERIFY(!window.findChild<QWidget *>(QStringLiteral("firstStart"))->isVisible());
-        auto *table = window.findChild<QTableView *>(QStringLiteral("spendView"));
+        auto *table = window.findChild<QTableView *>(QStringLiteral("top-model"));
         QVERIFY(table->isVisible());
         QVERIFY(table->model()->rowCount() >= 8); // the demo's models
         QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("claude-opus-4-20250514"));

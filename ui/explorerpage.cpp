@@ -96,9 +96,10 @@ ExplorerPage::ExplorerPage(const QString &ledgerPath, QWidget *parent) : QWidget
     });
 }
 
-void ExplorerPage::setRange(const DayRange &range)
+void ExplorerPage::setScope(const DayRange &range, const QVector<Storage::SpendFilter> &filters)
 {
     m_range = range;
+    m_filters = filters;
     refresh(); // also after an import: the rollups are cheap to read
 }
 
@@ -129,6 +130,7 @@ void ExplorerPage::refresh()
     query.fromDay = m_range.from;
     query.toDay = m_range.to;
     query.groupBy = groupBy();
+    query.filters = m_filters;
     const int ticket = m_latest.next();
     m_summary->setText(tr("Loading..."));
     inBackground(

@@ -25,7 +25,8 @@ class ExplorerPage final : public QWidget {
 public:
     explicit ExplorerPage(const QString &ledgerPath, QWidget *parent = nullptr);
 
-    void setRange(const DayRange &range);
+    /// What to show: the window's date range and filters.
+    void setScope(const DayRange &range, const QVector<Storage::SpendFilter> &filters);
     /// Sets the group-by dimensions (one to three) and re-queries.
     void setGroupBy(const QVector<Storage::Dimension> &dimensions);
     /// Writes the rows as shown (filtered, sorted) with a TOTAL row, in costgovctl's CSV layout.
@@ -42,6 +43,7 @@ private:
 
     QString m_ledgerPath;
     DayRange m_range;
+    QVector<Storage::SpendFilter> m_filters;
     QComboBox *m_dimensions[3] = {};
     QLineEdit *m_filter = nullptr;
     QLabel *m_summary = nullptr;

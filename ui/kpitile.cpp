@@ -24,6 +24,8 @@ KpiTile::KpiTile(const QString &title, Rise rise, Change change, QWidget *parent
     m_value->setFont(valueFont);
     m_value->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_change->setWordWrap(true);
+    m_change->setMinimumHeight(m_change->fontMetrics().lineSpacing() * 2); // room for a wrapped line
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
     layout->addWidget(m_value);

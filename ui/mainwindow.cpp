@@ -4,6 +4,7 @@
 
 #include "background.h"
 #include "explorerpage.h"
+#include "filterbar.h"
 #include "kpitile.h"
 #include "moneytext.h"
 #include "pricespage.h"
@@ -57,6 +58,10 @@ namespace CostGov::Ui {
 namespace {
 
 enum Page { PageOverview, PageExplorer, PageSources, PagePrices };
+
+// The Overview's top tables, left to right.
+constexpr Storage::Dimension kTopDimensions[] = {Storage::Dimension::Team, Storage::Dimension::Feature,
+                                                 Storage::Dimension::Model, Storage::Dimension::User};
 
 } // namespace
 
@@ -123,11 +128,15 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
         refresh();
     });
 
+    m_filterBar = new FilterBar(m_ledgerPath);
+    connect(m_filterBar, &FilterBar::changed, this, &MainWindow::refresh);
+
     auto *central = new QWidget;
     auto *layout = new QHBoxLayout(central);
     layout->addWidget(m_navigation);
     auto *right = new QVBoxLayout;
     right->addLayout(rangeBar);
+    right->addWidget(m_filterBar);
     right->addWidget(m_pages, 1);
     layout->addLayout(right, 1);
     setCentralWidget(central);
@@ -176,6 +185,13 @@ QWidget *MainWindow::buildOverviewPage()
 {
     auto *page = new QWidget;
     auto *layout = new QVBoxLayout(page);
+    layout->setContentsMargins(0, 0, 0, 0);
+
+    m_overviewHeadline = new QLabel;
+    m_overviewHeadline->setObjectName(QStringLiteral("overviewHeadline"));
+    m_overviewHeadline->setWordWrap(true);
+    m_overviewHeadline->setTextFormat(Qt::RichText);
+    layout->addWidget(m_overviewHeadline);
 
     m_tilesArea = new QWidget;
     auto *tiles = new QGridLayout(m_tilesArea);
@@ -199,7 +215,7 @@ QWidget *MainWindow::buildOverviewPage()
     }
     layout->addWidget(m_tilesArea);
 
-    // Spend over time, stacked by a chosen dimension.
+    // Spend over time stacked by a chosen dimension, and the same groups' shares as a donut.
     m_chartArea = new QWidget;
     auto *chartLayout = new QVBoxLayout(m_chartArea);
     chartLayout->setContentsMargins(0, 0, 0, 0);
@@ -212,27 +228,27 @@ QWidget *MainWindow::buildOverviewPage()
         m_chartDimension->addItem(SpendTableModel::dimensionLabel(d), Storage::dimensionName(d));
     const int savedDimension = m_chartDimension->findData(Settings::get(SettingKeys::OverviewChartDimension));
     m_chartDimension->setCurrentIndex(std::max(0, savedDimension));
-    auto *chartLabel = new QLabel(tr("Daily spend by"));
+    auto *chartLabel = new QLabel(tr("&Daily spend by"));
     chartLabel->setBuddy(m_chartDimension);
     chartBar->addWidget(chartLabel);
     chartBar->addWidget(m_chartDimension);
     chartBar->addStretch(1);
     chartLayout->addLayout(chartBar);
+    auto *charts = new QHBoxLayout;
     m_chart = new SpendChart;
     m_chart->setObjectName(QStringLiteral("spendChart"));
-    chartLayout->addWidget(m_chart, 1);
-    layout->addWidget(m_chartArea, 2);
+    charts->addWidget(m_chart, 3);
+    m_breakdown = new BreakdownChart;
+    m_breakdown->setObjectName(QStringLiteral("breakdownChart"));
+    charts->addWidget(m_breakdown, 1);
+    chartLayout->addLayout(charts, 1);
+    layout->addWidget(m_chartArea, 3);
     connect(m_chartDimension, &QComboBox::currentIndexChanged, this, [this] {
         Settings::set(SettingKeys::OverviewChartDimension, m_chartDimension->currentData().toString());
         refresh();
     });
-    m_overviewHeadline = new QLabel;
-    m_overviewHeadline->setObjectName(QStringLiteral("overviewHeadline"));
-    m_overviewHeadline->setWordWrap(true);
-    m_overviewHeadline->setTextFormat(Qt::RichText);
-    layout->addWidget(m_overviewHeadline);
 
-    // On an empty ledger: the ways to get data in, instead of an empty table.
+    // On an empty ledger: the ways to get data in, instead of empty tables.
     m_firstStart = new QWidget;
     m_firstStart->setObjectName(QStringLiteral("firstStart"));
     auto *firstLayout = new QHBoxLayout(m_firstStart);
@@ -253,24 +269,59 @@ QWidget *MainWindow::buildOverviewPage()
     m_firstStart->setVisible(false);
     layout->addWidget(m_firstStart);
 
-    m_spendModel = new SpendTableModel(this);
-    auto *proxy = new QSortFilterProxyModel(this);
-    proxy->setSourceModel(m_spendModel);
-    proxy->setSortRole(SpendTableModel::RawValueRole);
-    m_spendView = new QTableView;
-    m_spendView->setObjectName(QStringLiteral("spendView"));
-    m_spendView->setModel(proxy);
-    m_spendView->setSortingEnabled(true);
-    m_spendView->sortByColumn(1 + SpendTableModel::Cost, Qt::DescendingOrder); // one group-by column: model
-    m_spendView->setAlternatingRowColors(true);
-    m_spendView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_spendView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_spendView->horizontalHeader()->setStretchLastSection(true);
-    m_spendView->verticalHeader()->hide();
-    m_spendView->setAccessibleName(tr("Spend by model"));
-    layout->addWidget(m_spendView, 3);
-    layout->addStretch(0); // takes the room while the table is hidden (empty ledger)
+    // The biggest teams, features, models and users; a click on a row filters by it.
+    m_topArea = new QWidget;
+    auto *top = new QHBoxLayout(m_topArea);
+    top->setContentsMargins(0, 0, 0, 0);
+    for (int i = 0; i < kTopTables; ++i) // model names are the longest
+        top->addWidget(buildTopTable(i), kTopDimensions[i] == Storage::Dimension::Model ? 3 : 2);
+    layout->addWidget(m_topArea, 3);
+    layout->addStretch(0); // takes the room while the tables are hidden (empty ledger)
     return page;
+}
+
+QWidget *MainWindow::buildTopTable(int index)
+{
+    const Storage::Dimension dimension = kTopDimensions[index];
+    m_topModels[index] = new SpendTableModel(this);
+    m_topModels[index]->setCompactHeaders(true);
+    auto *proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(m_topModels[index]);
+    proxy->setSortRole(SpendTableModel::RawValueRole);
+    auto *view = new QTableView;
+    view->setObjectName(QStringLiteral("top-") + Storage::dimensionName(dimension));
+    view->setModel(proxy);
+    proxy->sort(1 + SpendTableModel::Cost, Qt::DescendingOrder); // the biggest first, always
+    view->setAlternatingRowColors(true);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setWordWrap(false);
+    view->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // long names are elided instead
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    view->horizontalHeader()->setMinimumSectionSize(24);
+    // Spend, share and change; for models also the share of requests: the routing distribution.
+    // (Set again on every reset: the model has no dimension column while it is empty.)
+    connect(m_topModels[index], &QAbstractItemModel::modelReset, view, [view, dimension] {
+        for (int m = 0; m < SpendTableModel::MetricCount; ++m) {
+            const bool shown = m == SpendTableModel::Cost || m == SpendTableModel::SpendShare
+                || m == SpendTableModel::Change
+                || (dimension == Storage::Dimension::Model && m == SpendTableModel::RequestShare);
+            view->setColumnHidden(1 + m, !shown);
+        }
+    });
+    const QString title = SpendTableModel::dimensionLabel(dimension);
+    view->setAccessibleName(tr("Spend by %1").arg(title));
+    view->setToolTip(tr("Click a row to show only that %1.").arg(title.toLower()));
+    connect(view, &QTableView::activated, this, [this, proxy, dimension](const QModelIndex &clicked) {
+        m_filterBar->setValues(dimension,
+                               {proxy->index(clicked.row(), 0).data(SpendTableModel::RawValueRole).toString()});
+    });
+    connect(view, &QTableView::clicked, view, &QTableView::activated);
+    return view;
 }
 
 QWidget *MainWindow::buildSourcesPage()
@@ -445,9 +496,10 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
 /// What the Overview shows, read on a worker thread.
 struct OverviewData {
     Storage::OverviewFigures figures;
-    Storage::SpendReport byModel; ///< in the range
-    Storage::SpendSeries series;  ///< daily spend by the chart's dimension
-    qint64 ledgerRequests = 0;    ///< all time: tells an empty ledger from an empty range
+    Storage::SpendReport top[4];                      ///< by kTopDimensions, in the range
+    std::optional<Storage::SpendReport> topBefore[4]; ///< the same in the previous period, when compared
+    Storage::SpendSeries series;                      ///< daily spend by the chart's dimension
+    qint64 ledgerRequests = 0;                        ///< all time: tells an empty ledger from an empty range
 };
 
 namespace {
@@ -459,8 +511,13 @@ QString rangeText(const DayRange &r)
 
 std::optional<double> changeOf(bool compare, double before, double now)
 {
+    if (compare && before == 0 && now == 0)
+        return 0.0; // nothing then, nothing now: unchanged
     return compare ? Storage::relativeChange(before, now) : std::nullopt;
 }
+
+// The top tables list this many groups (the shares are of the whole).
+constexpr int kTopRows = 25;
 
 } // namespace
 
@@ -470,9 +527,12 @@ void MainWindow::refresh()
     const qint64 today = utcDay(m_clock.nowMs());
     const DayRange range = presetRange(preset, today);
     const DayRange previous = previousPeriod(preset, range);
+    const QVector<Storage::SpendFilter> filters = m_filterBar->filters();
+    const bool compare = m_compare->isChecked();
     m_rangeDays->setText(rangeText(range));
+    m_filterBar->setRange(range);
     m_refreshing = OverviewDone | ExplorerDone | SourcesDone | PricesDone;
-    m_explorer->setRange(range);
+    m_explorer->setScope(range, filters);
     m_sources->refresh();
     m_prices->refresh();
     const auto dimension =
@@ -480,24 +540,36 @@ void MainWindow::refresh()
     const int ticket = m_latestOverview.next();
     inBackground(
         this, m_ledgerPath,
-        [range, previous, today, dimension](Storage::Ledger &ledger) -> Result<OverviewData> {
+        [range, previous, today, dimension, filters, compare](Storage::Ledger &ledger) -> Result<OverviewData> {
             OverviewData overview;
-            auto series = Storage::dailySpendSeries(ledger, range, dimension);
+            auto series = Storage::dailySpendSeries(ledger, range, dimension, 8, filters);
             if (!series.ok())
                 return series.error();
             overview.series = *series;
-            auto figures = Storage::overviewFigures(ledger, range, previous, today);
+            auto figures = Storage::overviewFigures(ledger, range, previous, today, filters);
             if (!figures.ok())
                 return figures.error();
             overview.figures = *figures;
-            Storage::SpendQuery query;
-            query.fromDay = range.from;
-            query.toDay = range.to;
-            query.groupBy = {Storage::Dimension::Model};
-            auto byModel = Storage::runSpendQuery(ledger, query);
-            if (!byModel.ok())
-                return byModel.error();
-            overview.byModel = *byModel;
+            for (int i = 0; i < kTopTables; ++i) {
+                Storage::SpendQuery query;
+                query.fromDay = range.from;
+                query.toDay = range.to;
+                query.groupBy = {kTopDimensions[i]};
+                query.filters = filters;
+                auto now = Storage::runSpendQuery(ledger, query);
+                if (!now.ok())
+                    return now.error();
+                overview.top[i] = *now;
+                overview.top[i].rows.resize(std::min<qsizetype>(now->rows.size(), kTopRows));
+                if (compare) {
+                    query.fromDay = previous.from;
+                    query.toDay = previous.to;
+                    auto before = Storage::runSpendQuery(ledger, query);
+                    if (!before.ok())
+                        return before.error();
+                    overview.topBefore[i] = *before;
+                }
+            }
             auto all = Storage::runSpendQuery(ledger, {});
             if (!all.ok())
                 return all.error();
@@ -537,8 +609,10 @@ void MainWindow::showOverview(const OverviewData &overview)
     m_tilesArea->setVisible(!empty);
     m_chartArea->setVisible(!empty);
     m_chart->setSeries(overview.series);
-    m_spendView->setVisible(!empty);
-    m_spendModel->setReport(overview.byModel);
+    m_breakdown->setSeries(overview.series);
+    m_topArea->setVisible(!empty);
+    for (int i = 0; i < kTopTables; ++i)
+        m_topModels[i]->setReport(overview.top[i], overview.topBefore[i]);
     m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests")
                                 .arg(QDir::toNativeSeparators(m_ledgerPath), locale.toString(overview.ledgerRequests)));
     if (empty) {
@@ -553,8 +627,8 @@ void MainWindow::showOverview(const OverviewData &overview)
                                         .arg(rangeText(f.range), locale.toString(overview.ledgerRequests)));
     } else {
         QString text = t.costUnknown()
-            ? tr("<h2>%1 requests, none with a price</h2>").arg(locale.toString(t.requests))
-            : tr("<h2>$%1 across %2 requests</h2>")
+            ? tr("<h3>%1 requests, none with a price</h3>").arg(locale.toString(t.requests))
+            : tr("<h3>$%1 across %2 requests</h3>")
                   .arg(locale.toString(usdFixed(t.costNano, 2).toDouble(), 'f', 2), locale.toString(t.requests));
         if (t.unpricedRequests > 0 && !t.costUnknown())
             text += tr("<p><b>%1 requests have no price</b> and are not in this total.</p>")

@@ -23,7 +23,9 @@ class QPlainTextEdit;
 
 namespace CostGov::Ui {
 
+class BreakdownChart;
 class ExplorerPage;
+class FilterBar;
 class KpiTile;
 class PricesPage;
 class SourcesTables;
@@ -65,6 +67,7 @@ private:
     void chooseFolder();
     void refresh();
     void showOverview(const OverviewData &overview);
+    QWidget *buildTopTable(int index);
     enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4, PricesDone = 8 };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
@@ -100,8 +103,11 @@ private:
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
-    SpendTableModel *m_spendModel = nullptr;
-    QTableView *m_spendView = nullptr;
+    BreakdownChart *m_breakdown = nullptr;
+    FilterBar *m_filterBar = nullptr;
+    static constexpr int kTopTables = 4; ///< teams, features, models, users
+    SpendTableModel *m_topModels[kTopTables] = {};
+    QWidget *m_topArea = nullptr;
     QLabel *m_overviewHeadline = nullptr;
     QLabel *m_ledgerStatus = nullptr;
     QProgressBar *m_importProgress = nullptr;

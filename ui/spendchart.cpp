@@ -7,6 +7,9 @@
 #include <QCursor>
 #include <QDateTimeAxis>
 #include <QLineSeries>
+#include <QLocale>
+#include <QPieSeries>
+#include <QPieSlice>
 #include <QTimeZone>
 #include <QToolTip>
 #include <QValueAxis>
@@ -26,6 +29,12 @@ const QColor kOther(0x9a, 0x9a, 0x9a);
 double usd(Nano nano)
 {
     return double(nano) / double(kNanoPerUsd);
+}
+
+QColor seriesColour(const Storage::SpendSeries &series, qsizetype index)
+{
+    const bool other = series.hasOther && index == series.names.size() - 1;
+    return other ? kOther : kColours[size_t(index) % std::size(kColours)];
 }
 
 } // namespace
@@ -72,8 +81,7 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
         }
         auto *area = new QAreaSeries(upper, lower);
         area->setName(series.names[s]);
-        const bool other = series.hasOther && s == series.names.size() - 1;
-        const QColor colour = other ? kOther : kColours[s % std::size(kColours)];
+        const QColor colour = seriesColour(series, s);
         area->setColor(colour);
         area->setBorderColor(colour.darker(115));
         c->addSeries(area);
@@ -111,6 +119,53 @@ QString SpendChart::dayText(qint64 index) const
         text += QStringLiteral("<br>%1: $%2").arg(m_series.names[s].toHtmlEscaped(), usdText(value));
     }
     return text + QStringLiteral("<br><b>%1: $%2</b>").arg(tr("Total"), usdText(total));
+}
+
+BreakdownChart::BreakdownChart(QWidget *parent) : QChartView(parent)
+{
+    setRenderHint(QPainter::Antialiasing); // a dozen slices: cheap, and jagged edges show
+    chart()->setAnimationOptions(QChart::NoAnimation);
+    chart()->legend()->hide(); // the stacked chart beside it has the names in the same colours
+    chart()->setMargins(QMargins(2, 2, 2, 2));
+    chart()->setBackgroundRoundness(0);
+    setMinimumSize(220, 220);
+}
+
+void BreakdownChart::setSeries(const Storage::SpendSeries &series)
+{
+    m_names = series.names;
+    m_totals.assign(size_t(series.names.size()), 0);
+    for (size_t s = 0; s < series.values.size(); ++s) {
+        for (Nano v : series.values[s])
+            m_totals[s] += v;
+    }
+    chart()->removeAllSeries();
+    auto *pie = new QPieSeries;
+    pie->setHoleSize(0.5);
+    for (qsizetype s = 0; s < m_names.size(); ++s) {
+        QPieSlice *slice = pie->append(m_names[s], usd(m_totals[size_t(s)]));
+        slice->setColor(seriesColour(series, s));
+        slice->setBorderColor(palette().color(QPalette::Base));
+        connect(slice, &QPieSlice::hovered, this, [this, s](bool state) {
+            if (state)
+                QToolTip::showText(QCursor::pos(), sliceText(s), this);
+            else
+                QToolTip::hideText();
+        });
+    }
+    chart()->addSeries(pie);
+}
+
+QString BreakdownChart::sliceText(qsizetype index) const
+{
+    if (index < 0 || index >= m_names.size())
+        return {};
+    Nano total = 0;
+    for (Nano v : m_totals)
+        total += v;
+    const double share = total > 0 ? double(m_totals[size_t(index)]) / double(total) * 100.0 : 0.0;
+    return QStringLiteral("<b>%1</b><br>$%2 (%3%)")
+        .arg(m_names[index].toHtmlEscaped(), usdText(m_totals[size_t(index)]), QLocale().toString(share, 'f', 1));
 }
 
 } // namespace CostGov::Ui

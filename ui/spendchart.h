@@ -22,4 +22,20 @@ private:
     Storage::SpendSeries m_series;
 };
 
+/// The same groups as a donut: each one's share of the range's spend, exact amounts on hover.
+class BreakdownChart final : public QChartView {
+    Q_OBJECT
+
+public:
+    explicit BreakdownChart(QWidget *parent = nullptr);
+
+    void setSeries(const Storage::SpendSeries &series);
+    /// The tooltip text of a group (also used by tests).
+    QString sliceText(qsizetype index) const;
+
+private:
+    QStringList m_names;
+    std::vector<Nano> m_totals;
+};
+
 } // namespace CostGov::Ui

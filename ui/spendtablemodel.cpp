@@ -3,6 +3,9 @@
 #include "moneytext.h"
 
 #include "common/money.h"
+#include "storage/overview.h"
+
+#include <QColor>
 
 #include <QLocale>
 
@@ -10,11 +13,25 @@ namespace CostGov::Ui {
 
 SpendTableModel::SpendTableModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-void SpendTableModel::setReport(const Storage::SpendReport &report)
+void SpendTableModel::setReport(const Storage::SpendReport &report, const std::optional<Storage::SpendReport> &previous)
 {
     beginResetModel();
     m_report = report;
+    m_compared = previous.has_value();
+    m_previous.clear();
+    if (previous) {
+        for (const Storage::SpendRow &row : previous->rows)
+            m_previous.insert(row.keys, row.metrics);
+    }
     endResetModel();
+}
+
+std::optional<double> SpendTableModel::change(const Storage::SpendRow &row) const
+{
+    if (!m_compared || row.metrics.costUnknown())
+        return std::nullopt;
+    const Storage::SpendMetrics before = m_previous.value(row.keys);
+    return Storage::relativeChange(double(before.costNano), double(row.metrics.costNano));
 }
 
 int SpendTableModel::rowCount(const QModelIndex &parent) const
@@ -68,6 +85,8 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
             return m.costNano;
         case SpendShare:
             return share(m.costNano, m_report.totals.costNano);
+        case Change:
+            return change(row).value_or(m_compared && m.costNano > 0 ? 1e9 : 0.0); // new spend sorts as a rise
         case RequestShare:
             return share(m.requests, m_report.totals.requests);
         case Unpriced:
@@ -79,6 +98,12 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
         case MetricCount:
             break;
         }
+        return {};
+    }
+    if (role == Qt::ForegroundRole && metric == Change) {
+        const auto c = change(row);
+        if (c && std::abs(*c) >= 0.005)
+            return *c > 0 ? QColor(0xc0, 0x39, 0x2b) : QColor(0x1e, 0x84, 0x49); // spend up is bad
         return {};
     }
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
@@ -104,6 +129,11 @@ QVariant SpendTableModel::data(const QModelIndex &index, int role) const
         if (m.costUnknown())
             return QStringLiteral("-");
         return QString(locale.toString(share(m.costNano, m_report.totals.costNano) * 100.0, 'f', 1) + QLatin1Char('%'));
+    case Change:
+        if (const auto c = change(row))
+            return QString((*c > 0 ? QStringLiteral("+") : QString()) + locale.toString(*c * 100.0, 'f', 1)
+                           + QLatin1Char('%'));
+        return m_compared && m.costNano > 0 ? tr("new") : QStringLiteral("-");
     case RequestShare:
         return QString(locale.toString(share(m.requests, m_report.totals.requests) * 100.0, 'f', 1) + QLatin1Char('%'));
     case CacheHitRate:
@@ -167,9 +197,11 @@ QVariant SpendTableModel::headerData(int section, Qt::Orientation orientation, i
     case Cost:
         return tr("Cost");
     case SpendShare:
-        return tr("% of spend");
+        return m_compact ? tr("Share") : tr("% of spend");
+    case Change:
+        return tr("Change");
     case RequestShare:
-        return tr("% of requests");
+        return m_compact ? tr("Req. share") : tr("% of requests");
     case Unpriced:
         return tr("Unpriced");
     case CacheHitRate:

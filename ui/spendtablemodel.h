@@ -3,6 +3,9 @@
 #include "storage/spendquery.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
+
+#include <optional>
 
 namespace CostGov::Ui {
 
@@ -16,6 +19,7 @@ public:
     enum Metric {
         Cost,
         SpendShare, ///< of the report's total spend
+        Change,     ///< of spend against the previous period, when one was given
         Requests,
         RequestShare, ///< of the report's requests: with models, the routing distribution
         CostPerRequest,
@@ -33,8 +37,11 @@ public:
     /// The translated column title of a dimension ("Model", "Team", ...).
     static QString dimensionLabel(Storage::Dimension dimension);
 
-    void setReport(const Storage::SpendReport &report);
+    /// previous: the same query over the period before, for the Change column.
+    void setReport(const Storage::SpendReport &report, const std::optional<Storage::SpendReport> &previous = {});
     const Storage::SpendReport &report() const { return m_report; }
+    /// Short column titles ("Share" for "% of spend") for narrow tables.
+    void setCompactHeaders(bool compact) { m_compact = compact; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -42,7 +49,13 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    /// Change of a row's spend, or nullopt when there is nothing to compare with.
+    std::optional<double> change(const Storage::SpendRow &row) const;
+
     Storage::SpendReport m_report;
+    bool m_compared = false;
+    bool m_compact = false;
+    QHash<QStringList, Storage::SpendMetrics> m_previous; ///< by row keys
 };
 
 } // namespace CostGov::Ui

@@ -39,6 +39,7 @@ inline const SettingKey<QString> LastImportFolder{"ui/lastImportFolder", {}};
 inline const SettingKey<QString> OverviewRange{"ui/overviewRange", QStringLiteral("last-30-days")};
 inline const SettingKey<bool> CompareToPrevious{"ui/compareToPrevious", true};
 inline const SettingKey<QString> ExplorerGroupBy{"ui/explorerGroupBy", QStringLiteral("team,model")};
+inline const SettingKey<QString> Filters{"ui/filters", {}}; ///< JSON: {"team": ["a", "b"], ...}
 inline const SettingKey<QString> OverviewChartDimension{"ui/overviewChartDimension", QStringLiteral("team")};
 } // namespace SettingKeys
 
