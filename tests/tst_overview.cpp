@@ -8,8 +8,10 @@
 #include "ingest/demodata.h"
 #include "storage/ledger.h"
 #include "storage/overview.h"
+#include "storage/requestlist.h"
 #include "storage/spendquery.h"
 
+#include <QSet>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -184,6 +186,62 @@ private slots:
         QVERIFY(byModel.ok());
         QVERIFY(!byModel->hasOther);
         QCOMPARE(byModel->names.size(), 9);
+    }
+
+    void requestPagesCoverTheRangeOnce()
+    {
+        TempDir dir;
+        const auto opened = demoLedger(dir, 3);
+        QVERIFY(opened);
+        Ledger &ledger = *opened;
+        const DayRange days = range("2026-07-08", "2026-07-10");
+        const QVector<SpendFilter> filters{{Dimension::Team, {QStringLiteral("growth"), QStringLiteral("search")}},
+                                           {Dimension::Model, {QStringLiteral("gpt-4.1"), QStringLiteral("nowhere")}}};
+        SpendQuery query;
+        query.fromDay = days.from;
+        query.toDay = days.to;
+        query.filters = filters;
+        const auto report = runSpendQuery(ledger, query);
+        QVERIFY(report.ok());
+        QVERIFY(report->totals.requests > 1000);
+
+        // Page by page, newest day first and last imported first within a day: each request once.
+        std::optional<RequestCursor> cursor;
+        QSet<qint64> seen;
+        SpendMetrics listed;
+        qint64 lastDay = days.to, lastId = std::numeric_limits<qint64>::max();
+        int pages = 0;
+        do {
+            const auto page = listRequests(ledger, days, filters, cursor, 500);
+            QVERIFY2(page.ok(), qPrintable(page.ok() ? QString() : page.error().message));
+            QVERIFY(page->rows.size() == 500 || !page->next);
+            for (const RequestRow &r : page->rows) {
+                QVERIFY(!seen.contains(r.id));
+                seen.insert(r.id);
+                const qint64 rowDay = utcDay(r.tsMs);
+                QVERIFY(rowDay <= lastDay && rowDay >= days.from);
+                QVERIFY(rowDay < lastDay || r.id < lastId);
+                lastDay = rowDay;
+                lastId = r.id;
+                QVERIFY(r.team == QLatin1String("growth") || r.team == QLatin1String("search"));
+                QCOMPARE(r.model, QStringLiteral("gpt-4.1"));
+                QVERIFY(!r.requestId.isEmpty() && !r.feature.isEmpty() && !r.user.isEmpty());
+                ++listed.requests;
+                listed.costNano += r.cost.value_or(0);
+                listed.inputTokens += r.inputTokens;
+            }
+            cursor = page->next;
+            ++pages;
+        } while (cursor);
+        QCOMPARE(listed.requests, report->totals.requests);
+        QCOMPARE(listed.costNano, report->totals.costNano);
+        QCOMPARE(listed.inputTokens, report->totals.inputTokens);
+        QVERIFY(pages > 2);
+
+        // A value the ledger has never seen matches nothing; a time dimension is not a filter.
+        const auto none = listRequests(ledger, days, {{Dimension::User, {QStringLiteral("nobody")}}}, {}, 10);
+        QVERIFY(none.ok() && none->rows.isEmpty() && !none->next);
+        QVERIFY(!listRequests(ledger, days, {{Dimension::Day, {QStringLiteral("2026-07-08")}}}, {}, 10).ok());
     }
 
     void changes()

@@ -7,6 +7,7 @@
 #include "kpitile.h"
 #include "mainwindow.h"
 #include "pricespage.h"
+#include "requestspage.h"
 #include "spendchart.h"
 #include "spendtablemodel.h"
 
@@ -35,6 +36,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QTextBrowser>
 #include <QUrl>
 
 using namespace CostGov;
@@ -219,20 +221,51 @@ private slots:
             QVERIFY(lines[i].contains(",amazon.nova-"));
         QVERIFY2(lines[5].startsWith("TOTAL,,8,29130,9309,0,0,32833820,"), lines[5].constData());
 
+        // A double-click on an Explorer row lists exactly its requests, every field in the detail pane.
+        auto *requests = window.findChild<Ui::RequestsPage *>();
+        QSignalSpy requestsShown(requests, &Ui::RequestsPage::refreshed);
+        auto *explorerView = window.findChild<QTableView *>(QStringLiteral("explorerView"));
+        const QModelIndex firstRow = explorerView->model()->index(0, 0);
+        const qint64 rowRequests = explorerView->model()
+                                       ->index(0, 2 + Ui::SpendTableModel::Requests)
+                                       .data(Ui::SpendTableModel::RawValueRole)
+                                       .toLongLong();
+        QVERIFY(rowRequests > 0);
+        QVERIFY(window.showPage(QStringLiteral("explorer")));
+        const QPoint rowCentre = explorerView->visualRect(firstRow).center();
+        QTest::mouseClick(explorerView->viewport(), Qt::LeftButton, {}, rowCentre);
+        QTest::mouseDClick(explorerView->viewport(), Qt::LeftButton, {}, rowCentre);
+        QVERIFY(requestsShown.wait(10'000));
+        QVERIFY(requests->isVisible());
+        QAbstractItemModelTester requestsTester(requests->model(),
+                                                QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(requests->model()->rowCount(), rowRequests);
+        const QString team = firstRow.data().toString();
+        const QString model = explorerView->model()->index(0, 1).data().toString();
+        for (int r = 0; r < requests->model()->rowCount(); ++r) {
+            QCOMPARE(requests->model()->request(r).team, team);
+            QCOMPARE(requests->model()->request(r).model, model);
+        }
+        QVERIFY(window.findChild<QLabel *>(QStringLiteral("requestsSelection"))->text().contains(model));
+        const QString detail = window.findChild<QTextBrowser *>(QStringLiteral("requestDetail"))->toPlainText();
+        QVERIFY2(detail.contains(requests->model()->request(0).requestId) && detail.contains(QLatin1String("Import")),
+                 qPrintable(detail));
+        QVERIFY(window.showPage(QStringLiteral("overview")));
+
         // A click on a team in the Overview filters every page by it, as --where does.
         window.findChild<QLineEdit *>(QStringLiteral("explorerFilter"))->clear();
         auto *teams = window.findChild<QTableView *>(QStringLiteral("top-team"));
         QModelIndex teamRow = teams->model()->index(0, 0);
-        const QString team = teamRow.data(Ui::SpendTableModel::RawValueRole).toString();
-        QVERIFY(!team.isEmpty());
+        const QString topTeam = teamRow.data(Ui::SpendTableModel::RawValueRole).toString();
+        QVERIFY(!topTeam.isEmpty());
         QTest::mouseClick(teams->viewport(), Qt::LeftButton, {}, teams->visualRect(teamRow).center());
         QVERIFY(refreshed.wait(10'000));
-        QCOMPARE(Settings::get(SettingKeys::Filters), QStringLiteral("{\"team\":[\"%1\"]}").arg(team));
+        QCOMPARE(Settings::get(SettingKeys::Filters), QStringLiteral("{\"team\":[\"%1\"]}").arg(topTeam));
         QVERIFY(window.findChild<QWidget *>(QStringLiteral("filter-team"))->isVisible());
         const Test::CtlRun where =
             Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--from"),
                           QStringLiteral("2026-07-02"), QStringLiteral("--to"), QStringLiteral("2026-07-31"),
-                          QStringLiteral("--where"), QStringLiteral("team=") + team, QStringLiteral("--format"),
+                          QStringLiteral("--where"), QStringLiteral("team=") + topTeam, QStringLiteral("--format"),
                           QStringLiteral("json")});
         const QJsonObject filtered = QJsonDocument::fromJson(where.out).object()[QStringLiteral("totals")].toObject();
         QVERIFY(filtered[QStringLiteral("requests")].toInteger() < totals[QStringLiteral("requests")].toInteger());
@@ -287,8 +320,8 @@ private slots:
                                QStringLiteral("3"), QStringLiteral("--quiet")})
                      .exitCode,
                  0);
-        for (const QString &page :
-             {QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("sources")}) {
+        for (const QString &page : {QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("requests"),
+                                    QStringLiteral("sources"), QStringLiteral("prices")}) {
             const QString png = dir.path() + QStringLiteral("/%1.png").arg(page);
             QProcess app;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -334,6 +367,27 @@ private slots:
         QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("claude-opus-4-20250514"));
         const auto *log = window.findChild<QPlainTextEdit *>(QStringLiteral("importLog"));
         QVERIFY(log->toPlainText().startsWith(QLatin1String("Imported ")));
+
+        // The Requests page reads a page at a time as the table scrolls: each request once, newest first.
+        QVERIFY(window.showPage(QStringLiteral("requests")));
+        auto *requests = window.findChild<Ui::RequestsPage *>();
+        Ui::RequestsModel *model = requests->model(); // (no model tester here: it fetches more by itself)
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), Ui::RequestsModel::kPageSize, 10'000);
+        auto *view = window.findChild<QTableView *>(QStringLiteral("requestsView"));
+        for (int pages = 2; pages <= 3; ++pages) {
+            view->scrollToBottom();
+            QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), pages * Ui::RequestsModel::kPageSize, 10'000);
+        }
+        QSet<qint64> ids;
+        for (int r = 0; r < model->rowCount(); ++r) {
+            ids.insert(model->request(r).id);
+            if (r > 0)
+                QVERIFY(model->request(r).tsMs / kMsPerDay <= model->request(r - 1).tsMs / kMsPerDay);
+        }
+        QCOMPARE(ids.size(), model->rowCount());
+        QVERIFY(window.findChild<QLabel *>(QStringLiteral("requestsSummary"))
+                    ->text()
+                    .contains(QLatin1String("1,500 loaded")));
     }
 };
 

@@ -85,6 +85,11 @@ ExplorerPage::ExplorerPage(const QString &ledgerPath, QWidget *parent) : QWidget
     m_view->verticalHeader()->hide();
     layout->addWidget(m_view, 1);
 
+    m_view->setToolTip(tr("Double-click a row to see its requests."));
+    connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        const auto [range, filters] = rowSelection(index.row());
+        emit requestsWanted(range, filters);
+    });
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(exportButton, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export the Table"),
@@ -155,6 +160,35 @@ void ExplorerPage::refresh()
             m_summary->setText(summary);
             emit refreshed();
         });
+}
+
+std::pair<DayRange, QVector<Storage::SpendFilter>> ExplorerPage::rowSelection(int row) const
+{
+    const Storage::SpendRow &source = m_report.rows[m_proxy->mapToSource(m_proxy->index(row, 0)).row()];
+    DayRange range = m_range;
+    QVector<Storage::SpendFilter> filters = m_filters;
+    for (qsizetype i = 0; i < m_report.groupBy.size(); ++i) {
+        const Dimension d = m_report.groupBy[i];
+        const QString &key = source.keys[i];
+        if (isTimeDimension(d)) {
+            // The row's day, week or month, within the window's range.
+            const auto first = parseDate((d == Dimension::Month ? key + QStringLiteral("-01") : key).toStdString());
+            if (!first)
+                continue;
+            const qint64 last = d == Dimension::Day ? *first
+                : d == Dimension::Week              ? *first + 6
+                                                    : *first + daysInMonth(*first) - 1;
+            range = {std::max(range.from, *first), std::min(range.to, last)};
+            continue;
+        }
+        const auto it = std::find_if(filters.begin(), filters.end(),
+                                     [d](const Storage::SpendFilter &f) { return f.dimension == d; });
+        if (it != filters.end())
+            it->values = {key};
+        else
+            filters.append({d, {key}});
+    }
+    return {range, filters};
 }
 
 Storage::SpendReport ExplorerPage::visibleReport() const

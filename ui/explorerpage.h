@@ -32,9 +32,14 @@ public:
     /// Writes the rows as shown (filtered, sorted) with a TOTAL row, in costgovctl's CSV layout.
     bool exportCsv(const QString &path, QString *error = nullptr) const;
 
+    /// The range and filters that select exactly the requests of a row of the table (as shown).
+    std::pair<DayRange, QVector<Storage::SpendFilter>> rowSelection(int row) const;
+
 signals:
     /// A query finished: the table shows its rows, or the summary line its error.
     void refreshed();
+    /// A row was double-clicked: show its requests.
+    void requestsWanted(const DayRange &range, const QVector<Storage::SpendFilter> &filters);
 
 private:
     void refresh();

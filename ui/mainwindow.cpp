@@ -8,6 +8,7 @@
 #include "kpitile.h"
 #include "moneytext.h"
 #include "pricespage.h"
+#include "requestspage.h"
 #include "sourcestables.h"
 #include "spendchart.h"
 
@@ -57,7 +58,7 @@ namespace CostGov::Ui {
 
 namespace {
 
-enum Page { PageOverview, PageExplorer, PageSources, PagePrices };
+enum Page { PageOverview, PageExplorer, PageRequests, PageSources, PagePrices };
 
 // The Overview's top tables, left to right.
 constexpr Storage::Dimension kTopDimensions[] = {Storage::Dimension::Team, Storage::Dimension::Feature,
@@ -75,6 +76,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_navigation = new QListWidget;
     m_navigation->addItem(tr("Overview"));
     m_navigation->addItem(tr("Explorer"));
+    m_navigation->addItem(tr("Requests"));
     m_navigation->addItem(tr("Sources"));
     m_navigation->addItem(tr("Prices"));
     m_navigation->setFixedWidth(150);
@@ -85,6 +87,14 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_explorer = new ExplorerPage(m_ledgerPath);
     connect(m_explorer, &ExplorerPage::refreshed, this, [this] { pageRefreshed(ExplorerDone); });
     m_pages->addWidget(m_explorer);
+    m_requests = new RequestsPage(m_ledgerPath);
+    connect(m_requests, &RequestsPage::refreshed, this, [this] { pageRefreshed(RequestsDone); });
+    connect(m_explorer, &ExplorerPage::requestsWanted, this,
+            [this](const DayRange &range, const QVector<Storage::SpendFilter> &filters) {
+                m_requests->showSelection(range, filters);
+                m_navigation->setCurrentRow(PageRequests);
+            });
+    m_pages->addWidget(m_requests);
     m_pages->addWidget(buildSourcesPage());
     m_prices = new PricesPage(m_ledgerPath, m_clock);
     connect(m_prices, &PricesPage::refreshed, this, [this] { pageRefreshed(PricesDone); });
@@ -388,8 +398,8 @@ void MainWindow::chooseFolder()
 
 bool MainWindow::showPage(const QString &name)
 {
-    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("sources"),
-                            QStringLiteral("prices")};
+    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("requests"),
+                            QStringLiteral("sources"), QStringLiteral("prices")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)
         return false;
@@ -531,8 +541,9 @@ void MainWindow::refresh()
     const bool compare = m_compare->isChecked();
     m_rangeDays->setText(rangeText(range));
     m_filterBar->setRange(range);
-    m_refreshing = OverviewDone | ExplorerDone | SourcesDone | PricesDone;
+    m_refreshing = OverviewDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone;
     m_explorer->setScope(range, filters);
+    m_requests->setScope(range, filters);
     m_sources->refresh();
     m_prices->refresh();
     const auto dimension =

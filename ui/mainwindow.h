@@ -28,6 +28,7 @@ class ExplorerPage;
 class FilterBar;
 class KpiTile;
 class PricesPage;
+class RequestsPage;
 class SourcesTables;
 class SpendChart;
 struct OverviewData;
@@ -45,7 +46,8 @@ public:
 
     /// Imports files or folders in the background (progress, cancel and a summary on the Sources page).
     void importPaths(const QStringList &paths);
-    /// Shows a page by name ("overview", "explorer", "sources", "prices"); false for an unknown name.
+    /// Shows a page by name ("overview", "explorer", "requests", "sources", "prices"); false for an
+    /// unknown name.
     bool showPage(const QString &name);
     /// Generates and stores demo data the same way (see Ingest::loadDemoData).
     void loadDemoData(int days = 90);
@@ -68,7 +70,7 @@ private:
     void refresh();
     void showOverview(const OverviewData &overview);
     QWidget *buildTopTable(int index);
-    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4, PricesDone = 8 };
+    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4, PricesDone = 8, RequestsDone = 16 };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
     using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
@@ -100,6 +102,7 @@ private:
     ExplorerPage *m_explorer = nullptr;
     SourcesTables *m_sources = nullptr;
     PricesPage *m_prices = nullptr;
+    RequestsPage *m_requests = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;

@@ -64,7 +64,47 @@ QString idList(const QVector<qint64> &ids)
     return parts.join(QLatin1Char(','));
 }
 
+/// Appends "column IN (label ids)" per filter; false when some filter's values are not stored at
+/// all (nothing can pass).
+template <typename Column>
+Result<bool> appendFilterConditions(Ledger &ledger, const QVector<SpendFilter> &filters, Column column,
+                                    QStringList &where)
+{
+    for (const SpendFilter &f : filters) {
+        QSqlQuery lookup(ledger.db());
+        lookup.prepare(QStringLiteral("SELECT id FROM labels WHERE kind = ? AND value = ?"));
+        QVector<qint64> ids;
+        for (const QString &value : f.values) {
+            lookup.bindValue(0, int(info(f.dimension).kind));
+            lookup.bindValue(1, value);
+            if (!lookup.exec())
+                return makeError(ErrorCode::Database,
+                                 QStringLiteral("cannot read dimension values: %1").arg(lookup.lastError().text()));
+            while (lookup.next())
+                ids.append(lookup.value(0).toLongLong());
+        }
+        if (ids.isEmpty())
+            return false;
+        where.append(QStringLiteral("%1 IN (%2)").arg(column(f.dimension), idList(ids)));
+    }
+    return true;
+}
+
 } // namespace
+
+Result<bool> requestFilterConditions(Ledger &ledger, const QVector<SpendFilter> &filters, QStringList &where)
+{
+    for (const SpendFilter &f : filters) {
+        if (isTimeDimension(f.dimension))
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("filter by %1 with a date range instead").arg(dimensionName(f.dimension)));
+    }
+    auto column = [](Dimension d) -> QString {
+        const RollupDimension r = info(d).rollup;
+        return QLatin1String(requestsColumnPrefix(r)[0] == 'r' ? "x." : "d.") + QLatin1String(rollupColumn(r));
+    };
+    return appendFilterConditions(ledger, filters, column, where);
+}
 
 QString dimensionName(Dimension dimension)
 {
@@ -176,24 +216,11 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
         where.append(QStringLiteral("x.day >= %1").arg(*request.fromDay));
     if (request.toDay)
         where.append(QStringLiteral("x.day <= %1").arg(*request.toDay));
-    for (const SpendFilter &f : request.filters) {
-        QSqlQuery lookup(ledger.db());
-        lookup.prepare(QStringLiteral("SELECT id FROM labels WHERE kind = ? AND value = ?"));
-        QVector<qint64> ids;
-        for (const QString &value : f.values) {
-            lookup.bindValue(0, int(info(f.dimension).kind));
-            lookup.bindValue(1, value);
-            if (!lookup.exec())
-                return makeError(ErrorCode::Database,
-                                 QStringLiteral("cannot read dimension values: %1").arg(lookup.lastError().text()));
-            while (lookup.next())
-                ids.append(lookup.value(0).toLongLong());
-        }
-        if (ids.isEmpty())
-            return report; // no request has any of these values
-        where.append(QStringLiteral("%1 IN (%2)").arg(column(f.dimension), idList(ids)));
-    }
-
+    const auto matched = appendFilterConditions(ledger, request.filters, column, where);
+    if (!matched.ok())
+        return matched.error();
+    if (!*matched)
+        return report; // no request has any of these values
     QString sql =
         QStringLiteral("SELECT %1%2 FROM %3")
             .arg(groupExpressions.isEmpty() ? QString()

@@ -76,4 +76,8 @@ struct SpendReport {
 /// only when none has (user combined with a dimension other than team).
 Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &query);
 
+/// SQL conditions, on "requests x JOIN dimsets d ON d.id = x.dimset", that keep what passes the
+/// filters; false when a filter names only values the ledger has never seen (nothing passes).
+Result<bool> requestFilterConditions(Ledger &ledger, const QVector<SpendFilter> &filters, QStringList &where);
+
 } // namespace CostGov::Storage
