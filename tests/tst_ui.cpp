@@ -25,6 +25,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -37,6 +38,7 @@
 #include <QTableWidget>
 #include <QTest>
 #include <QTextBrowser>
+#include <QToolButton>
 #include <QUrl>
 
 using namespace CostGov;
@@ -54,7 +56,11 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("CostGovTest"));
     }
 
-    void init() { Settings::set(SettingKeys::Filters, QString()); } // each test starts unfiltered
+    void init() // each test starts unfiltered, on the last 30 days
+    {
+        Settings::set(SettingKeys::Filters, QString());
+        Settings::set(SettingKeys::OverviewRange, QStringLiteral("last-30-days"));
+    }
 
     void spendModelSortsMoneyAsMoney()
     {
@@ -212,6 +218,17 @@ private slots:
              QStringLiteral("team,model"), QStringLiteral("--from"), QStringLiteral("2026-07-02"),
              QStringLiteral("--to"), QStringLiteral("2026-07-31"), QStringLiteral("--format"), QStringLiteral("csv")});
         QCOMPARE(Test::readFile(exported), pivot.out);
+        // Metric columns can be turned off, and stay off.
+        auto *columns = window.findChild<QToolButton *>(QStringLiteral("explorerColumns"));
+        QAction *inputColumn = columns->menu()->actions().at(Ui::SpendTableModel::InputTokens);
+        QCOMPARE(inputColumn->text(), QStringLiteral("Input tokens"));
+        auto *explorerTable = window.findChild<QTableView *>(QStringLiteral("explorerView"));
+        QVERIFY(!explorerTable->isColumnHidden(2 + Ui::SpendTableModel::InputTokens));
+        inputColumn->trigger();
+        QVERIFY(explorerTable->isColumnHidden(2 + Ui::SpendTableModel::InputTokens));
+        QCOMPARE(Settings::get(SettingKeys::ExplorerHiddenMetrics), QStringLiteral("input_tokens"));
+        inputColumn->trigger();
+        QCOMPARE(Settings::get(SettingKeys::ExplorerHiddenMetrics), QString());
         // Filtered rows export with their own total.
         window.findChild<QLineEdit *>(QStringLiteral("explorerFilter"))->setText(QStringLiteral("nova"));
         QVERIFY(explorer->exportCsv(exported));
@@ -303,6 +320,23 @@ private slots:
         QCOMPARE(unpriced->rowCount(), 0);
         QVERIFY2(headline->text().contains(QLatin1String("$0.41 across 27 requests")), qPrintable(headline->text()));
         QVERIFY(!headline->text().contains(QLatin1String("no price")));
+
+        // A custom range: figures as costgovctl reports them for the same days, remembered.
+        window.setCustomRange({*parseDate("2026-07-05"), *parseDate("2026-07-07")});
+        QVERIFY(refreshed.wait(10'000));
+        QCOMPARE(range->currentData().toString(), QStringLiteral("custom"));
+        QCOMPARE(Settings::get(SettingKeys::CustomRangeFrom), QStringLiteral("2026-07-05"));
+        const Test::CtlRun custom =
+            Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--from"),
+                          QStringLiteral("2026-07-05"), QStringLiteral("--to"), QStringLiteral("2026-07-07"),
+                          QStringLiteral("--format"), QStringLiteral("json")});
+        QCOMPARE(tile(1)->valueText(),
+                 QString::number(QJsonDocument::fromJson(custom.out)
+                                     .object()[QStringLiteral("totals")]
+                                     .toObject()[QStringLiteral("requests")]
+                                     .toInteger()));
+        QVERIFY2(tile(0)->changeText().contains(QStringLiteral("2026-07-02 – 2026-07-04")), // the 3 days before
+                 qPrintable(tile(0)->changeText()));
 
         // Another range: today has no requests, and the page says so.
         range->setCurrentIndex(range->findData(QStringLiteral("today")));

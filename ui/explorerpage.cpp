@@ -17,11 +17,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace CostGov::Ui {
@@ -60,6 +62,34 @@ ExplorerPage::ExplorerPage(const QString &ledgerPath, QWidget *parent) : QWidget
     m_filter->setPlaceholderText(tr("Filter rows"));
     m_filter->setClearButtonEnabled(true);
     bar->addWidget(m_filter, 1);
+    // Which metric columns show, remembered between runs.
+    auto *columns = new QToolButton;
+    columns->setObjectName(QStringLiteral("explorerColumns"));
+    columns->setText(tr("&Columns"));
+    columns->setPopupMode(QToolButton::InstantPopup);
+    auto *columnMenu = new QMenu(columns);
+    const QStringList hidden = Settings::get(SettingKeys::ExplorerHiddenMetrics).split(QLatin1Char(','));
+    for (int m = 0; m < SpendTableModel::MetricCount; ++m) {
+        QAction *action = columnMenu->addAction(SpendTableModel::metricLabel(SpendTableModel::Metric(m)));
+        action->setCheckable(true);
+        action->setChecked(!hidden.contains(SpendTableModel::metricName(SpendTableModel::Metric(m))));
+        if (!action->isChecked())
+            m_hiddenMetrics.insert(m);
+        connect(action, &QAction::toggled, this, [this, m](bool shown) {
+            if (shown)
+                m_hiddenMetrics.remove(m);
+            else
+                m_hiddenMetrics.insert(m);
+            QStringList names;
+            for (int h : std::as_const(m_hiddenMetrics))
+                names.append(SpendTableModel::metricName(SpendTableModel::Metric(h)));
+            names.sort();
+            Settings::set(SettingKeys::ExplorerHiddenMetrics, names.join(QLatin1Char(',')));
+            applyColumns();
+        });
+    }
+    columns->setMenu(columnMenu);
+    bar->addWidget(columns);
     auto *exportButton = new QPushButton(tr("&Export CSV..."));
     bar->addWidget(exportButton);
     layout->addLayout(bar);
@@ -86,6 +116,7 @@ ExplorerPage::ExplorerPage(const QString &ledgerPath, QWidget *parent) : QWidget
     layout->addWidget(m_view, 1);
 
     m_view->setToolTip(tr("Double-click a row to see its requests."));
+    connect(m_model, &QAbstractItemModel::modelReset, this, &ExplorerPage::applyColumns);
     connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         const auto [range, filters] = rowSelection(index.row());
         emit requestsWanted(range, filters);
@@ -101,10 +132,12 @@ ExplorerPage::ExplorerPage(const QString &ledgerPath, QWidget *parent) : QWidget
     });
 }
 
-void ExplorerPage::setScope(const DayRange &range, const QVector<Storage::SpendFilter> &filters)
+void ExplorerPage::setScope(const DayRange &range, const QVector<Storage::SpendFilter> &filters,
+                            const std::optional<DayRange> &previous)
 {
     m_range = range;
     m_filters = filters;
+    m_previous = previous;
     refresh(); // also after an import: the rollups are cheap to read
 }
 
@@ -118,6 +151,13 @@ void ExplorerPage::setGroupBy(const QVector<Dimension> &dimensions)
     refresh();
 }
 
+void ExplorerPage::applyColumns()
+{
+    const int dims = int(m_model->report().groupBy.size());
+    for (int m = 0; m < SpendTableModel::MetricCount; ++m)
+        m_view->setColumnHidden(dims + m, m_hiddenMetrics.contains(m));
+}
+
 QVector<Dimension> ExplorerPage::groupBy() const
 {
     QVector<Dimension> dimensions;
@@ -129,6 +169,15 @@ QVector<Dimension> ExplorerPage::groupBy() const
     return dimensions;
 }
 
+namespace {
+
+struct Pivot {
+    Storage::SpendReport now;
+    std::optional<Storage::SpendReport> before; ///< the previous period, when compared
+};
+
+} // namespace
+
 void ExplorerPage::refresh()
 {
     Storage::SpendQuery query;
@@ -139,17 +188,34 @@ void ExplorerPage::refresh()
     const int ticket = m_latest.next();
     m_summary->setText(tr("Loading..."));
     inBackground(
-        this, m_ledgerPath, [query](Storage::Ledger &ledger) { return Storage::runSpendQuery(ledger, query); },
-        [this, ticket](const Result<Storage::SpendReport> &report) {
+        this, m_ledgerPath,
+        [query, previous = m_previous](Storage::Ledger &ledger) -> Result<Pivot> {
+            Pivot pivot;
+            auto now = Storage::runSpendQuery(ledger, query);
+            if (!now.ok())
+                return now.error();
+            pivot.now = *now;
+            if (previous) {
+                Storage::SpendQuery before = query;
+                before.fromDay = previous->from;
+                before.toDay = previous->to;
+                auto then = Storage::runSpendQuery(ledger, before);
+                if (!then.ok())
+                    return then.error();
+                pivot.before = *then;
+            }
+            return pivot;
+        },
+        [this, ticket](const Result<Pivot> &pivot) {
             if (!m_latest.isCurrent(ticket))
                 return; // a newer query is on its way
-            if (!report.ok()) {
-                m_summary->setText(tr("The ledger cannot be read: %1").arg(report.error().message));
+            if (!pivot.ok()) {
+                m_summary->setText(tr("The ledger cannot be read: %1").arg(pivot.error().message));
                 emit refreshed();
                 return;
             }
-            m_report = *report;
-            m_model->setReport(m_report);
+            m_report = pivot->now;
+            m_model->setReport(m_report, pivot->before);
             const QLocale locale;
             const Storage::SpendMetrics &t = m_report.totals;
             QString summary = tr("%1 rows · %2 requests · %3")

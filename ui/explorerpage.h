@@ -5,7 +5,10 @@
 #include "common/daterange.h"
 #include "storage/spendquery.h"
 
+#include <QSet>
 #include <QWidget>
+
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -26,7 +29,9 @@ public:
     explicit ExplorerPage(const QString &ledgerPath, QWidget *parent = nullptr);
 
     /// What to show: the window's date range and filters.
-    void setScope(const DayRange &range, const QVector<Storage::SpendFilter> &filters);
+    /// previous: the period to compare with (the Change column), if any.
+    void setScope(const DayRange &range, const QVector<Storage::SpendFilter> &filters,
+                  const std::optional<DayRange> &previous = {});
     /// Sets the group-by dimensions (one to three) and re-queries.
     void setGroupBy(const QVector<Storage::Dimension> &dimensions);
     /// Writes the rows as shown (filtered, sorted) with a TOTAL row, in costgovctl's CSV layout.
@@ -43,12 +48,15 @@ signals:
 
 private:
     void refresh();
+    void applyColumns();
     QVector<Storage::Dimension> groupBy() const;
     Storage::SpendReport visibleReport() const;
 
     QString m_ledgerPath;
     DayRange m_range;
     QVector<Storage::SpendFilter> m_filters;
+    std::optional<DayRange> m_previous;
+    QSet<int> m_hiddenMetrics; ///< SpendTableModel::Metric values the user turned off
     QComboBox *m_dimensions[3] = {};
     QLineEdit *m_filter = nullptr;
     QLabel *m_summary = nullptr;

@@ -26,10 +26,14 @@
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDateEdit>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -49,6 +53,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QThreadPool>
+#include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -119,6 +124,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     };
     for (const auto &[preset, label] : presets)
         m_range->addItem(label, presetName(preset));
+    m_range->addItem(tr("Custom..."), presetName(RangePreset::Custom));
     const int saved = m_range->findData(Settings::get(SettingKeys::OverviewRange));
     m_range->setCurrentIndex(saved >= 0 ? saved : m_range->findData(presetName(RangePreset::Last30Days)));
     auto *rangeLabel = new QLabel(tr("&Range:"));
@@ -126,13 +132,24 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_compare = new QCheckBox(tr("&Compare to previous period"));
     m_compare->setChecked(Settings::get(SettingKeys::CompareToPrevious));
     m_rangeDays = new QLabel;
-    for (QWidget *w : std::initializer_list<QWidget *>{rangeLabel, m_range, m_rangeDays, m_compare})
+    m_editRange = new QToolButton;
+    m_editRange->setText(tr("Change Dates..."));
+    connect(m_editRange, &QToolButton::clicked, this, &MainWindow::chooseCustomRange);
+    for (QWidget *w : std::initializer_list<QWidget *>{rangeLabel, m_range, m_rangeDays, m_editRange, m_compare})
         rangeBar->addWidget(w);
     rangeBar->addStretch(1);
     connect(m_range, &QComboBox::currentIndexChanged, this, [this] {
-        Settings::set(SettingKeys::OverviewRange, m_range->currentData().toString());
+        const QString chosen = m_range->currentData().toString();
+        if (chosen == presetName(RangePreset::Custom)) {
+            chooseCustomRange();
+            return;
+        }
+        m_previousRange = chosen;
+        Settings::set(SettingKeys::OverviewRange, chosen);
         refresh();
     });
+    m_previousRange = m_range->currentData().toString();
+
     connect(m_compare, &QCheckBox::toggled, this, [this](bool on) {
         Settings::set(SettingKeys::CompareToPrevious, on);
         refresh();
@@ -165,6 +182,63 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
 }
 
 MainWindow::~MainWindow() = default;
+
+DayRange MainWindow::currentRange() const
+{
+    const auto preset = presetFromName(m_range->currentData().toString()).value_or(RangePreset::Last30Days);
+    const qint64 today = utcDay(m_clock.nowMs());
+    if (preset == RangePreset::Custom) {
+        const auto from = parseDate(Settings::get(SettingKeys::CustomRangeFrom).toStdString());
+        const auto to = parseDate(Settings::get(SettingKeys::CustomRangeTo).toStdString());
+        if (from && to && *from <= *to)
+            return {*from, *to};
+        return presetRange(RangePreset::Last30Days, today);
+    }
+    return presetRange(preset, today);
+}
+
+void MainWindow::setCustomRange(const DayRange &range)
+{
+    Settings::set(SettingKeys::CustomRangeFrom, isoDate(range.from));
+    Settings::set(SettingKeys::CustomRangeTo, isoDate(range.to));
+    m_previousRange = presetName(RangePreset::Custom);
+    Settings::set(SettingKeys::OverviewRange, m_previousRange);
+    const QSignalBlocker block(m_range);
+    m_range->setCurrentIndex(m_range->findData(m_previousRange));
+    refresh();
+}
+
+void MainWindow::chooseCustomRange()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Custom Date Range"));
+    auto *form = new QFormLayout(&dialog);
+    const DayRange shown = currentRange();
+    auto dateEdit = [](qint64 day) {
+        auto *edit = new QDateEdit(QDate::fromString(isoDate(day), Qt::ISODate));
+        edit->setCalendarPopup(true);
+        edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+        return edit;
+    };
+    QDateEdit *from = dateEdit(shown.from);
+    QDateEdit *to = dateEdit(shown.to);
+    form->addRow(tr("&From:"), from);
+    form->addRow(tr("&To (inclusive):"), to);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto check = [&] { buttons->button(QDialogButtonBox::Ok)->setEnabled(from->date() <= to->date()); };
+    connect(from, &QDateEdit::dateChanged, &dialog, check);
+    connect(to, &QDateEdit::dateChanged, &dialog, check);
+    if (dialog.exec() != QDialog::Accepted) {
+        const QSignalBlocker block(m_range); // back to what was shown
+        m_range->setCurrentIndex(m_range->findData(m_previousRange));
+        return;
+    }
+    const auto day = [](const QDate &d) { return *parseDate(d.toString(Qt::ISODate).toStdString()); };
+    setCustomRange({day(from->date()), day(to->date())});
+}
 
 void MainWindow::buildMenus()
 {
@@ -535,14 +609,15 @@ void MainWindow::refresh()
 {
     const auto preset = presetFromName(m_range->currentData().toString()).value_or(RangePreset::Last30Days);
     const qint64 today = utcDay(m_clock.nowMs());
-    const DayRange range = presetRange(preset, today);
+    const DayRange range = currentRange();
     const DayRange previous = previousPeriod(preset, range);
     const QVector<Storage::SpendFilter> filters = m_filterBar->filters();
     const bool compare = m_compare->isChecked();
     m_rangeDays->setText(rangeText(range));
+    m_editRange->setVisible(preset == RangePreset::Custom);
     m_filterBar->setRange(range);
     m_refreshing = OverviewDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone;
-    m_explorer->setScope(range, filters);
+    m_explorer->setScope(range, filters, compare ? std::optional(previous) : std::nullopt);
     m_requests->setScope(range, filters);
     m_sources->refresh();
     m_prices->refresh();

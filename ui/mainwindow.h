@@ -3,6 +3,7 @@
 #include "background.h"
 
 #include "common/clock.h"
+#include "common/daterange.h"
 #include "ingest/importjob.h"
 
 #include <QMainWindow>
@@ -19,6 +20,7 @@ class QProgressBar;
 class QPushButton;
 class QStackedWidget;
 class QTableView;
+class QToolButton;
 class QPlainTextEdit;
 
 namespace CostGov::Ui {
@@ -49,6 +51,8 @@ public:
     /// Shows a page by name ("overview", "explorer", "requests", "sources", "prices"); false for an
     /// unknown name.
     bool showPage(const QString &name);
+    /// Shows a range of the user's choosing (what "Custom..." in the range list sets), remembered.
+    void setCustomRange(const DayRange &range);
     /// Generates and stores demo data the same way (see Ingest::loadDemoData).
     void loadDemoData(int days = 90);
 
@@ -68,6 +72,8 @@ private:
     void chooseFiles();
     void chooseFolder();
     void refresh();
+    DayRange currentRange() const;
+    void chooseCustomRange();
     void showOverview(const OverviewData &overview);
     QWidget *buildTopTable(int index);
     enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4, PricesDone = 8, RequestsDone = 16 };
@@ -93,6 +99,8 @@ private:
     const Clock &m_clock; ///< outlives the window and its background jobs
     LatestOnly m_latestOverview;
     QComboBox *m_range = nullptr;
+    QString m_previousRange; ///< the range preset shown before "Custom..." was chosen
+    QToolButton *m_editRange = nullptr;
     QCheckBox *m_compare = nullptr;
     QLabel *m_rangeDays = nullptr;
     QWidget *m_tilesArea = nullptr;

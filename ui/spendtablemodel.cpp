@@ -185,7 +185,14 @@ QVariant SpendTableModel::headerData(int section, Qt::Orientation orientation, i
     const int dims = int(m_report.groupBy.size());
     if (section < dims)
         return dimensionLabel(m_report.groupBy[section]);
-    switch (Metric(section - dims)) {
+    return m_compact && section - dims == SpendShare  ? tr("Share")
+        : m_compact && section - dims == RequestShare ? tr("Req. share")
+                                                      : metricLabel(Metric(section - dims));
+}
+
+QString SpendTableModel::metricLabel(Metric metric)
+{
+    switch (metric) {
     case Requests:
         return tr("Requests");
     case InputTokens:
@@ -197,11 +204,11 @@ QVariant SpendTableModel::headerData(int section, Qt::Orientation orientation, i
     case Cost:
         return tr("Cost");
     case SpendShare:
-        return m_compact ? tr("Share") : tr("% of spend");
+        return tr("% of spend");
     case Change:
         return tr("Change");
     case RequestShare:
-        return m_compact ? tr("Req. share") : tr("% of requests");
+        return tr("% of requests");
     case Unpriced:
         return tr("Unpriced");
     case CacheHitRate:
@@ -212,6 +219,15 @@ QVariant SpendTableModel::headerData(int section, Qt::Orientation orientation, i
         break;
     }
     return {};
+}
+
+QString SpendTableModel::metricName(Metric metric)
+{
+    static const char *const names[] = {"cost",          "spend_share",       "change",        "requests",
+                                        "request_share", "cost_per_request",  "unpriced",      "input_tokens",
+                                        "output_tokens", "cache_read_tokens", "cache_hit_rate"};
+    static_assert(std::size(names) == MetricCount);
+    return QLatin1String(names[metric]);
 }
 
 } // namespace CostGov::Ui

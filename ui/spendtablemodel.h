@@ -36,6 +36,9 @@ public:
     explicit SpendTableModel(QObject *parent = nullptr);
     /// The translated column title of a dimension ("Model", "Team", ...).
     static QString dimensionLabel(Storage::Dimension dimension);
+    /// The translated column title of a metric, and a stable name for settings.
+    static QString metricLabel(Metric metric);
+    static QString metricName(Metric metric);
 
     /// previous: the same query over the period before, for the Change column.
     void setReport(const Storage::SpendReport &report, const std::optional<Storage::SpendReport> &previous = {});

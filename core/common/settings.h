@@ -37,7 +37,11 @@ inline const SettingKey<QByteArray> MainWindowState{"ui/mainWindowState", {}};
 inline const SettingKey<int> LastPage{"ui/lastPage", 0};
 inline const SettingKey<QString> LastImportFolder{"ui/lastImportFolder", {}};
 inline const SettingKey<QString> OverviewRange{"ui/overviewRange", QStringLiteral("last-30-days")};
+inline const SettingKey<QString> CustomRangeFrom{"ui/customRangeFrom", {}}; ///< yyyy-mm-dd
+inline const SettingKey<QString> CustomRangeTo{"ui/customRangeTo", {}};
 inline const SettingKey<bool> CompareToPrevious{"ui/compareToPrevious", true};
+inline const SettingKey<QString> ExplorerHiddenMetrics{"ui/explorerHiddenMetrics",
+                                                       {}}; ///< metric names, comma separated
 inline const SettingKey<QString> ExplorerGroupBy{"ui/explorerGroupBy", QStringLiteral("team,model")};
 inline const SettingKey<QString> Filters{"ui/filters", {}}; ///< JSON: {"team": ["a", "b"], ...}
 inline const SettingKey<QString> OverviewChartDimension{"ui/overviewChartDimension", QStringLiteral("team")};
