@@ -10,6 +10,7 @@
 #include "requestspage.h"
 #include "spendchart.h"
 #include "spendtablemodel.h"
+#include "watchedfolders.h"
 
 #include "common/clock.h"
 #include "common/money.h"
@@ -19,12 +20,15 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenu>
 #include <QMimeData>
 #include <QPlainTextEdit>
@@ -60,6 +64,7 @@ private slots:
     {
         Settings::set(SettingKeys::Filters, QString());
         Settings::set(SettingKeys::OverviewRange, QStringLiteral("last-30-days"));
+        Settings::set(SettingKeys::WatchedFolders, QString());
     }
 
     void spendModelSortsMoneyAsMoney()
@@ -344,6 +349,51 @@ private slots:
         QVERIFY2(headline->text().contains(QLatin1String("No requests from 2026-07-31")), qPrintable(headline->text()));
         QCOMPARE(tile(1)->valueText(), QStringLiteral("0"));
         QCOMPARE(table->model()->rowCount(), 0);
+    }
+
+    void watchedFolderImportsNewLines()
+    {
+        TempDir dir;
+        Settings::set(SettingKeys::WatchIntervalSeconds, 1);
+        const ManualClock clock(*parseTimestampMs("2026-07-31T12:00:00Z"));
+        Ui::MainWindow window(dir.ledgerPath(), clock);
+        QSignalSpy refreshed(&window, &Ui::MainWindow::ledgerRefreshed);
+        window.show();
+        QVERIFY(refreshed.wait(10'000));
+        const QString folder = dir.path() + QStringLiteral("/logs");
+        QVERIFY(QDir().mkpath(folder));
+        auto append = [&](int id) {
+            QFile log(folder + QStringLiteral("/agent.jsonl"));
+            QVERIFY(log.open(QIODevice::Append));
+            log.write(QStringLiteral("{\"ts\":\"2026-07-20T10:00:%1Z\",\"request_id\":\"w-%1\",\"provider\":\"openai\","
+                                     "\"model\":\"gpt-4o\",\"input_tokens\":100,\"output_tokens\":10}\n")
+                          .arg(id, 2, 10, QLatin1Char('0'))
+                          .toUtf8());
+        };
+        append(1);
+        append(2);
+        auto *watched = window.findChild<Ui::WatchedFolders *>();
+        watched->addFolder(folder);
+        QCOMPARE(Settings::get(SettingKeys::WatchedFolders), folder);
+        QVERIFY(refreshed.wait(10'000));
+        auto *requests = window.findChild<Ui::KpiTile *>(QStringLiteral("tile1"));
+        QCOMPARE(requests->valueText(), QStringLiteral("2"));
+        QCOMPARE(window.findChild<QListWidget *>(QStringLiteral("watchedFolders"))->count(), 1);
+
+        // Lines appended to a file already imported come in on the next round, once.
+        append(3);
+        QVERIFY(refreshed.wait(10'000));
+        QCOMPARE(requests->valueText(), QStringLiteral("3"));
+        QVERIFY(window.findChild<QPlainTextEdit *>(QStringLiteral("importLog"))
+                    ->toPlainText()
+                    .contains(QLatin1String("Imported 1 requests.")));
+
+        // A folder no longer watched is left alone.
+        watched->removeFolder(folder);
+        QCOMPARE(Settings::get(SettingKeys::WatchedFolders), QString());
+        append(4);
+        QVERIFY(!refreshed.wait(2500));
+        QCOMPARE(requests->valueText(), QStringLiteral("3"));
     }
 
     void screenshotsOfEveryPage()

@@ -11,6 +11,7 @@
 #include "requestspage.h"
 #include "sourcestables.h"
 #include "spendchart.h"
+#include "watchedfolders.h"
 
 #include "common/daterange.h"
 #include "common/money.h"
@@ -18,6 +19,7 @@
 #include "common/timeutil.h"
 #include "ingest/demodata.h"
 #include "storage/ledger.h"
+#include "storage/ledgerqueries.h"
 #include "storage/overview.h"
 #include "storage/spendquery.h"
 
@@ -27,6 +29,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateEdit>
+#include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDragEnterEvent>
@@ -53,6 +56,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QThreadPool>
+#include <QTimer>
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -442,6 +446,10 @@ QWidget *MainWindow::buildSourcesPage()
     m_importProgress->setVisible(false);
     layout->addWidget(m_importProgress);
 
+    m_watched = new WatchedFolders;
+    connect(m_watched, &WatchedFolders::importWanted, this, &MainWindow::importWatched);
+    layout->addWidget(m_watched);
+
     m_sources = new SourcesTables(m_ledgerPath);
     m_importLog = m_sources->log();
     connect(m_sources, &SourcesTables::refreshed, this, [this] { pageRefreshed(SourcesDone); });
@@ -506,6 +514,16 @@ void MainWindow::loadDemoData(int days)
     });
 }
 
+void MainWindow::importWatched(const QStringList &folders)
+{
+    if (m_importRunning) {
+        m_watchPending = true; // once this import is done
+        return;
+    }
+    m_automaticImport = true;
+    importPaths(folders);
+}
+
 void MainWindow::runImportJob(const ImportJob &job)
 {
     if (m_importRunning) {
@@ -513,7 +531,8 @@ void MainWindow::runImportJob(const ImportJob &job)
         return;
     }
     m_importRunning = true;
-    m_navigation->setCurrentRow(PageSources);
+    if (!m_automaticImport)
+        m_navigation->setCurrentRow(PageSources);
     for (QPushButton *button : {m_importFiles, m_importFolder, m_loadDemo})
         button->setEnabled(false);
     m_cancelImport->setEnabled(true);
@@ -547,7 +566,12 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
         button->setEnabled(true);
     m_cancelImport->setEnabled(false);
     m_importProgress->setVisible(false);
+    const bool automatic = std::exchange(m_automaticImport, false);
+    if (std::exchange(m_watchPending, false))
+        QTimer::singleShot(0, this, [this] { importWatched(m_watched->folders()); });
     const QLocale locale;
+    if (automatic && result.ok() && result->totals.imported == 0 && result->totals.quarantined == 0)
+        return; // a watched folder without news: nothing to say
     if (!result.ok()) {
         m_overviewWhenDone = false;
         m_importLog->appendPlainText(tr("Import failed: %1").arg(result.error().message));
@@ -571,7 +595,9 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
         if (!f.note.isEmpty())
             m_importLog->appendPlainText(QStringLiteral("  %1: %2").arg(f.path, f.note));
     }
-    statusBar()->showMessage(tr("Import finished"), 5000);
+    statusBar()->showMessage(automatic ? tr("Watched folders: %n new request(s) imported", nullptr, int(t.imported))
+                                       : tr("Import finished"),
+                             5000);
     if (std::exchange(m_overviewWhenDone, false) && t.imported > 0)
         m_navigation->setCurrentRow(PageOverview);
     refresh();
@@ -584,6 +610,8 @@ struct OverviewData {
     std::optional<Storage::SpendReport> topBefore[4]; ///< the same in the previous period, when compared
     Storage::SpendSeries series;                      ///< daily spend by the chart's dimension
     qint64 ledgerRequests = 0;                        ///< all time: tells an empty ledger from an empty range
+    qint64 ledgerBytes = 0;                           ///< the database file and its write-ahead log
+    std::optional<Storage::ImportRun> lastImport;
 };
 
 namespace {
@@ -660,6 +688,11 @@ void MainWindow::refresh()
             if (!all.ok())
                 return all.error();
             overview.ledgerRequests = all->totals.requests;
+            overview.ledgerBytes =
+                QFileInfo(ledger.path()).size() + QFileInfo(ledger.path() + QStringLiteral("-wal")).size();
+            auto imports = Storage::listImports(ledger, 1);
+            if (imports.ok() && !imports->isEmpty())
+                overview.lastImport = imports->first();
             return overview;
         },
         [this, ticket](const Result<OverviewData> &result) {
@@ -699,8 +732,14 @@ void MainWindow::showOverview(const OverviewData &overview)
     m_topArea->setVisible(!empty);
     for (int i = 0; i < kTopTables; ++i)
         m_topModels[i]->setReport(overview.top[i], overview.topBefore[i]);
-    m_ledgerStatus->setText(tr("Ledger: %1  ·  %2 requests")
-                                .arg(QDir::toNativeSeparators(m_ledgerPath), locale.toString(overview.ledgerRequests)));
+    QString status = tr("Ledger: %1  ·  %2  ·  %3 requests")
+                         .arg(QDir::toNativeSeparators(m_ledgerPath), locale.formattedDataSize(overview.ledgerBytes),
+                              locale.toString(overview.ledgerRequests));
+    if (const auto &last = overview.lastImport) {
+        const QDateTime when = QDateTime::fromMSecsSinceEpoch(last->startedMs).toLocalTime();
+        status += tr("  ·  last import %1 (%2)").arg(locale.toString(when, QLocale::ShortFormat), last->status);
+    }
+    m_ledgerStatus->setText(status);
     if (empty) {
         m_overviewHeadline->setText(
             tr("<h2>No spend recorded yet</h2><p>Import request logs from your proxies and agents "

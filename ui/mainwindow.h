@@ -31,6 +31,7 @@ class FilterBar;
 class KpiTile;
 class PricesPage;
 class RequestsPage;
+class WatchedFolders;
 class SourcesTables;
 class SpendChart;
 struct OverviewData;
@@ -82,6 +83,8 @@ private:
     using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
                                                                   const ProgressFn &progress)>;
     void runImportJob(const ImportJob &job);
+    /// Imports what is new in the watched folders, quietly (no page change, a log line only for news).
+    void importWatched(const QStringList &folders);
     void showImportResult(const Result<Ingest::ImportSummary> &result);
 
     enum Tile {
@@ -111,6 +114,7 @@ private:
     SourcesTables *m_sources = nullptr;
     PricesPage *m_prices = nullptr;
     RequestsPage *m_requests = nullptr;
+    WatchedFolders *m_watched = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
@@ -131,7 +135,9 @@ private:
     std::shared_ptr<std::atomic_bool> m_cancel;
     bool m_importRunning = false;
     bool m_overviewWhenDone = false;
-    int m_refreshing = 0; ///< RefreshParts still on their way
+    bool m_automaticImport = false; ///< the running import is a watched folders round
+    bool m_watchPending = false;    ///< a round was due while another import ran
+    int m_refreshing = 0;           ///< RefreshParts still on their way
 };
 
 } // namespace CostGov::Ui

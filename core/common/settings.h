@@ -36,6 +36,9 @@ inline const SettingKey<QByteArray> MainWindowGeometry{"ui/mainWindowGeometry", 
 inline const SettingKey<QByteArray> MainWindowState{"ui/mainWindowState", {}};
 inline const SettingKey<int> LastPage{"ui/lastPage", 0};
 inline const SettingKey<QString> LastImportFolder{"ui/lastImportFolder", {}};
+inline const SettingKey<QString> WatchedFolders{"sources/watchedFolders", {}}; ///< one path a line
+inline const SettingKey<int> WatchIntervalSeconds{"sources/watchIntervalSeconds",
+                                                  30}; ///< how often to look for new lines
 inline const SettingKey<QString> OverviewRange{"ui/overviewRange", QStringLiteral("last-30-days")};
 inline const SettingKey<QString> CustomRangeFrom{"ui/customRangeFrom", {}}; ///< yyyy-mm-dd
 inline const SettingKey<QString> CustomRangeTo{"ui/customRangeTo", {}};
