@@ -606,11 +606,9 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
 /// What the Overview shows, read on a worker thread.
 struct OverviewData {
     Storage::OverviewFigures figures;
-    Storage::SpendReport top[4];                      ///< by kTopDimensions, in the range
-    std::optional<Storage::SpendReport> topBefore[4]; ///< the same in the previous period, when compared
-    Storage::SpendSeries series;                      ///< daily spend by the chart's dimension
-    qint64 ledgerRequests = 0;                        ///< all time: tells an empty ledger from an empty range
-    qint64 ledgerBytes = 0;                           ///< the database file and its write-ahead log
+    Storage::SpendSeries series; ///< daily spend by the chart's dimension
+    qint64 ledgerRequests = 0;   ///< all time: tells an empty ledger from an empty range
+    qint64 ledgerBytes = 0;      ///< the database file and its write-ahead log
     std::optional<Storage::ImportRun> lastImport;
 };
 
@@ -633,6 +631,16 @@ constexpr int kTopRows = 25;
 
 } // namespace
 
+namespace {
+
+/// A top table's rows: the biggest groups in the range, and the same query over the period before.
+struct TopData {
+    Storage::SpendReport now;
+    std::optional<Storage::SpendReport> before;
+};
+
+} // namespace
+
 void MainWindow::refresh()
 {
     const auto preset = presetFromName(m_range->currentData().toString()).value_or(RangePreset::Last30Days);
@@ -644,17 +652,15 @@ void MainWindow::refresh()
     m_rangeDays->setText(rangeText(range));
     m_editRange->setVisible(preset == RangePreset::Custom);
     m_filterBar->setRange(range);
-    m_refreshing = OverviewDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone;
-    m_explorer->setScope(range, filters, compare ? std::optional(previous) : std::nullopt);
-    m_requests->setScope(range, filters);
-    m_sources->refresh();
-    m_prices->refresh();
+    m_refreshing = OverviewDone | TopTablesDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone;
+    m_topTablesPending = kTopTables;
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
+    // The Overview's figures first: the pool runs jobs in order, and these are what the user waits for.
     const int ticket = m_latestOverview.next();
     inBackground(
         this, m_ledgerPath,
-        [range, previous, today, dimension, filters, compare](Storage::Ledger &ledger) -> Result<OverviewData> {
+        [range, previous, today, dimension, filters](Storage::Ledger &ledger) -> Result<OverviewData> {
             OverviewData overview;
             auto series = Storage::dailySpendSeries(ledger, range, dimension, 8, filters);
             if (!series.ok())
@@ -664,26 +670,6 @@ void MainWindow::refresh()
             if (!figures.ok())
                 return figures.error();
             overview.figures = *figures;
-            for (int i = 0; i < kTopTables; ++i) {
-                Storage::SpendQuery query;
-                query.fromDay = range.from;
-                query.toDay = range.to;
-                query.groupBy = {kTopDimensions[i]};
-                query.filters = filters;
-                auto now = Storage::runSpendQuery(ledger, query);
-                if (!now.ok())
-                    return now.error();
-                overview.top[i] = *now;
-                overview.top[i].rows.resize(std::min<qsizetype>(now->rows.size(), kTopRows));
-                if (compare) {
-                    query.fromDay = previous.from;
-                    query.toDay = previous.to;
-                    auto before = Storage::runSpendQuery(ledger, query);
-                    if (!before.ok())
-                        return before.error();
-                    overview.topBefore[i] = *before;
-                }
-            }
             auto all = Storage::runSpendQuery(ledger, {});
             if (!all.ok())
                 return all.error();
@@ -702,12 +688,53 @@ void MainWindow::refresh()
                 m_overviewHeadline->setText(
                     tr("<b>The ledger cannot be read.</b> %1").arg(result.error().message.toHtmlEscaped()));
                 m_ledgerStatus->setText(tr("Ledger unavailable"));
-                pageRefreshed(OverviewDone);
-                return;
+            } else {
+                showOverview(*result);
             }
-            showOverview(*result);
+            emit overviewRefreshed();
             pageRefreshed(OverviewDone);
         });
+    // Each top table on its own: users can take a while on a big ledger, the others need not wait.
+    for (int i = 0; i < kTopTables; ++i) {
+        Storage::SpendQuery query;
+        query.fromDay = range.from;
+        query.toDay = range.to;
+        query.groupBy = {kTopDimensions[i]};
+        query.filters = filters;
+        const int topTicket = m_latestTop[i].next();
+        inBackground(
+            this, m_ledgerPath,
+            [query, previous, compare](Storage::Ledger &ledger) -> Result<TopData> {
+                TopData top;
+                auto now = Storage::runSpendQuery(ledger, query);
+                if (!now.ok())
+                    return now.error();
+                top.now = *now;
+                top.now.rows.resize(std::min<qsizetype>(now->rows.size(), kTopRows));
+                if (compare) {
+                    Storage::SpendQuery before = query;
+                    before.fromDay = previous.from;
+                    before.toDay = previous.to;
+                    auto then = Storage::runSpendQuery(ledger, before);
+                    if (!then.ok())
+                        return then.error();
+                    top.before = *then;
+                }
+                return top;
+            },
+            [this, i, topTicket](const Result<TopData> &top) {
+                if (!m_latestTop[i].isCurrent(topTicket))
+                    return;
+                m_topModels[i]->setReport(top.ok() ? top->now : Storage::SpendReport{},
+                                          top.ok() ? top->before : std::nullopt);
+                if (--m_topTablesPending == 0)
+                    pageRefreshed(TopTablesDone);
+            });
+    }
+    m_explorer->setScope(range, filters, compare ? std::optional(previous) : std::nullopt);
+    m_requests->setScope(range, filters);
+    m_sources->refresh();
+    m_prices->refresh();
 }
 
 void MainWindow::pageRefreshed(int page)
@@ -730,8 +757,6 @@ void MainWindow::showOverview(const OverviewData &overview)
     m_chart->setSeries(overview.series);
     m_breakdown->setSeries(overview.series);
     m_topArea->setVisible(!empty);
-    for (int i = 0; i < kTopTables; ++i)
-        m_topModels[i]->setReport(overview.top[i], overview.topBefore[i]);
     QString status = tr("Ledger: %1  ·  %2  ·  %3 requests")
                          .arg(QDir::toNativeSeparators(m_ledgerPath), locale.formattedDataSize(overview.ledgerBytes),
                               locale.toString(overview.ledgerRequests));

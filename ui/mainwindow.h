@@ -60,6 +60,8 @@ public:
 signals:
     /// The views show the ledger as it is now (after start, an import or a change of range).
     void ledgerRefreshed();
+    /// The Overview's figures and chart are shown (its top tables may still be on their way).
+    void overviewRefreshed();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -77,7 +79,14 @@ private:
     void chooseCustomRange();
     void showOverview(const OverviewData &overview);
     QWidget *buildTopTable(int index);
-    enum RefreshPart { OverviewDone = 1, ExplorerDone = 2, SourcesDone = 4, PricesDone = 8, RequestsDone = 16 };
+    enum RefreshPart {
+        OverviewDone = 1,
+        ExplorerDone = 2,
+        SourcesDone = 4,
+        PricesDone = 8,
+        RequestsDone = 16,
+        TopTablesDone = 32
+    };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
     using ImportJob = std::function<Result<Ingest::ImportSummary>(Storage::Ledger &, const std::atomic_bool *cancel,
@@ -101,6 +110,8 @@ private:
     QString m_ledgerPath;
     const Clock &m_clock; ///< outlives the window and its background jobs
     LatestOnly m_latestOverview;
+    LatestOnly m_latestTop[4]; ///< one a top table
+    int m_topTablesPending = 0;
     QComboBox *m_range = nullptr;
     QString m_previousRange; ///< the range preset shown before "Custom..." was chosen
     QToolButton *m_editRange = nullptr;
