@@ -55,6 +55,84 @@
         <source> (%1 requests without a price are not in it)</source>
         <translation> (%1 Anfragen ohne Preis sind nicht enthalten)</translation>
     </message>
+    <message>
+        <source>&amp;Columns</source>
+        <translation>S&amp;palten</translation>
+    </message>
+    <message>
+        <source>Double-click a row to see its requests.</source>
+        <translation>Doppelklick auf eine Zeile zeigt ihre Anfragen.</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::FilterBar</name>
+    <message>
+        <source>Filter by %1</source>
+        <translation>Nach %1 filtern</translation>
+    </message>
+    <message>
+        <source>Search values</source>
+        <translation>Werte suchen</translation>
+    </message>
+    <message>
+        <source>Loading values...</source>
+        <translation>Werte werden geladen …</translation>
+    </message>
+    <message>
+        <source>Check &amp;All Shown</source>
+        <translation>&amp;Alle angezeigten auswählen</translation>
+    </message>
+    <message>
+        <source>Check &amp;None</source>
+        <translation>&amp;Keine auswählen</translation>
+    </message>
+    <message>
+        <source>The ledger cannot be read: %1</source>
+        <translation>Das Hauptbuch kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>unpriced</source>
+        <translation>ohne Preis</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n value(s) with requests in the range</source>
+        <translation>
+            <numerusform>%n Wert mit Anfragen im Zeitraum</numerusform>
+            <numerusform>%n Werte mit Anfragen im Zeitraum</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1    (nothing in the range)</source>
+        <translation>%1    (nichts im Zeitraum)</translation>
+    </message>
+    <message>
+        <source>Filters:</source>
+        <translation>Filter:</translation>
+    </message>
+    <message>
+        <source>&amp;Add Filter</source>
+        <translation>Filter &amp;hinzufügen</translation>
+    </message>
+    <message>
+        <source>Clear Filters</source>
+        <translation>Filter entfernen</translation>
+    </message>
+    <message>
+        <source> +%1</source>
+        <translation> +%1</translation>
+    </message>
+    <message>
+        <source>Showing only %1: %2. Click to change.</source>
+        <translation>Nur %1: %2. Zum Ändern klicken.</translation>
+    </message>
+    <message>
+        <source>Remove this filter</source>
+        <translation>Diesen Filter entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the %1 filter</source>
+        <translation>Den Filter %1 entfernen</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::KpiTile</name>
@@ -138,10 +216,6 @@
         <translation>&lt;b&gt;Cost Governor %1&lt;/b&gt;&lt;p&gt;Ausgaben Ihrer Organisation für LLM-APIs sehen, steuern und senken.&lt;/p&gt;&lt;p&gt;Hauptbuch: %2&lt;/p&gt;</translation>
     </message>
     <message>
-        <source>Spend by model</source>
-        <translation>Ausgaben nach Modell</translation>
-    </message>
-    <message>
         <source>Import request logs from LiteLLM, OpenTelemetry GenAI spans, Claude Code sessions, Bedrock invocation logs or Cost Governor&apos;s own JSONL. Importing a file again adds only what is new.</source>
         <translation>Importieren Sie Anfrageprotokolle aus LiteLLM, OpenTelemetry-GenAI-Spans, Claude-Code-Sitzungen, Bedrock-Aufrufprotokollen oder dem JSONL-Format von Cost Governor. Ein erneuter Import einer Datei fügt nur Neues hinzu.</translation>
     </message>
@@ -206,16 +280,8 @@
         <translation>Hauptbuch nicht verfügbar</translation>
     </message>
     <message>
-        <source>&lt;h2&gt;$%1 across %2 requests&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;$%1 für %2 Anfragen&lt;/h2&gt;</translation>
-    </message>
-    <message>
         <source>&lt;p&gt;&lt;b&gt;%1 requests have no price&lt;/b&gt; and are not in this total.&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;%1 Anfragen haben keinen Preis&lt;/b&gt; und sind in dieser Summe nicht enthalten.&lt;/p&gt;</translation>
-    </message>
-    <message>
-        <source>Ledger: %1  ·  %2 requests</source>
-        <translation>Hauptbuch: %1  ·  %2 Anfragen</translation>
     </message>
     <message>
         <source>Import Running</source>
@@ -318,10 +384,6 @@
         <translation>letztem Monat</translation>
     </message>
     <message>
-        <source>Daily spend by</source>
-        <translation>Tägliche Ausgaben nach</translation>
-    </message>
-    <message>
         <source>Explorer</source>
         <translation>Explorer</translation>
     </message>
@@ -330,12 +392,63 @@
         <translation>Preise</translation>
     </message>
     <message>
-        <source>&lt;h2&gt;%1 requests, none with a price&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;%1 Anfragen, keine mit Preis&lt;/h2&gt;</translation>
-    </message>
-    <message>
         <source>unpriced</source>
         <translation>ohne Preis</translation>
+    </message>
+    <message>
+        <source>Custom...</source>
+        <translation>Benutzerdefiniert …</translation>
+    </message>
+    <message>
+        <source>Change Dates...</source>
+        <translation>Daten ändern …</translation>
+    </message>
+    <message>
+        <source>Custom Date Range</source>
+        <translation>Benutzerdefinierter Zeitraum</translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <translation>&amp;Von:</translation>
+    </message>
+    <message>
+        <source>&amp;To (inclusive):</source>
+        <translation>&amp;Bis (einschließlich):</translation>
+    </message>
+    <message>
+        <source>&amp;Daily spend by</source>
+        <translation>&amp;Tägliche Ausgaben nach</translation>
+    </message>
+    <message>
+        <source>Spend by %1</source>
+        <translation>Ausgaben nach %1</translation>
+    </message>
+    <message>
+        <source>Click a row to show only that %1.</source>
+        <translation>Klick auf eine Zeile zeigt nur diese Auswahl (%1).</translation>
+    </message>
+    <message numerus="yes">
+        <source>Watched folders: %n new request(s) imported</source>
+        <translation>
+            <numerusform>Überwachte Ordner: %n neue Anfrage importiert</numerusform>
+            <numerusform>Überwachte Ordner: %n neue Anfragen importiert</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Ledger: %1  ·  %2  ·  %3 requests</source>
+        <translation>Hauptbuch: %1  ·  %2  ·  %3 Anfragen</translation>
+    </message>
+    <message>
+        <source>  ·  last import %1 (%2)</source>
+        <translation>  ·  letzter Import %1 (%2)</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;%1 requests, none with a price&lt;/h3&gt;</source>
+        <translation>&lt;h3&gt;%1 Anfragen, keine mit Preis&lt;/h3&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;$%1 across %2 requests&lt;/h3&gt;</source>
+        <translation>&lt;h3&gt;$%1 für %2 Anfragen&lt;/h3&gt;</translation>
     </message>
 </context>
 <context>
@@ -455,6 +568,192 @@
     <message>
         <source>The catalog cannot be read: %1</source>
         <translation>Der Katalog kann nicht gelesen werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::RequestsModel</name>
+    <message>
+        <source>unpriced</source>
+        <translation>ohne Preis</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>Zeit (UTC)</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>Cache read</source>
+        <translation>Cache lesen</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Kosten</translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation>Latenz</translation>
+    </message>
+    <message>
+        <source>Request ID</source>
+        <translation>Anfrage-ID</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::RequestsPage</name>
+    <message>
+        <source>Show &amp;All</source>
+        <translation>&amp;Alle zeigen</translation>
+    </message>
+    <message>
+        <source>Back to the window&apos;s range and filters</source>
+        <translation>Zurück zu Zeitraum und Filtern des Fensters</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>Select a request to see every stored field.</source>
+        <translation>Eine Anfrage auswählen, um alle gespeicherten Felder zu sehen.</translation>
+    </message>
+    <message>
+        <source>Request details</source>
+        <translation>Anfragedetails</translation>
+    </message>
+    <message>
+        <source>The ledger cannot be read: %1</source>
+        <translation>Das Hauptbuch kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>%1 requests · %2 loaded (newest first; more load as you scroll)</source>
+        <translation>%1 Anfragen · %2 geladen (neueste zuerst; weitere laden beim Blättern)</translation>
+    </message>
+    <message>
+        <source>Selection: %1 · %2</source>
+        <translation>Auswahl: %1 · %2</translation>
+    </message>
+    <message>
+        <source>Loading...</source>
+        <translation>Wird geladen …</translation>
+    </message>
+    <message>
+        <source>unpriced</source>
+        <translation>ohne Preis</translation>
+    </message>
+    <message>
+        <source>Request ID</source>
+        <translation>Anfrage-ID</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>Zeit (UTC)</translation>
+    </message>
+    <message>
+        <source>Requested model</source>
+        <translation>Angefragtes Modell</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>Route</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Input tokens</source>
+        <translation>Eingabe-Tokens</translation>
+    </message>
+    <message>
+        <source>Output tokens</source>
+        <translation>Ausgabe-Tokens</translation>
+    </message>
+    <message>
+        <source>Cache read tokens</source>
+        <translation>Cache-Lese-Tokens</translation>
+    </message>
+    <message>
+        <source>Cache write tokens</source>
+        <translation>Cache-Schreib-Tokens</translation>
+    </message>
+    <message>
+        <source>of which 1 h cache writes</source>
+        <translation>davon 1-h-Cache-Schreibvorgänge</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Kosten</translation>
+    </message>
+    <message>
+        <source>Cost from</source>
+        <translation>Kosten aus</translation>
+    </message>
+    <message>
+        <source>the source&apos;s log</source>
+        <translation>dem Protokoll der Quelle</translation>
+    </message>
+    <message>
+        <source>the price catalog</source>
+        <translation>dem Preiskatalog</translation>
+    </message>
+    <message>
+        <source>–</source>
+        <translation>–</translation>
+    </message>
+    <message>
+        <source>Cache hit</source>
+        <translation>Cache-Treffer</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>Batch</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation>Latenz</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>not reported</source>
+        <translation>nicht angegeben</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Tags</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(keine)</translation>
     </message>
 </context>
 <context>
@@ -633,6 +932,49 @@
         <source>% of requests</source>
         <translation>% der Anfragen</translation>
     </message>
+    <message>
+        <source>new</source>
+        <translation>neu</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>Anteil</translation>
+    </message>
+    <message>
+        <source>Req. share</source>
+        <translation>Anteil Anfr.</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Änderung</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::WatchedFolders</name>
+    <message>
+        <source>&amp;Watched folders:</source>
+        <translation>Über&amp;wachte Ordner:</translation>
+    </message>
+    <message>
+        <source>New lines in these folders are imported automatically while Cost Governor runs.</source>
+        <translation>Neue Zeilen in diesen Ordnern werden automatisch importiert, solange Cost Governor läuft.</translation>
+    </message>
+    <message>
+        <source>Watch a Folder...</source>
+        <translation>Ordner überwachen …</translation>
+    </message>
+    <message>
+        <source>Stop Watching</source>
+        <translation>Nicht mehr überwachen</translation>
+    </message>
+    <message>
+        <source>Watch a Folder of Request Logs</source>
+        <translation>Einen Ordner mit Anfrageprotokollen überwachen</translation>
+    </message>
+    <message>
+        <source>%1 (not found)</source>
+        <translation>%1 (nicht gefunden)</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -653,8 +995,8 @@
         <translation>Das Fenster als PNG-Datei speichern, sobald seine Zahlen angezeigt werden, und beenden.</translation>
     </message>
     <message>
-        <source>The page to show: overview, explorer, sources or prices.</source>
-        <translation>Die anzuzeigende Seite: overview, explorer, sources oder prices.</translation>
+        <source>The page to show: overview, explorer, requests, sources or prices.</source>
+        <translation>Die anzuzeigende Seite: overview, explorer, requests, sources oder prices.</translation>
     </message>
 </context>
 </TS>

@@ -118,23 +118,58 @@ public:
             m_key.append(*v);
             m_key.push_back('\x1f');
         }
-        r.dimensionNumber = numberOf(m_combinations, m_key);
-        r.userNumber = numberOf(m_users, r.user);
+        r.dimensionNumber = m_combinations.numberOf(m_key);
+        r.userNumber = m_users.numberOf(r.user);
     }
 
 private:
-    static quint32 numberOf(std::unordered_map<std::string, quint32> &numbers, const std::string &key)
-    {
-        const auto it = numbers.find(key);
-        if (it != numbers.end())
-            return it->second;
-        const auto next = quint32(numbers.size() + 1);
-        numbers.emplace(key, next);
-        return next;
-    }
+    /// Strings to 1, 2, 3... in order of first sight: an open-addressing table of (hash, number)
+    /// over a vector of the strings, a cache miss or two a lookup where a node map takes three.
+    class Numbers {
+    public:
+        quint32 numberOf(std::string_view key)
+        {
+            if ((m_keys.size() + 1) * 2 > m_slots.size())
+                grow();
+            const size_t hash = std::hash<std::string_view>{}(key);
+            const size_t mask = m_slots.size() - 1;
+            for (size_t i = hash & mask;; i = (i + 1) & mask) {
+                Slot &slot = m_slots[i];
+                if (slot.number == 0) {
+                    m_keys.emplace_back(key);
+                    slot = {hash, quint32(m_keys.size())};
+                    return slot.number;
+                }
+                if (slot.hash == hash && m_keys[slot.number - 1] == key)
+                    return slot.number;
+            }
+        }
 
-    std::unordered_map<std::string, quint32> m_combinations;
-    std::unordered_map<std::string, quint32> m_users;
+    private:
+        struct Slot {
+            size_t hash = 0;
+            quint32 number = 0; ///< 0: empty
+        };
+        void grow()
+        {
+            std::vector<Slot> old =
+                std::exchange(m_slots, std::vector<Slot>(std::max<size_t>(1024, m_slots.size() * 2)));
+            const size_t mask = m_slots.size() - 1;
+            for (const Slot &slot : old) {
+                if (slot.number == 0)
+                    continue;
+                size_t i = slot.hash & mask;
+                while (m_slots[i].number != 0)
+                    i = (i + 1) & mask;
+                m_slots[i] = slot;
+            }
+        }
+        std::vector<Slot> m_slots;
+        std::vector<std::string> m_keys; ///< by number - 1
+    };
+
+    Numbers m_combinations;
+    Numbers m_users;
     std::string m_key;
 };
 
