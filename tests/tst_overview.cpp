@@ -188,6 +188,29 @@ private slots:
         QCOMPARE(byModel->names.size(), 9);
     }
 
+    void topGroupsKeepTheTotals()
+    {
+        TempDir dir;
+        const auto opened = demoLedger(dir, 2);
+        QVERIFY(opened);
+        SpendQuery all;
+        all.groupBy = {Dimension::User};
+        const auto full = runSpendQuery(*opened, all);
+        QVERIFY(full.ok());
+        QVERIFY(full->rows.size() > 10);
+        SpendQuery top = all;
+        top.limit = 10;
+        const auto biggest = runSpendQuery(*opened, top);
+        QVERIFY(biggest.ok());
+        QCOMPARE(biggest->rows.size(), 10);
+        for (int i = 0; i < 10; ++i) {
+            QCOMPARE(biggest->rows[i].keys, full->rows[i].keys);
+            QCOMPARE(biggest->rows[i].metrics.costNano, full->rows[i].metrics.costNano);
+        }
+        QCOMPARE(biggest->totals.costNano, full->totals.costNano);
+        QCOMPARE(biggest->totals.requests, full->totals.requests);
+    }
+
     void requestPagesCoverTheRangeOnce()
     {
         TempDir dir;

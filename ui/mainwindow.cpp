@@ -701,6 +701,7 @@ void MainWindow::refresh()
         query.toDay = range.to;
         query.groupBy = {kTopDimensions[i]};
         query.filters = filters;
+        query.limit = kTopRows;
         const int topTicket = m_latestTop[i].next();
         inBackground(
             this, m_ledgerPath,
@@ -710,7 +711,6 @@ void MainWindow::refresh()
                 if (!now.ok())
                     return now.error();
                 top.now = *now;
-                top.now.rows.resize(std::min<qsizetype>(now->rows.size(), kTopRows));
                 if (compare) {
                     Storage::SpendQuery before = query;
                     before.fromDay = previous.from;

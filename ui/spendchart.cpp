@@ -31,16 +31,28 @@ double usd(Nano nano)
     return double(nano) / double(kNanoPerUsd);
 }
 
+bool isOther(const Storage::SpendSeries &series, qsizetype index)
+{
+    return series.hasOther && index == series.names.size() - 1;
+}
+
 QColor seriesColour(const Storage::SpendSeries &series, qsizetype index)
 {
-    const bool other = series.hasOther && index == series.names.size() - 1;
-    return other ? kOther : kColours[size_t(index) % std::size(kColours)];
+    return isOther(series, index) ? kOther : kColours[size_t(index) % std::size(kColours)];
+}
+
+/// Charts follow the palette: the dark theme on a dark desktop.
+void followPalette(QChartView *view)
+{
+    if (view->palette().color(QPalette::Window).lightness() < 128)
+        view->chart()->setTheme(QChart::ChartThemeDark);
 }
 
 } // namespace
 
 SpendChart::SpendChart(QWidget *parent) : QChartView(parent)
 {
+    followPalette(this);
     setRenderHint(QPainter::Antialiasing, false); // stacked areas paint 40x faster without it
     chart()->setAnimationOptions(QChart::NoAnimation);
     chart()->legend()->setAlignment(Qt::AlignRight);
@@ -71,16 +83,21 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
         auto *lower = new QLineSeries;
         auto *upper = new QLineSeries;
         for (qint64 d = 0; d < days; ++d) {
-            const double ms = double((series.range.from + d) * kMsPerDay);
+            double ms = double((series.range.from + d) * kMsPerDay);
             const double bottom = below[size_t(d)];
             const double value = bottom + usd(series.values[size_t(s)][size_t(d)]);
+            if (days == 1) { // a band across the day's width: one point would draw nothing
+                lower->append(ms - 0.4 * kMsPerDay, bottom);
+                upper->append(ms - 0.4 * kMsPerDay, value);
+                ms += 0.4 * kMsPerDay;
+            }
             lower->append(ms, bottom);
             upper->append(ms, value);
             below[size_t(d)] = value;
             top = std::max(top, value);
         }
         auto *area = new QAreaSeries(upper, lower);
-        area->setName(series.names[s]);
+        area->setName(isOther(series, s) ? tr("Other") : series.names[s]);
         const QColor colour = seriesColour(series, s);
         area->setColor(colour);
         area->setBorderColor(colour.darker(115));
@@ -102,6 +119,7 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
     y->setRange(0, top > 0 ? top * 1.08 : 1.0);
     y->applyNiceNumbers();
     // Half a day of margin: a single day (Today) still has a width to draw.
+    x->setLabelsVisible(days > 1); // one day: its edges would be labelled with the days either side
     x->setRange(QDateTime::fromMSecsSinceEpoch(series.range.from * kMsPerDay - kMsPerDay / 2, QTimeZone::utc()),
                 QDateTime::fromMSecsSinceEpoch(series.range.to * kMsPerDay + kMsPerDay / 2, QTimeZone::utc()));
 }
@@ -116,13 +134,15 @@ QString SpendChart::dayText(qint64 index) const
     for (qsizetype s = m_series.names.size() - 1; s >= 0; --s) {
         const Nano value = m_series.values[size_t(s)][size_t(index)];
         total += value;
-        text += QStringLiteral("<br>%1: $%2").arg(m_series.names[s].toHtmlEscaped(), usdText(value));
+        const QString name = isOther(m_series, s) ? tr("Other") : m_series.names[s];
+        text += QStringLiteral("<br>%1: $%2").arg(name.toHtmlEscaped(), usdText(value));
     }
     return text + QStringLiteral("<br><b>%1: $%2</b>").arg(tr("Total"), usdText(total));
 }
 
 BreakdownChart::BreakdownChart(QWidget *parent) : QChartView(parent)
 {
+    followPalette(this);
     setRenderHint(QPainter::Antialiasing); // a dozen slices: cheap, and jagged edges show
     chart()->setAnimationOptions(QChart::NoAnimation);
     chart()->legend()->hide(); // the stacked chart beside it has the names in the same colours
@@ -143,6 +163,8 @@ void BreakdownChart::setSeries(const Storage::SpendSeries &series)
     auto *pie = new QPieSeries;
     pie->setHoleSize(0.5);
     for (qsizetype s = 0; s < m_names.size(); ++s) {
+        if (isOther(series, s))
+            m_names[s] = SpendChart::tr("Other");
         QPieSlice *slice = pie->append(m_names[s], usd(m_totals[size_t(s)]));
         slice->setColor(seriesColour(series, s));
         slice->setBorderColor(palette().color(QPalette::Base));

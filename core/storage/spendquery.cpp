@@ -230,6 +230,19 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
         sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
     if (!groupExpressions.isEmpty())
         sql += QStringLiteral(" GROUP BY ") + groupExpressions.join(QStringLiteral(", "));
+    const bool top = request.limit > 0 && !groupExpressions.isEmpty() && !isTimeDimension(request.groupBy.first());
+    if (top) {
+        // The biggest groups only; the totals come from a query of their own.
+        const int cost = int(groupExpressions.size()) + 6, requests = int(groupExpressions.size()) + 1;
+        sql += QStringLiteral(" ORDER BY %1 DESC, %2 DESC LIMIT %3").arg(cost).arg(requests).arg(request.limit);
+        SpendQuery whole = request;
+        whole.groupBy.clear();
+        whole.limit = 0;
+        const auto totals = runSpendQuery(ledger, whole);
+        if (!totals.ok())
+            return totals.error();
+        report.totals = totals->totals;
+    }
 
     QSqlQuery query(ledger.db());
     query.setForwardOnly(true);
@@ -259,7 +272,8 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
             if (!isTimeDimension(request.groupBy[i]))
                 labelIds.insert(keys.back());
         }
-        report.totals.add(m);
+        if (!top)
+            report.totals.add(m);
         if (dims == 0)
             continue; // no grouping: the totals are the answer
         rawKeys.append(keys);

@@ -37,6 +37,9 @@ struct SpendQuery {
     std::optional<qint64> toDay;   ///< inclusive
     QVector<Dimension> groupBy;
     QVector<SpendFilter> filters;
+    /// More than 0: only the most expensive groups, this many (totals stay those of all groups).
+    /// Not with time first.
+    int limit = 0;
 };
 
 /// Summed figures of a group of requests. Cost sums priced requests only; unpricedRequests says
