@@ -837,6 +837,10 @@
         <source>Total</source>
         <translation>Summe</translation>
     </message>
+    <message>
+        <source>Other</source>
+        <translation>Sonstige</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::SpendTableModel</name>
