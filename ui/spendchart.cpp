@@ -5,12 +5,12 @@
 
 #include <QAreaSeries>
 #include <QCursor>
+#include <QDateTime>
 #include <QDateTimeAxis>
 #include <QLineSeries>
 #include <QLocale>
 #include <QPieSeries>
 #include <QPieSlice>
-#include <QTimeZone>
 #include <QToolTip>
 #include <QValueAxis>
 
@@ -39,6 +39,29 @@ bool isOther(const Storage::SpendSeries &series, qsizetype index)
 QColor seriesColour(const Storage::SpendSeries &series, qsizetype index)
 {
     return isOther(series, index) ? kOther : kColours[size_t(index) % std::size(kColours)];
+}
+
+// The date axis labels in local time, so a day is drawn at its local noon, between the ticks at
+// its local midnights: the labels then name the (UTC) days whatever the time zone.
+double xOfDay(qint64 day, double hours = 12)
+{
+    const QDate date = QDate::fromString(isoDate(day), Qt::ISODate);
+    return double(QDateTime(date, QTime(0, 0)).toMSecsSinceEpoch()) + hours * 3'600'000.0;
+}
+
+qint64 dayOfX(double x)
+{
+    return *parseDate(QDateTime::fromMSecsSinceEpoch(qint64(x)).date().toString(Qt::ISODate).toStdString());
+}
+
+// Ticks on midnights: as many as divide the days evenly, five to nine of them.
+int tickCount(qint64 days)
+{
+    for (int ticks = 9; ticks >= 5; --ticks) {
+        if (days % (ticks - 1) == 0)
+            return ticks;
+    }
+    return int(std::min<qint64>(days + 1, 8));
 }
 
 /// Charts follow the palette: the dark theme on a dark desktop.
@@ -74,25 +97,23 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
     double top = 0;
     auto *x = new QDateTimeAxis;
     x->setFormat(QStringLiteral("MMM d"));
-    x->setTickCount(int(std::clamp<qint64>(days, 2, 8)));
+    x->setTickCount(days <= 8 ? int(days) + 1 : tickCount(days));
     auto *y = new QValueAxis;
     y->setLabelFormat(QStringLiteral("$%.0f"));
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
+    // Each day at its noon; one day as a band across its width (a single point would draw nothing).
+    const std::vector<double> hours = days == 1 ? std::vector<double>{2, 22} : std::vector<double>{12};
     for (qsizetype s = 0; s < series.names.size(); ++s) {
         auto *lower = new QLineSeries;
         auto *upper = new QLineSeries;
         for (qint64 d = 0; d < days; ++d) {
-            double ms = double((series.range.from + d) * kMsPerDay);
             const double bottom = below[size_t(d)];
             const double value = bottom + usd(series.values[size_t(s)][size_t(d)]);
-            if (days == 1) { // a band across the day's width: one point would draw nothing
-                lower->append(ms - 0.4 * kMsPerDay, bottom);
-                upper->append(ms - 0.4 * kMsPerDay, value);
-                ms += 0.4 * kMsPerDay;
+            for (const double hour : hours) {
+                lower->append(xOfDay(series.range.from + d, hour), bottom);
+                upper->append(xOfDay(series.range.from + d, hour), value);
             }
-            lower->append(ms, bottom);
-            upper->append(ms, value);
             below[size_t(d)] = value;
             top = std::max(top, value);
         }
@@ -112,7 +133,7 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
                 QToolTip::hideText();
                 return;
             }
-            const qint64 index = std::llround(point.x() / double(kMsPerDay)) - m_series.range.from;
+            const qint64 index = dayOfX(point.x()) - m_series.range.from;
             QToolTip::showText(QCursor::pos(), dayText(index), this);
         });
     }
@@ -120,8 +141,8 @@ void SpendChart::setSeries(const Storage::SpendSeries &series)
     y->applyNiceNumbers();
     // Half a day of margin: a single day (Today) still has a width to draw.
     x->setLabelsVisible(days > 1); // one day: its edges would be labelled with the days either side
-    x->setRange(QDateTime::fromMSecsSinceEpoch(series.range.from * kMsPerDay - kMsPerDay / 2, QTimeZone::utc()),
-                QDateTime::fromMSecsSinceEpoch(series.range.to * kMsPerDay + kMsPerDay / 2, QTimeZone::utc()));
+    x->setRange(QDateTime::fromMSecsSinceEpoch(qint64(xOfDay(series.range.from, 0))),
+                QDateTime::fromMSecsSinceEpoch(qint64(xOfDay(series.range.to + 1, 0))));
 }
 
 QString SpendChart::dayText(qint64 index) const
