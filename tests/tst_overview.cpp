@@ -11,6 +11,7 @@
 #include "storage/requestlist.h"
 #include "storage/spendquery.h"
 
+#include <QHash>
 #include <QSet>
 #include <QSqlQuery>
 #include <QTest>
@@ -209,6 +210,31 @@ private slots:
         }
         QCOMPARE(biggest->totals.costNano, full->totals.costNano);
         QCOMPARE(biggest->totals.requests, full->totals.requests);
+
+        // Top groups against the day before: the same groups then, not the biggest then.
+        const DayRange second = range("2026-07-10", "2026-07-10"), first = range("2026-07-09", "2026-07-09");
+        const auto compared = topGroups(*opened, Dimension::User, second, first, {}, 10);
+        QVERIFY(compared.ok() && compared->before);
+        QCOMPARE(compared->now.rows.size(), 10);
+        SpendQuery thenAll;
+        thenAll.fromDay = first.from;
+        thenAll.toDay = first.to;
+        thenAll.groupBy = {Dimension::User};
+        const auto then = runSpendQuery(*opened, thenAll);
+        QVERIFY(then.ok());
+        QHash<QStringList, Nano> thenCost;
+        QHash<QStringList, qsizetype> thenRank;
+        for (qsizetype i = 0; i < then->rows.size(); ++i) {
+            thenCost.insert(then->rows[i].keys, then->rows[i].metrics.costNano);
+            thenRank.insert(then->rows[i].keys, i);
+        }
+        QCOMPARE(compared->before->rows.size(), 10); // every one of them spent the day before too
+        for (const SpendRow &row : compared->before->rows)
+            QCOMPARE(row.metrics.costNano, thenCost.value(row.keys));
+        int notBiggestThen = 0;
+        for (const SpendRow &row : compared->now.rows)
+            notBiggestThen += thenRank.value(row.keys) >= 10 ? 1 : 0;
+        QVERIFY(notBiggestThen > 0); // the case a limited query of the day before would get wrong
     }
 
     void requestPagesCoverTheRangeOnce()

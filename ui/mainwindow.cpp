@@ -631,16 +631,6 @@ constexpr int kTopRows = 25;
 
 } // namespace
 
-namespace {
-
-/// A top table's rows: the biggest groups in the range, and the same query over the period before.
-struct TopData {
-    Storage::SpendReport now;
-    std::optional<Storage::SpendReport> before;
-};
-
-} // namespace
-
 void MainWindow::refresh()
 {
     const auto preset = presetFromName(m_range->currentData().toString()).value_or(RangePreset::Last30Days);
@@ -696,33 +686,15 @@ void MainWindow::refresh()
         });
     // Each top table on its own: users can take a while on a big ledger, the others need not wait.
     for (int i = 0; i < kTopTables; ++i) {
-        Storage::SpendQuery query;
-        query.fromDay = range.from;
-        query.toDay = range.to;
-        query.groupBy = {kTopDimensions[i]};
-        query.filters = filters;
-        query.limit = kTopRows;
+        const Storage::Dimension topDimension = kTopDimensions[i];
         const int topTicket = m_latestTop[i].next();
         inBackground(
             this, m_ledgerPath,
-            [query, previous, compare](Storage::Ledger &ledger) -> Result<TopData> {
-                TopData top;
-                auto now = Storage::runSpendQuery(ledger, query);
-                if (!now.ok())
-                    return now.error();
-                top.now = *now;
-                if (compare) {
-                    Storage::SpendQuery before = query;
-                    before.fromDay = previous.from;
-                    before.toDay = previous.to;
-                    auto then = Storage::runSpendQuery(ledger, before);
-                    if (!then.ok())
-                        return then.error();
-                    top.before = *then;
-                }
-                return top;
+            [topDimension, range, previous, filters, compare](Storage::Ledger &ledger) {
+                return Storage::topGroups(ledger, topDimension, range, compare ? std::optional(previous) : std::nullopt,
+                                          filters, kTopRows);
             },
-            [this, i, topTicket](const Result<TopData> &top) {
+            [this, i, topTicket](const Result<Storage::TopGroups> &top) {
                 if (!m_latestTop[i].isCurrent(topTicket))
                     return;
                 m_topModels[i]->setReport(top.ok() ? top->now : Storage::SpendReport{},

@@ -88,6 +88,38 @@ Result<SpendSeries> dailySpendSeries(Ledger &ledger, const DayRange &range, Dime
     return series;
 }
 
+Result<TopGroups> topGroups(Ledger &ledger, Dimension dimension, const DayRange &range,
+                            const std::optional<DayRange> &previous, const QVector<SpendFilter> &filters, int limit)
+{
+    SpendQuery query;
+    query.fromDay = range.from;
+    query.toDay = range.to;
+    query.groupBy = {dimension};
+    query.filters = filters;
+    query.limit = limit;
+    TopGroups top;
+    auto now = runSpendQuery(ledger, query);
+    if (!now.ok())
+        return now.error();
+    top.now = *now;
+    if (!previous)
+        return top;
+    // The same groups then, whether or not they were among the biggest.
+    query.fromDay = previous->from;
+    query.toDay = previous->to;
+    query.limit = 0;
+    SpendFilter shown{dimension, {}};
+    for (const SpendRow &row : top.now.rows)
+        shown.values.append(row.keys.first());
+    query.filters.append(shown);
+    auto before =
+        shown.values.isEmpty() ? Result<SpendReport>(SpendReport{query.groupBy, {}, {}}) : runSpendQuery(ledger, query);
+    if (!before.ok())
+        return before.error();
+    top.before = *before;
+    return top;
+}
+
 std::optional<double> relativeChange(double before, double now)
 {
     if (before == 0)

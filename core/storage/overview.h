@@ -33,6 +33,15 @@ struct SpendSeries {
 Result<SpendSeries> dailySpendSeries(Ledger &ledger, const DayRange &range, Dimension dimension, int top = 8,
                                      const QVector<SpendFilter> &filters = {});
 
+/// The biggest groups of a dimension in a range, and the same groups in the period before.
+struct TopGroups {
+    SpendReport now;                   ///< at most limit rows; totals of all groups
+    std::optional<SpendReport> before; ///< when a previous period was given: these groups then
+};
+
+Result<TopGroups> topGroups(Ledger &ledger, Dimension dimension, const DayRange &range,
+                            const std::optional<DayRange> &previous, const QVector<SpendFilter> &filters, int limit);
+
 /// Relative change from before to now, or nullopt when before is zero (no basis to compare).
 std::optional<double> relativeChange(double before, double now);
 
