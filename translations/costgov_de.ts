@@ -450,6 +450,10 @@
         <source>&lt;h3&gt;$%1 across %2 requests&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;$%1 für %2 Anfragen&lt;/h3&gt;</translation>
     </message>
+    <message>
+        <source>&lt;h2&gt;No requests from %1 pass the filters&lt;/h2&gt;&lt;p&gt;Change or clear the filters, or choose another range.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;Keine Anfragen von %1 passieren die Filter&lt;/h2&gt;&lt;p&gt;Filter ändern oder entfernen oder einen anderen Zeitraum wählen.&lt;/p&gt;</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::PricesPage</name>

@@ -744,9 +744,14 @@ void MainWindow::showOverview(const OverviewData &overview)
         return;
     }
     if (t.requests == 0) {
-        m_overviewHeadline->setText(tr("<h2>No requests from %1</h2><p>The ledger holds %2 requests at other "
-                                       "times: choose another range.</p>")
-                                        .arg(rangeText(f.range), locale.toString(overview.ledgerRequests)));
+        m_overviewHeadline->setText(
+            m_filterBar->filters().isEmpty()
+                ? tr("<h2>No requests from %1</h2><p>The ledger holds %2 requests at other "
+                     "times: choose another range.</p>")
+                      .arg(rangeText(f.range), locale.toString(overview.ledgerRequests))
+                : tr("<h2>No requests from %1 pass the filters</h2><p>Change or clear the filters, or choose "
+                     "another range.</p>")
+                      .arg(rangeText(f.range)));
     } else {
         QString text = t.costUnknown()
             ? tr("<h3>%1 requests, none with a price</h3>").arg(locale.toString(t.requests))
