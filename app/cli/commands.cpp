@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "billing/billing.h"
 #include "common/clock.h"
 #include "common/jsonwriter.h"
 #include "common/timeutil.h"
@@ -18,6 +19,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QTextStream>
+#include <QUrl>
+#include <QUrl>
 
 #include <atomic>
 #include <csignal>
@@ -394,6 +397,103 @@ int demoCommand(const QStringList &args, const QString &dbPath)
     }
     out().flush();
     return result->cancelled ? Interrupted : Ok;
+}
+
+// ---------------------------------------------------------------- sync
+
+const char *const kSyncHelp =
+    "Usage: costgovctl [--db PATH] sync openai|anthropic|all [OPTIONS]\n"
+    "\n"
+    "Fetches what the provider billed (OpenAI GET /v1/organization/costs grouped by project and line\n"
+    "item; Anthropic GET /v1/organizations/cost_report grouped by workspace and description), every\n"
+    "page, and stores it in place of what was stored for those days: a second sync of the same\n"
+    "days changes nothing, a revised day replaces the old figures, a failed sync changes nothing.\n"
+    "Admin keys come from COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY.\n"
+    "\n"
+    "Options:\n"
+    "  --from YYYY-MM-DD   first day (UTC); default: 3 days before the last synced day, or 30 days ago\n"
+    "  --to YYYY-MM-DD     last day (UTC), inclusive; default: today\n"
+    "  --base-url URL      scheme and host instead of the provider's (e.g. http://127.0.0.1:8080)\n"
+    "  --json              print the summary as a JSON object\n"
+    "  --quiet             no progress on standard error\n";
+
+int syncCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    for (const char *name : {"from", "to", "base-url"})
+        parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
+    parser.addOption(QCommandLineOption(QStringLiteral("json")));
+    parser.addOption(QCommandLineOption(QStringLiteral("quiet")));
+    if (const auto exit = parseOptions(parser, args, "sync", kSyncHelp))
+        return *exit;
+    const QStringList which = parser.positionalArguments();
+    if (which.size() != 1
+        || !QStringList{QStringLiteral("openai"), QStringLiteral("anthropic"), QStringLiteral("all")}.contains(
+            which.first()))
+        return usage(QStringLiteral("name one provider: openai, anthropic or all"), QStringLiteral("sync"));
+    QVector<Billing::Provider> providers;
+    if (which.first() != QLatin1String("anthropic"))
+        providers.append(Billing::Provider::OpenAi);
+    if (which.first() != QLatin1String("openai"))
+        providers.append(Billing::Provider::Anthropic);
+    Billing::SyncOptions options;
+    for (const auto &[name, day] : {std::pair{"from", &options.fromDay}, std::pair{"to", &options.toDay}}) {
+        if (!parser.isSet(QLatin1String(name)))
+            continue;
+        *day = parseDate(parser.value(QLatin1String(name)).toStdString());
+        if (!*day)
+            return usage(QStringLiteral("--%1 must be a date YYYY-MM-DD").arg(QLatin1String(name)),
+                         QStringLiteral("sync"));
+    }
+    options.baseUrl = parser.value(QStringLiteral("base-url"));
+    if (!options.baseUrl.isEmpty() && !QUrl(options.baseUrl).isValid())
+        return usage(QStringLiteral("--base-url is not a URL"), QStringLiteral("sync"));
+    int exitCode = Ok;
+    auto ledger = openLedger(parser, dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    options.cancel = cancelOnSignals();
+    if (!parser.isSet(QStringLiteral("quiet")))
+        options.progress = [](const QString &message) {
+            err() << message << '\n';
+            err().flush();
+        };
+
+    JsonWriter w;
+    w.beginObject();
+    int result = Ok;
+    for (const Billing::Provider provider : providers) {
+        options.provider = provider;
+        options.key = qEnvironmentVariable(Billing::keyVariable(provider).toLatin1().constData());
+        const auto synced = Billing::syncCosts(*ledger, options, Clock::system());
+        const QString name = Billing::providerName(provider);
+        if (!synced.ok()) {
+            err() << "costgovctl: " << name << ": " << synced.error().message << '\n';
+            result = synced.error().code == ErrorCode::Cancelled ? Interrupted
+                : synced.error().code == ErrorCode::Usage        ? UsageError
+                                                                 : DataError;
+            w.key(name).beginObject().key(QStringLiteral("error")).value(synced.error().message).endObject();
+            continue;
+        }
+        const Billing::SyncSummary &s = *synced;
+        w.key(name).beginObject();
+        w.key(QStringLiteral("from")).value(isoDate(s.fromDay)).key(QStringLiteral("to")).value(isoDate(s.toDay));
+        w.key(QStringLiteral("pages")).value(qint64(s.pages)).key(QStringLiteral("buckets")).value(qint64(s.buckets));
+        w.key(QStringLiteral("inserted")).value(s.inserted).key(QStringLiteral("replaced")).value(s.replaced);
+        w.key(QStringLiteral("retries")).value(qint64(s.retries));
+        w.key(QStringLiteral("total_nano")).value(s.total).key(QStringLiteral("total_usd")).number(usdText(s.total));
+        w.endObject();
+        if (!parser.isSet(QStringLiteral("json")))
+            out() << Billing::providerTitle(provider) << " costs " << isoDate(s.fromDay) << " .. " << isoDate(s.toDay)
+                  << ": " << s.pages << " pages, " << s.buckets << " buckets, " << grouped(s.inserted)
+                  << " rows stored (" << grouped(s.replaced) << " replaced), " << s.retries << " retries, $"
+                  << usdText(s.total) << " billed\n";
+    }
+    w.endObject();
+    if (parser.isSet(QStringLiteral("json")))
+        out() << w.data() << '\n';
+    out().flush();
+    return result;
 }
 
 // ---------------------------------------------------------------- report
@@ -937,6 +1037,7 @@ const QVector<Command> &commands()
         {"reprice", "re-rate history after a price change", kRepriceHelp, repriceCommand},
         {"imports", "import history", kImportsHelp, importsCommand},
         {"demo", "load realistic demo data (90 days of an organisation)", kDemoHelp, demoCommand},
+        {"sync", "fetch billed costs from OpenAI and Anthropic admin APIs", kSyncHelp, syncCommand},
     };
     return all;
 }

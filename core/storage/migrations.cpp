@@ -118,11 +118,30 @@ Migration userRollup()
             }};
 }
 
+Migration billedCosts()
+{
+    return {4,
+            QStringLiteral("provider billing: billed costs and sync checkpoints"),
+            {
+                // What the providers billed, per daily bucket, separate from the metered requests.
+                QStringLiteral("CREATE TABLE billed_costs (id INTEGER PRIMARY KEY, provider TEXT NOT NULL, "
+                               "day INTEGER NOT NULL, bucket_start_ms BIGINT NOT NULL, bucket_end_ms BIGINT NOT NULL, "
+                               "project TEXT NOT NULL, api_key TEXT NOT NULL, line_item TEXT NOT NULL, "
+                               "model TEXT NOT NULL, cost_type TEXT NOT NULL, amount_nano BIGINT NOT NULL, "
+                               "synced_ms BIGINT NOT NULL)"),
+                QStringLiteral("CREATE INDEX billed_costs_day ON billed_costs (provider, day)"),
+                QStringLiteral("CREATE TABLE sync_checkpoints (provider TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                               "synced_to_day INTEGER NOT NULL, synced_ms BIGINT NOT NULL, "
+                               "PRIMARY KEY (provider, endpoint))"),
+            },
+            {}};
+}
+
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
-    static const std::vector<Migration> all{ledgerCore(), priceCatalog(), userRollup()};
+    static const std::vector<Migration> all{ledgerCore(), priceCatalog(), userRollup(), billedCosts()};
     return all;
 }
 

@@ -1,0 +1,456 @@
+#include "billing.h"
+
+#include "common/clock.h"
+#include "common/timeutil.h"
+#include "storage/ledger.h"
+
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+#include <QTimer>
+#include <QUrlQuery>
+
+#include <nlohmann/json.hpp>
+
+namespace CostGov::Billing {
+
+using nlohmann::json;
+
+QString providerName(Provider provider)
+{
+    return provider == Provider::OpenAi ? QStringLiteral("openai") : QStringLiteral("anthropic");
+}
+
+QString providerTitle(Provider provider)
+{
+    return provider == Provider::OpenAi ? QStringLiteral("OpenAI") : QStringLiteral("Anthropic");
+}
+
+QString keyVariable(Provider provider)
+{
+    return provider == Provider::OpenAi ? QStringLiteral("COSTGOV_OPENAI_ADMIN_KEY")
+                                        : QStringLiteral("COSTGOV_ANTHROPIC_ADMIN_KEY");
+}
+
+namespace {
+
+Error shapeError(const QString &what)
+{
+    return makeError(ErrorCode::Data, QStringLiteral("the response is not a cost report: %1").arg(what));
+}
+
+QString text(const json &object, const char *key)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
+}
+
+/// A JSON number or numeric string as an exact decimal scaled by 10^scale.
+std::optional<qint64> decimal(const json &value, int scale)
+{
+    if (value.is_string())
+        return parseScaledDecimal(value.get<std::string>(), scale);
+    if (value.is_number())
+        return parseScaledDecimal(value.dump(), scale); // shortest text that reads back as the number
+    return std::nullopt;
+}
+
+/// The envelope both providers share: data (buckets), has_more, next_page.
+Result<json> envelope(const QByteArray &body, CostPage &page)
+{
+    json document = json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
+    if (document.is_discarded())
+        return shapeError(QStringLiteral("not JSON (%1 bytes; cut short?)").arg(body.size()));
+    if (!document.is_object() || !document.contains("data") || !document["data"].is_array())
+        return shapeError(QStringLiteral("no \"data\" array"));
+    const auto more = document.find("has_more");
+    if (more == document.end() || !more->is_boolean())
+        return shapeError(QStringLiteral("no \"has_more\""));
+    if (more->get<bool>()) {
+        const QString next = text(document, "next_page");
+        if (next.isEmpty())
+            return shapeError(QStringLiteral("\"has_more\" without a \"next_page\""));
+        page.nextPage = next;
+    }
+    return document["data"];
+}
+
+// "gpt-4o-2024-08-06, cached input" -> model and kind; "priority | gpt-5, output, long context" too;
+// "Vector storage", "web search tool calls": no model, the whole text is the kind.
+void splitLineItem(const QString &lineItem, BilledCost &row)
+{
+    QString rest = lineItem;
+    if (const qsizetype bar = rest.indexOf(QStringLiteral(" | ")); bar >= 0)
+        rest = rest.mid(bar + 3);
+    const qsizetype comma = rest.indexOf(QStringLiteral(", "));
+    if (comma < 0) {
+        row.costType = rest;
+        return;
+    }
+    row.model = rest.left(comma);
+    row.costType = rest.mid(comma + 2).section(QStringLiteral(", "), 0, 0);
+}
+
+} // namespace
+
+Result<CostPage> parseOpenAiCosts(const QByteArray &body)
+{
+    CostPage page;
+    const auto data = envelope(body, page);
+    if (!data.ok())
+        return data.error();
+    for (const json &bucket : *data) {
+        if (!bucket.is_object() || !bucket.contains("start_time") || !bucket.contains("end_time")
+            || !bucket["start_time"].is_number_integer() || !bucket["end_time"].is_number_integer()
+            || !bucket.contains("results") || !bucket["results"].is_array())
+            return shapeError(QStringLiteral("bucket %1 lacks start_time, end_time or results").arg(page.buckets));
+        ++page.buckets;
+        for (const json &result : bucket["results"]) {
+            BilledCost row;
+            row.bucketStartMs = bucket["start_time"].get<qint64>() * 1000;
+            row.bucketEndMs = bucket["end_time"].get<qint64>() * 1000;
+            const auto amount = result.find("amount");
+            const auto value = amount != result.end() && amount->is_object() && amount->contains("value")
+                ? decimal((*amount)["value"], 9)
+                : std::nullopt;
+            if (!value)
+                return shapeError(QStringLiteral("a result of the bucket starting %1 has no amount.value")
+                                      .arg(isoDate(utcDay(row.bucketStartMs))));
+            if (const QString currency = text(*amount, "currency"); !currency.isEmpty() && currency != u"usd")
+                return shapeError(QStringLiteral("amount in %1, not usd").arg(currency));
+            row.amount = *value;
+            row.project = text(result, "project_id");
+            row.apiKey = text(result, "api_key_id");
+            row.lineItem = text(result, "line_item");
+            splitLineItem(row.lineItem, row);
+            page.rows.append(row);
+        }
+    }
+    return page;
+}
+
+Result<CostPage> parseAnthropicCostReport(const QByteArray &body)
+{
+    CostPage page;
+    const auto data = envelope(body, page);
+    if (!data.ok())
+        return data.error();
+    for (const json &bucket : *data) {
+        const auto start =
+            bucket.is_object() ? parseTimestampMs(text(bucket, "starting_at").toStdString()) : std::nullopt;
+        const auto end = bucket.is_object() ? parseTimestampMs(text(bucket, "ending_at").toStdString()) : std::nullopt;
+        if (!start || !end || !bucket.contains("results") || !bucket["results"].is_array())
+            return shapeError(QStringLiteral("bucket %1 lacks starting_at, ending_at or results").arg(page.buckets));
+        ++page.buckets;
+        const qint64 startMs = start.value_or(0), endMs = end.value_or(0);
+        for (const json &result : bucket["results"]) {
+            BilledCost row;
+            row.bucketStartMs = startMs;
+            row.bucketEndMs = endMs;
+            // amount: a decimal string in cents; nano-USD is cents scaled by 10^7.
+            const auto cents = result.contains("amount") ? decimal(result["amount"], 7) : std::nullopt;
+            if (!cents)
+                return shapeError(
+                    QStringLiteral("a result of the bucket starting %1 has no amount").arg(isoDate(utcDay(startMs))));
+            if (const QString currency = text(result, "currency"); !currency.isEmpty() && currency != u"USD")
+                return shapeError(QStringLiteral("amount in %1, not USD").arg(currency));
+            row.amount = *cents;
+            row.project = text(result, "workspace_id");
+            row.lineItem = text(result, "description");
+            row.model = text(result, "model");
+            row.costType =
+                text(result, "token_type").isEmpty() ? text(result, "cost_type") : text(result, "token_type");
+            page.rows.append(row);
+        }
+    }
+    return page;
+}
+
+namespace {
+
+/// One GET with the provider's retry rules; the page parsed, or why not.
+class Fetcher {
+public:
+    Fetcher(const SyncOptions &options, SyncSummary &summary) : m_options(options), m_summary(summary) {}
+
+    Result<CostPage> page(const QUrl &url)
+    {
+        const QString title = providerTitle(m_options.provider);
+        QString lastReason;
+        int delayMs = m_options.backoffMs;
+        for (int attempt = 1; attempt <= m_options.maxAttempts; ++attempt) {
+            if (attempt > 1) {
+                ++m_summary.retries;
+                report(QStringLiteral("%1: %2; trying again in %3 s (attempt %4 of %5)")
+                           .arg(title, lastReason)
+                           .arg(double(delayMs) / 1000.0, 0, 'f', 1)
+                           .arg(attempt)
+                           .arg(m_options.maxAttempts));
+                if (!sleep(delayMs))
+                    return makeError(ErrorCode::Cancelled, QStringLiteral("sync cancelled"));
+                delayMs = int(std::min<qint64>(qint64(m_options.backoffMs) << std::min(attempt, 10), 60'000));
+            }
+            const Response response = get(url);
+            // Jitter: a quarter more at most, so many clients do not retry in step.
+            const int jittered = delayMs + int(QRandomGenerator::global()->bounded(delayMs / 4 + 1));
+            if (response.status == 0) {
+                lastReason = QStringLiteral("no answer (%1)").arg(response.error);
+                delayMs = jittered;
+                continue;
+            }
+            if (response.status == 401 || response.status == 403) {
+                return makeError(
+                    ErrorCode::Usage,
+                    QStringLiteral("%1 refused the admin key (HTTP %2%3). %4 needs an organization admin "
+                                   "key with access to usage and costs, in %5 or the keychain.")
+                        .arg(title)
+                        .arg(response.status)
+                        .arg(response.message.isEmpty() ? QString() : QStringLiteral(": ") + response.message,
+                             QStringLiteral("Cost sync"), keyVariable(m_options.provider)));
+            }
+            if (response.status == 429) {
+                lastReason = QStringLiteral("rate limited (HTTP 429)");
+                delayMs = response.retryAfterMs > 0 ? response.retryAfterMs : jittered;
+                continue;
+            }
+            if (response.status >= 500) {
+                lastReason = QStringLiteral("server error (HTTP %1)").arg(response.status);
+                delayMs = jittered;
+                continue;
+            }
+            if (response.status != 200) {
+                return makeError(
+                    ErrorCode::Data,
+                    QStringLiteral("%1 answered HTTP %2%3")
+                        .arg(title)
+                        .arg(response.status)
+                        .arg(response.message.isEmpty() ? QString() : QStringLiteral(": ") + response.message));
+            }
+            auto parsed = m_options.provider == Provider::OpenAi ? parseOpenAiCosts(response.body)
+                                                                 : parseAnthropicCostReport(response.body);
+            if (parsed.ok())
+                return parsed;
+            lastReason = parsed.error().message; // a body cut short reads as not JSON: fetch it again
+            delayMs = jittered;
+        }
+        return makeError(ErrorCode::Data,
+                         QStringLiteral("%1 cost report failed after %2 attempts: %3")
+                             .arg(title)
+                             .arg(m_options.maxAttempts)
+                             .arg(lastReason));
+    }
+
+private:
+    struct Response {
+        int status = 0; ///< 0: no HTTP answer
+        QByteArray body;
+        QString message; ///< the error body's message, if any
+        QString error;   ///< network error text when status is 0
+        int retryAfterMs = 0;
+    };
+
+    Response get(const QUrl &url)
+    {
+        QNetworkRequest request(url);
+        request.setTransferTimeout(m_options.timeoutMs);
+        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+        if (m_options.provider == Provider::OpenAi) {
+            request.setRawHeader("Authorization", "Bearer " + m_options.key.toUtf8());
+        } else {
+            request.setRawHeader("x-api-key", m_options.key.toUtf8());
+            request.setRawHeader("anthropic-version", "2023-06-01");
+        }
+        QNetworkReply *reply = m_network.get(request);
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        Response response;
+        response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        response.body = reply->readAll();
+        if (response.status == 0) {
+            response.error = reply->errorString();
+        } else if (response.status != 200) {
+            const json error = json::parse(response.body.constData(), response.body.constData() + response.body.size(),
+                                           nullptr, false);
+            if (error.is_object() && error.contains("error") && error["error"].is_object())
+                response.message = text(error["error"], "message");
+            bool ok = false;
+            const int seconds = reply->rawHeader("Retry-After").toInt(&ok);
+            if (ok && seconds >= 0)
+                response.retryAfterMs = std::min(seconds, 300) * 1000;
+        } else if (reply->error() != QNetworkReply::NoError) {
+            response.status = 0; // a 200 cut off mid-body: retried like a reset
+            response.error = reply->errorString();
+        }
+        reply->deleteLater();
+        return response;
+    }
+
+    bool sleep(int ms) const
+    {
+        for (int slept = 0; slept < ms; slept += 50) {
+            if (m_options.cancel && m_options.cancel->load())
+                return false;
+            QThread::msleep(std::min(50, ms - slept));
+        }
+        return true;
+    }
+
+    void report(const QString &message) const
+    {
+        if (m_options.progress)
+            m_options.progress(message);
+    }
+
+    const SyncOptions &m_options;
+    SyncSummary &m_summary;
+    QNetworkAccessManager m_network;
+};
+
+QUrl pageUrl(const SyncOptions &options, qint64 fromDay, qint64 toDay, const std::optional<QString> &cursor)
+{
+    const bool openAi = options.provider == Provider::OpenAi;
+    QString base = options.baseUrl.isEmpty()
+        ? (openAi ? QStringLiteral("https://api.openai.com") : QStringLiteral("https://api.anthropic.com"))
+        : options.baseUrl;
+    while (base.endsWith(u'/'))
+        base.chop(1);
+    QUrl url(base
+             + (openAi ? QStringLiteral("/v1/organization/costs") : QStringLiteral("/v1/organizations/cost_report")));
+    QUrlQuery query;
+    // Whole UTC days; the end is exclusive.
+    if (openAi) {
+        query.addQueryItem(QStringLiteral("start_time"), QString::number(fromDay * kMsPerDay / 1000));
+        query.addQueryItem(QStringLiteral("end_time"), QString::number((toDay + 1) * kMsPerDay / 1000));
+        query.addQueryItem(QStringLiteral("bucket_width"), QStringLiteral("1d"));
+        query.addQueryItem(QStringLiteral("group_by"), QStringLiteral("project_id"));
+        query.addQueryItem(QStringLiteral("group_by"), QStringLiteral("line_item"));
+        query.addQueryItem(QStringLiteral("limit"), QStringLiteral("31"));
+    } else {
+        query.addQueryItem(QStringLiteral("starting_at"), isoDate(fromDay) + QStringLiteral("T00:00:00Z"));
+        query.addQueryItem(QStringLiteral("ending_at"), isoDate(toDay + 1) + QStringLiteral("T00:00:00Z"));
+        query.addQueryItem(QStringLiteral("bucket_width"), QStringLiteral("1d"));
+        query.addQueryItem(QStringLiteral("group_by[]"), QStringLiteral("workspace_id"));
+        query.addQueryItem(QStringLiteral("group_by[]"), QStringLiteral("description"));
+        query.addQueryItem(QStringLiteral("limit"), QStringLiteral("31"));
+    }
+    if (cursor)
+        query.addQueryItem(QStringLiteral("page"), *cursor);
+    url.setQuery(query);
+    return url;
+}
+
+Error dbError(const QSqlQuery &query, const char *what)
+{
+    return makeError(ErrorCode::Database,
+                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
+}
+
+} // namespace
+
+Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock)
+{
+    const QString provider = providerName(options.provider);
+    const QString endpoint = QStringLiteral("costs");
+    if (options.key.isEmpty())
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("no %1 admin key: set %2")
+                             .arg(providerTitle(options.provider), keyVariable(options.provider)));
+    SyncSummary summary;
+    const qint64 today = utcDay(clock.nowMs());
+    summary.toDay = options.toDay.value_or(today);
+    if (options.fromDay) {
+        summary.fromDay = *options.fromDay;
+    } else {
+        QSqlQuery checkpoint(ledger.db());
+        checkpoint.prepare(
+            QStringLiteral("SELECT synced_to_day FROM sync_checkpoints WHERE provider = ? AND endpoint = ?"));
+        checkpoint.addBindValue(provider);
+        checkpoint.addBindValue(endpoint);
+        if (!checkpoint.exec())
+            return dbError(checkpoint, "read the sync checkpoint");
+        summary.fromDay = checkpoint.next() ? checkpoint.value(0).toLongLong() - kRevisionDays : today - 29;
+    }
+    if (summary.fromDay > summary.toDay)
+        return makeError(ErrorCode::Usage, QStringLiteral("--from is after --to"));
+
+    // Every page first; nothing is stored unless all of them arrived.
+    QVector<BilledCost> rows;
+    Fetcher fetcher(options, summary);
+    std::optional<QString> cursor;
+    do {
+        if (options.cancel && options.cancel->load())
+            return makeError(ErrorCode::Cancelled, QStringLiteral("sync cancelled"));
+        auto page = fetcher.page(pageUrl(options, summary.fromDay, summary.toDay, cursor));
+        if (!page.ok())
+            return page.error();
+        ++summary.pages;
+        summary.buckets += page->buckets;
+        rows += page->rows;
+        cursor = page->nextPage;
+        if (options.progress)
+            options.progress(QStringLiteral("%1: page %2, %3 buckets so far")
+                                 .arg(providerTitle(options.provider))
+                                 .arg(summary.pages)
+                                 .arg(summary.buckets));
+    } while (cursor);
+
+    QSqlDatabase db = ledger.db();
+    if (!db.transaction())
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot start the sync transaction: %1").arg(db.lastError().text()));
+    auto store = [&]() -> Status {
+        QSqlQuery remove(db);
+        remove.prepare(QStringLiteral("DELETE FROM billed_costs WHERE provider = ? AND day BETWEEN ? AND ?"));
+        remove.addBindValue(provider);
+        remove.addBindValue(summary.fromDay);
+        remove.addBindValue(summary.toDay);
+        if (!remove.exec())
+            return dbError(remove, "replace the billed costs");
+        summary.replaced = remove.numRowsAffected();
+        QSqlQuery insert(db);
+        insert.prepare(QStringLiteral(
+            "INSERT INTO billed_costs (provider, day, bucket_start_ms, bucket_end_ms, project, api_key, line_item, "
+            "model, cost_type, amount_nano, synced_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        for (const BilledCost &row : rows) {
+            const qint64 day = utcDay(row.bucketStartMs);
+            if (day < summary.fromDay || day > summary.toDay)
+                continue; // outside what this sync replaces
+            const auto textValue = [](const QString &t) { return QVariant(t.isNull() ? QStringLiteral("") : t); };
+            for (const QVariant &value :
+                 {QVariant(provider), QVariant(day), QVariant(row.bucketStartMs), QVariant(row.bucketEndMs),
+                  textValue(row.project), textValue(row.apiKey), textValue(row.lineItem), textValue(row.model),
+                  textValue(row.costType), QVariant(row.amount), QVariant(clock.nowMs())})
+                insert.addBindValue(value);
+            if (!insert.exec())
+                return dbError(insert, "store a billed cost");
+            ++summary.inserted;
+            summary.total += row.amount;
+        }
+        QSqlQuery checkpoint(db);
+        checkpoint.prepare(QStringLiteral(
+            "INSERT INTO sync_checkpoints (provider, endpoint, synced_to_day, synced_ms) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (provider, endpoint) DO UPDATE SET synced_to_day = MAX(synced_to_day, "
+            "excluded.synced_to_day), synced_ms = excluded.synced_ms"));
+        checkpoint.addBindValue(provider);
+        checkpoint.addBindValue(endpoint);
+        checkpoint.addBindValue(summary.toDay);
+        checkpoint.addBindValue(clock.nowMs());
+        if (!checkpoint.exec())
+            return dbError(checkpoint, "store the sync checkpoint");
+        return {};
+    };
+    if (const Status stored = store(); !stored.ok() || !db.commit()) {
+        db.rollback();
+        return stored.ok()
+            ? makeError(ErrorCode::Database, QStringLiteral("cannot commit the sync: %1").arg(db.lastError().text()))
+            : stored.error();
+    }
+    return summary;
+}
+
+} // namespace CostGov::Billing

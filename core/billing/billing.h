@@ -1,0 +1,85 @@
+#pragma once
+
+#include "common/money.h"
+#include "common/result.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QVector>
+
+#include <atomic>
+#include <functional>
+#include <optional>
+
+namespace CostGov {
+class Clock;
+}
+
+namespace CostGov::Storage {
+class Ledger;
+}
+
+namespace CostGov::Billing {
+
+enum class Provider { OpenAi, Anthropic };
+
+QString providerName(Provider provider);  ///< "openai", "anthropic"
+QString providerTitle(Provider provider); ///< "OpenAI", "Anthropic"
+/// The environment variable headless use reads the admin key from.
+QString keyVariable(Provider provider);
+
+/// One row of a provider's cost report: what was billed in a time bucket.
+struct BilledCost {
+    qint64 bucketStartMs = 0;
+    qint64 bucketEndMs = 0; ///< exclusive
+    QString project;        ///< OpenAI project id, Anthropic workspace id; "" for none (default workspace)
+    QString apiKey;         ///< "" when not grouped by key
+    QString lineItem;       ///< OpenAI line_item, Anthropic description
+    QString model;          ///< from the line item (OpenAI) or the model field (Anthropic); "" for non-model costs
+    QString costType;       ///< Anthropic cost_type, or the line item's kind for OpenAI ("input", "output", ...)
+    Nano amount = 0;
+};
+
+/// One page of a cost report.
+struct CostPage {
+    QVector<BilledCost> rows;
+    int buckets = 0;
+    std::optional<QString> nextPage; ///< nullopt: the last page
+};
+
+/// Pure parsers of the documented response shapes (see README "Provider billing"). A body that is
+/// not the documented shape (a truncated one included) is an error naming what is wrong.
+Result<CostPage> parseOpenAiCosts(const QByteArray &body);
+Result<CostPage> parseAnthropicCostReport(const QByteArray &body);
+
+struct SyncOptions {
+    Provider provider = Provider::OpenAi;
+    QString baseUrl;               ///< scheme and host; empty: the provider's own
+    QString key;                   ///< the admin key (never stored, logged or shown)
+    std::optional<qint64> fromDay; ///< UTC day; default: the checkpoint less kRevisionDays, else 30 days back
+    std::optional<qint64> toDay;   ///< inclusive; default today
+    int maxAttempts = 5;           ///< per request, for 429, 5xx, timeouts, resets and truncated bodies
+    int backoffMs = 500;           ///< first retry delay; doubles, with jitter
+    int timeoutMs = 30'000;
+    const std::atomic_bool *cancel = nullptr;
+    std::function<void(const QString &)> progress;
+};
+
+struct SyncSummary {
+    qint64 fromDay = 0, toDay = 0;
+    int pages = 0;
+    int buckets = 0;
+    qint64 inserted = 0;
+    qint64 replaced = 0; ///< rows of the same buckets stored before, replaced by this sync
+    int retries = 0;
+    Nano total = 0; ///< of the synced range
+};
+
+/// Days before the last synced day that every sync fetches again: providers revise recent buckets.
+inline constexpr int kRevisionDays = 3;
+
+/// Fetches the provider's cost report for the range (every page) and stores it in place of what
+/// was stored for those buckets, in one transaction: a failed or cancelled sync changes nothing.
+Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock);
+
+} // namespace CostGov::Billing

@@ -1,0 +1,346 @@
+// Provider billing sync against a real HTTP server on 127.0.0.1 serving the documented response
+// shapes from the samples: exact totals, pagination, retries (429 with Retry-After, 500, a body
+// cut short), a refused key, idempotent re-sync and revised buckets.
+#include "support/testsupport.h"
+
+#include "billing/billing.h"
+#include "common/clock.h"
+#include "common/timeutil.h"
+#include "storage/ledger.h"
+
+#include <QProcess>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QUrlQuery>
+
+#include <functional>
+
+using namespace CostGov;
+using namespace CostGov::Billing;
+using CostGov::Test::TempDir;
+
+namespace {
+
+struct HttpRequest {
+    QString path;
+    QUrlQuery query;
+    QMap<QByteArray, QByteArray> headers; ///< lower-case names
+};
+
+struct HttpReply {
+    HttpReply(int s, QByteArray b, QList<std::pair<QByteArray, QByteArray>> h = {}, bool t = false)
+        : status(s), body(std::move(b)), headers(std::move(h)), truncate(t)
+    {}
+    int status;
+    QByteArray body;
+    QList<std::pair<QByteArray, QByteArray>> headers;
+    bool truncate; ///< announce the whole body, send half, close
+};
+
+/// A one-request-per-connection HTTP/1.1 server; the test decides each answer.
+class FakeProvider : public QObject {
+public:
+    std::function<HttpReply(const HttpRequest &)> handler;
+    QVector<HttpRequest> requests;
+
+    FakeProvider()
+    {
+        m_server.listen(QHostAddress::LocalHost);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { serve(socket); });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()); }
+
+private:
+    void serve(QTcpSocket *socket)
+    {
+        QByteArray &buffer = m_buffers[socket];
+        buffer += socket->readAll();
+        if (!buffer.contains("\r\n\r\n"))
+            return;
+        const QList<QByteArray> lines = buffer.left(buffer.indexOf("\r\n\r\n")).split('\n');
+        m_buffers.remove(socket);
+        HttpRequest request;
+        const QList<QByteArray> first = lines.first().trimmed().split(' ');
+        const QUrl url(QString::fromLatin1(first.value(1)));
+        request.path = url.path();
+        request.query = QUrlQuery(url);
+        for (const QByteArray &line : lines.mid(1)) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0)
+                request.headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
+        }
+        requests.append(request);
+        const HttpReply reply = handler(request);
+        QByteArray response = "HTTP/1.1 " + QByteArray::number(reply.status)
+            + " X\r\nContent-Type: application/json\r\n" + "Content-Length: " + QByteArray::number(reply.body.size())
+            + "\r\nConnection: close\r\n";
+        for (const auto &[name, value] : reply.headers)
+            response += name + ": " + value + "\r\n";
+        response += "\r\n" + (reply.truncate ? reply.body.left(reply.body.size() / 2) : reply.body);
+        socket->write(response);
+        socket->flush();
+        socket->disconnectFromHost();
+    }
+
+    QTcpServer m_server;
+    QHash<QTcpSocket *, QByteArray> m_buffers;
+};
+
+QByteArray sample(const char *name)
+{
+    return Test::readData(QStringLiteral("samples/") + QLatin1String(name));
+}
+
+/// Sums of the stored billed costs: total, rows, and by project.
+struct Stored {
+    Nano total = 0;
+    qint64 rows = 0;
+    QMap<QString, Nano> byProject;
+};
+
+Stored stored(Storage::Ledger &ledger, const QString &provider)
+{
+    Stored s;
+    QSqlQuery q(ledger.db());
+    q.prepare(QStringLiteral("SELECT project, SUM(amount_nano), COUNT(*) FROM billed_costs WHERE provider = ? "
+                             "GROUP BY project"));
+    q.addBindValue(provider);
+    q.exec();
+    while (q.next()) {
+        s.byProject.insert(q.value(0).toString(), q.value(1).toLongLong());
+        s.total += q.value(1).toLongLong();
+        s.rows += q.value(2).toLongLong();
+    }
+    return s;
+}
+
+Nano usd(const char *text)
+{
+    return *parseUsd(text);
+}
+
+} // namespace
+
+class TestBilling : public QObject {
+    Q_OBJECT
+
+private slots:
+    void parsersReadTheSamplesExactly()
+    {
+        const auto first = parseOpenAiCosts(sample("openai_costs_page1.json"));
+        QVERIFY(first.ok());
+        QCOMPARE(first->buckets, 7);
+        QCOMPARE(first->nextPage, std::optional<QString>(QStringLiteral("page_AAAAAGhtYYAAAAAAaHCqgA==")));
+        Nano total = 0;
+        for (const BilledCost &row : first->rows)
+            total += row.amount;
+        QCOMPARE(total, usd("16.4200957"));
+        // "gpt-4o-2024-08-06, cached input": the model and the kind; "Vector storage": no model.
+        const auto cached = std::find_if(first->rows.begin(), first->rows.end(),
+                                         [](const BilledCost &r) { return r.lineItem.endsWith(u"cached input"); });
+        QVERIFY(cached != first->rows.end());
+        QVERIFY(cached->model.startsWith(u"gpt-4o"));
+        QCOMPARE(cached->costType, QStringLiteral("cached input"));
+
+        // Anthropic amounts are decimal strings in cents.
+        const auto anthropic = parseAnthropicCostReport(sample("anthropic_cost_report.json"));
+        QVERIFY(anthropic.ok());
+        Nano cents = 0;
+        for (const BilledCost &row : anthropic->rows)
+            cents += row.amount;
+        QCOMPARE(cents, usd("74.2623155")); // 7,426.23155 cents
+
+        // A body cut short or not a cost report: an error saying so, never a partial page.
+        const QByteArray page = sample("openai_costs_page2.json");
+        const auto cut = parseOpenAiCosts(page.left(page.size() / 2));
+        QVERIFY(!cut.ok());
+        QVERIFY2(cut.error().message.contains(QLatin1String("not JSON")), qPrintable(cut.error().message));
+        QVERIFY(!parseOpenAiCosts(R"({"object":"page","data":[{"start_time":1}],"has_more":false})").ok());
+        QVERIFY(!parseAnthropicCostReport(R"({"data":[],"has_more":true,"next_page":null})").ok());
+    }
+
+    void openAiSyncPagesRetriesAndReplaces()
+    {
+        TempDir dir;
+        auto ledger = Storage::Ledger::open(dir.ledgerPath());
+        QVERIFY(ledger.ok());
+        FakeProvider server;
+        int served = 0;
+        QByteArray secondPage = sample("openai_costs_page2.json");
+        server.handler = [&](const HttpRequest &request) {
+            ++served;
+            if (request.path != QLatin1String("/v1/organization/costs"))
+                return HttpReply{
+                    404, R"({"error":{"message":"no such path","type":"x","param":null,"code":null}})", {}};
+            // The first page fails three ways before it arrives; the second page at once.
+            if (served == 1)
+                return HttpReply{429,
+                                 R"({"error":{"message":"Rate limit","type":"rate_limit","param":null,"code":null}})",
+                                 {{"Retry-After", "1"}}};
+            if (served == 2)
+                return HttpReply{500, R"({"error":{"message":"oops","type":"server","param":null,"code":null}})", {}};
+            if (served == 3)
+                return HttpReply{200, sample("openai_costs_page1.json"), {}, true};
+            return HttpReply{200,
+                             request.query.hasQueryItem(QStringLiteral("page")) ? secondPage
+                                                                                : sample("openai_costs_page1.json")};
+        };
+        SyncOptions options;
+        options.provider = Provider::OpenAi;
+        options.baseUrl = server.baseUrl();
+        options.key = QStringLiteral("sk-admin-test-key");
+        options.fromDay = *parseDate("2026-07-01");
+        options.toDay = *parseDate("2026-07-10");
+        options.backoffMs = 50;
+        const ManualClock clock(*parseTimestampMs("2026-07-11T06:00:00Z"));
+        QElapsedTimer timer;
+        timer.start();
+        const auto synced = syncCosts(**ledger, options, clock);
+        QVERIFY2(synced.ok(), qPrintable(synced.ok() ? QString() : synced.error().message));
+        QVERIFY(timer.elapsed() >= 1000); // Retry-After: 1 was honoured
+        QCOMPARE(synced->pages, 2);
+        QCOMPARE(synced->buckets, 10);
+        QCOMPARE(synced->inserted, 123);
+        QCOMPARE(synced->replaced, 0);
+        QCOMPARE(synced->retries, 3);
+        QCOMPARE(synced->total, usd("23.9041206"));
+
+        // The documented request: bearer key, grouping, seconds, end exclusive, then the cursor.
+        const HttpRequest &firstCall = server.requests.first();
+        QCOMPARE(firstCall.headers.value("authorization"), QByteArray("Bearer sk-admin-test-key"));
+        QCOMPARE(firstCall.query.queryItemValue(QStringLiteral("start_time")), QStringLiteral("1782864000"));
+        QCOMPARE(firstCall.query.queryItemValue(QStringLiteral("end_time")), QStringLiteral("1783728000"));
+        QCOMPARE(firstCall.query.allQueryItemValues(QStringLiteral("group_by")),
+                 QStringList({QStringLiteral("project_id"), QStringLiteral("line_item")}));
+        QCOMPARE(server.requests.last().query.queryItemValue(QStringLiteral("page")),
+                 QStringLiteral("page_AAAAAGhtYYAAAAAAaHCqgA=="));
+
+        Stored s = stored(**ledger, QStringLiteral("openai"));
+        QCOMPARE(s.total, usd("23.9041206"));
+        QCOMPARE(s.byProject.value(QStringLiteral("proj_3kXq9RzT1mVb7Lp2NcY8wHd4")), usd("13.3828371"));
+        QCOMPARE(s.byProject.value(QStringLiteral("proj_7Hf2Gm5Jk8Qs1Wd3Ry6Tz9Ua")), usd("9.134788"));
+        QCOMPARE(s.byProject.value(QStringLiteral("proj_9Nc4Vb1Xz7Mq2Lk5Jh8Gf3Ds")), usd("1.1864955"));
+        QCOMPARE(s.byProject.value(QString()), usd("0.2")); // the org-level vector storage row
+
+        // The same days again: replaced, not added.
+        const auto again = syncCosts(**ledger, options, clock);
+        QVERIFY(again.ok());
+        QCOMPARE(again->replaced, 123);
+        QCOMPARE(stored(**ledger, QStringLiteral("openai")).rows, 123);
+        QCOMPARE(stored(**ledger, QStringLiteral("openai")).total, usd("23.9041206"));
+
+        // The provider revised a bucket: the new figure replaces the old one.
+        secondPage.replace("\"value\": 0.33475", "\"value\": 0.43475");
+        QVERIFY(secondPage != sample("openai_costs_page2.json"));
+        QVERIFY(syncCosts(**ledger, options, clock).ok());
+        QCOMPARE(stored(**ledger, QStringLiteral("openai")).total, usd("24.0041206"));
+
+        // A refused key stops at once with what is needed, never the key; nothing stored changes.
+        server.handler = [](const HttpRequest &) {
+            return HttpReply{
+                401,
+                R"({"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})"};
+        };
+        const int before = int(server.requests.size());
+        const auto refused = syncCosts(**ledger, options, clock);
+        QVERIFY(!refused.ok());
+        QCOMPARE(server.requests.size(), before + 1);
+        QVERIFY2(refused.error().message.contains(QLatin1String("OpenAI refused the admin key (HTTP 401"))
+                     && refused.error().message.contains(QLatin1String("COSTGOV_OPENAI_ADMIN_KEY"))
+                     && !refused.error().message.contains(QLatin1String("sk-admin-test-key")),
+                 qPrintable(refused.error().message));
+        QCOMPARE(stored(**ledger, QStringLiteral("openai")).total, usd("24.0041206"));
+
+        // A server that keeps failing: reported after the attempts, nothing stored changes.
+        server.handler = [](const HttpRequest &) { return HttpReply{503, "{}"}; };
+        options.maxAttempts = 3;
+        const auto down = syncCosts(**ledger, options, clock);
+        QVERIFY(!down.ok());
+        QVERIFY2(down.error().message.contains(QLatin1String("failed after 3 attempts: server error (HTTP 503)")),
+                 qPrintable(down.error().message));
+        QCOMPARE(stored(**ledger, QStringLiteral("openai")).rows, 123);
+    }
+
+    void anthropicSyncReadsCents()
+    {
+        TempDir dir;
+        auto ledger = Storage::Ledger::open(dir.ledgerPath());
+        QVERIFY(ledger.ok());
+        FakeProvider server;
+        server.handler = [](const HttpRequest &request) {
+            if (request.path != QLatin1String("/v1/organizations/cost_report"))
+                return HttpReply{404, "{}"};
+            return HttpReply{200,
+                             request.query.hasQueryItem(QStringLiteral("page"))
+                                 ? sample("anthropic_cost_report_page2.json")
+                                 : sample("anthropic_cost_report.json")};
+        };
+        SyncOptions options;
+        options.provider = Provider::Anthropic;
+        options.baseUrl = server.baseUrl();
+        options.key = QStringLiteral("sk-ant-admin-test");
+        options.fromDay = *parseDate("2026-07-01");
+        options.toDay = *parseDate("2026-07-07");
+        const ManualClock clock(*parseTimestampMs("2026-07-08T06:00:00Z"));
+        const auto synced = syncCosts(**ledger, options, clock);
+        QVERIFY2(synced.ok(), qPrintable(synced.ok() ? QString() : synced.error().message));
+        QCOMPARE(synced->pages, 2);
+        QCOMPARE(synced->buckets, 7);
+        QCOMPARE(synced->inserted, 153);
+        QCOMPARE(synced->total, usd("122.3283845"));
+        const HttpRequest &first = server.requests.first();
+        QCOMPARE(first.headers.value("x-api-key"), QByteArray("sk-ant-admin-test"));
+        QCOMPARE(first.headers.value("anthropic-version"), QByteArray("2023-06-01"));
+        QCOMPARE(first.query.queryItemValue(QStringLiteral("starting_at")), QStringLiteral("2026-07-01T00:00:00Z"));
+        QCOMPARE(first.query.queryItemValue(QStringLiteral("ending_at")), QStringLiteral("2026-07-08T00:00:00Z"));
+        QCOMPARE(first.query.allQueryItemValues(QStringLiteral("group_by[]")),
+                 QStringList({QStringLiteral("workspace_id"), QStringLiteral("description")}));
+        const Stored s = stored(**ledger, QStringLiteral("anthropic"));
+        QCOMPARE(s.byProject.value(QStringLiteral("wrkspc_01PqR7sT2uVw3XyZ4aBc5DeF")), usd("54.6193785"));
+        QCOMPARE(s.byProject.value(QString()), usd("14.439795")); // the default workspace
+    }
+
+    void cliSyncs()
+    {
+        TempDir dir;
+        FakeProvider server;
+        server.handler = [](const HttpRequest &request) {
+            return HttpReply{200,
+                             request.query.hasQueryItem(QStringLiteral("page")) ? sample("openai_costs_page2.json")
+                                                                                : sample("openai_costs_page1.json")};
+        };
+        auto run = [&](const QStringList &args, const QString &key) {
+            QProcess ctl;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.remove(QStringLiteral("COSTGOV_OPENAI_ADMIN_KEY"));
+            if (!key.isEmpty())
+                env.insert(QStringLiteral("COSTGOV_OPENAI_ADMIN_KEY"), key);
+            ctl.setProcessEnvironment(env);
+            ctl.start(QStringLiteral(COSTGOV_CTL), QStringList{QStringLiteral("--db"), dir.ledgerPath()} + args);
+            // The server answers on this thread: keep the event loop running while the child works.
+            if (!QTest::qWaitFor([&] { return ctl.state() == QProcess::NotRunning; }, 30'000))
+                ctl.kill();
+            return std::tuple{ctl.exitCode(), ctl.readAllStandardOutput(), ctl.readAllStandardError()};
+        };
+        const QStringList args{QStringLiteral("sync"),       QStringLiteral("openai"), QStringLiteral("--from"),
+                               QStringLiteral("2026-07-01"), QStringLiteral("--to"),   QStringLiteral("2026-07-10"),
+                               QStringLiteral("--base-url"), server.baseUrl(),         QStringLiteral("--json")};
+        const auto [code, out, err] = run(args, QStringLiteral("sk-admin-cli"));
+        QVERIFY2(code == 0, err.constData());
+        QVERIFY2(out.contains(R"("inserted":123)") && out.contains(R"("total_usd":23.9041206)"), out.constData());
+        const auto [noKey, noKeyOut, noKeyErr] = run(args, {});
+        QCOMPARE(noKey, 1);
+        QVERIFY2(noKeyErr.contains("COSTGOV_OPENAI_ADMIN_KEY"), noKeyErr.constData());
+        QCOMPARE(std::get<0>(run({QStringLiteral("sync"), QStringLiteral("azure")}, {})), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBilling)
+#include "tst_billing.moc"
