@@ -4,9 +4,12 @@
 #include "support/testsupport.h"
 
 #include "billing/billing.h"
+#include "billing/reconcile.h"
 #include "common/clock.h"
 #include "common/timeutil.h"
+#include "ingest/importjob.h"
 #include "storage/ledger.h"
+#include "storage/spendquery.h"
 
 #include <QProcess>
 #include <QSqlQuery>
@@ -305,6 +308,80 @@ private slots:
         const Stored s = stored(**ledger, QStringLiteral("anthropic"));
         QCOMPARE(s.byProject.value(QStringLiteral("wrkspc_01PqR7sT2uVw3XyZ4aBc5DeF")), usd("54.6193785"));
         QCOMPARE(s.byProject.value(QString()), usd("14.439795")); // the default workspace
+    }
+
+    void reconcileBilledAgainstMetered()
+    {
+        TempDir dir;
+        auto ledger = Storage::Ledger::open(dir.ledgerPath());
+        QVERIFY(ledger.ok());
+        Ingest::ImportOptions import;
+        import.paths = {Test::dataPath(QStringLiteral("samples"))};
+        QVERIFY(Ingest::runImport(**ledger, import, Clock::system()).ok());
+        FakeProvider server;
+        server.handler = [](const HttpRequest &request) {
+            const bool second = request.query.hasQueryItem(QStringLiteral("page"));
+            if (request.path.contains(u"organizations"))
+                return HttpReply{200,
+                                 sample(second ? "anthropic_cost_report_page2.json" : "anthropic_cost_report.json")};
+            return HttpReply{200, sample(second ? "openai_costs_page2.json" : "openai_costs_page1.json")};
+        };
+        const ManualClock clock(*parseTimestampMs("2026-07-11T06:00:00Z"));
+        for (const auto provider : {Provider::OpenAi, Provider::Anthropic}) {
+            SyncOptions options;
+            options.provider = provider;
+            options.baseUrl = server.baseUrl();
+            options.key = QStringLiteral("key");
+            options.fromDay = *parseDate("2026-07-01");
+            options.toDay = *parseDate(provider == Provider::OpenAi ? "2026-07-10" : "2026-07-07");
+            QVERIFY(syncCosts(**ledger, options, clock).ok());
+        }
+        const auto result = reconcileMonth(**ledger, *parseDate("2026-07-15"));
+        QVERIFY(result.ok());
+        QCOMPARE(isoDate(result->month.from), QStringLiteral("2026-07-01"));
+        QCOMPARE(isoDate(result->month.to), QStringLiteral("2026-07-31"));
+
+        // Metered: what costgovctl report says per provider for July; billed: the synced totals.
+        Storage::SpendQuery july;
+        july.fromDay = result->month.from;
+        july.toDay = result->month.to;
+        july.groupBy = {Storage::Dimension::Provider};
+        const auto metered = Storage::runSpendQuery(**ledger, july);
+        QVERIFY(metered.ok());
+        QHash<QString, Nano> meteredCost;
+        for (const Storage::SpendRow &row : metered->rows)
+            meteredCost.insert(row.keys.first(), row.metrics.costNano);
+        QHash<QString, const ProviderReconciliation *> byName;
+        for (const ProviderReconciliation &p : result->providers)
+            byName.insert(p.provider, &p);
+        QVERIFY(byName.contains(QStringLiteral("openai")) && byName.contains(QStringLiteral("anthropic")));
+        const ProviderReconciliation &openai = *byName[QStringLiteral("openai")];
+        QCOMPARE(openai.month.billed, usd("23.9041206"));
+        QCOMPARE(openai.month.metered, meteredCost.value(QStringLiteral("openai")));
+        QVERIFY(openai.month.metered > 0);
+        QCOMPARE(openai.month.delta(), openai.month.billed - openai.month.metered);
+        QCOMPARE(*openai.month.coverage(), double(openai.month.metered) / double(openai.month.billed));
+        QCOMPARE(openai.days.size(), 31);
+        QCOMPARE(openai.days[4].second.billed, 0); // 07-05: an empty bucket
+        QCOMPARE(openai.days[0].second.billed, usd("1.82043255"));
+        Nano daySum = 0;
+        for (const auto &[day, c] : openai.days)
+            daySum += c.metered;
+        QCOMPARE(daySum, openai.month.metered);
+        QCOMPARE(byName[QStringLiteral("anthropic")]->month.billed, usd("122.3283845"));
+        QCOMPARE(byName[QStringLiteral("anthropic")]->month.metered, meteredCost.value(QStringLiteral("anthropic")));
+        // No metered request names the billed project ids yet: all unmatched, biggest first.
+        QCOMPARE(openai.unmatched.size(), 4);
+        QCOMPARE(openai.unmatched.first(),
+                 std::pair(QStringLiteral("proj_3kXq9RzT1mVb7Lp2NcY8wHd4"), usd("13.3828371")));
+
+        // The CLI prints the same figures.
+        const Test::CtlRun json = Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("reconcile"),
+                                                QStringLiteral("--month"), QStringLiteral("2026-07"),
+                                                QStringLiteral("--format"), QStringLiteral("json")});
+        QCOMPARE(json.exitCode, 0);
+        QVERIFY2(json.out.contains(R"("provider":"openai","billed_nano":23904120600,)"), json.out.constData());
+        QCOMPARE(Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("reconcile")}).exitCode, 1);
     }
 
     void cliSyncs()

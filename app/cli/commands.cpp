@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "billing/billing.h"
+#include "billing/reconcile.h"
 #include "common/clock.h"
 #include "common/jsonwriter.h"
 #include "common/timeutil.h"
@@ -19,7 +20,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QTextStream>
-#include <QUrl>
 #include <QUrl>
 
 #include <atomic>
@@ -494,6 +494,122 @@ int syncCommand(const QStringList &args, const QString &dbPath)
         out() << w.data() << '\n';
     out().flush();
     return result;
+}
+
+// ---------------------------------------------------------------- reconcile
+
+const char *const kReconcileHelp =
+    "Usage: costgovctl [--db PATH] reconcile --month YYYY-MM [--format table|json]\n"
+    "\n"
+    "What the providers billed (costgovctl sync) against the metered requests (costgovctl import),\n"
+    "per provider for the month and per day: billed, metered, delta (billed - metered) and coverage\n"
+    "(metered / billed). Then the billed projects or workspaces that no metered request names.\n"
+    "Metered counts priced requests; unpriced ones are listed apart.\n";
+
+int reconcileCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    parser.addOption(QCommandLineOption(QStringLiteral("month"), QString(), QStringLiteral("YYYY-MM")));
+    parser.addOption(QCommandLineOption(QStringLiteral("format"), QString(), QStringLiteral("F")));
+    if (const auto exit = parseOptions(parser, args, "reconcile", kReconcileHelp))
+        return *exit;
+    int exitCode = Ok;
+    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "reconcile", exitCode);
+    if (!format)
+        return exitCode;
+    const auto firstDay =
+        parseDate(QString(parser.value(QStringLiteral("month")) + QStringLiteral("-01")).toStdString());
+    if (!parser.isSet(QStringLiteral("month")) || !firstDay || parser.value(QStringLiteral("month")).size() != 7)
+        return usage(QStringLiteral("--month YYYY-MM is required"), QStringLiteral("reconcile"));
+    auto ledger = openLedger(parser, dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    const auto result = Billing::reconcileMonth(*ledger, *firstDay);
+    if (!result.ok())
+        return fromError(result.error());
+    auto coverage = [](const Billing::Comparison &c) {
+        return c.coverage() ? QString::number(*c.coverage() * 100.0, 'f', 1) + QLatin1Char('%') : QStringLiteral("-");
+    };
+    if (*format == QLatin1String("json")) {
+        auto comparison = [](JsonWriter &w, const Billing::Comparison &c) {
+            w.key(QStringLiteral("billed_nano"))
+                .value(c.billed)
+                .key(QStringLiteral("billed_usd"))
+                .number(usdText(c.billed));
+            w.key(QStringLiteral("metered_nano"))
+                .value(c.metered)
+                .key(QStringLiteral("metered_usd"))
+                .number(usdText(c.metered));
+            w.key(QStringLiteral("delta_nano"))
+                .value(c.delta())
+                .key(QStringLiteral("delta_usd"))
+                .number(usdText(c.delta()));
+            w.key(QStringLiteral("coverage"));
+            if (c.coverage())
+                w.number(*c.coverage(), 6);
+            else
+                w.null();
+            w.key(QStringLiteral("unpriced_requests")).value(c.unpricedRequests);
+        };
+        JsonWriter w;
+        w.beginObject().key(QStringLiteral("month")).value(isoMonth(monthKey(result->month.from)));
+        w.key(QStringLiteral("providers")).beginArray();
+        for (const Billing::ProviderReconciliation &p : result->providers) {
+            w.beginObject().key(QStringLiteral("provider")).value(p.provider);
+            comparison(w, p.month);
+            w.key(QStringLiteral("days")).beginArray();
+            for (const auto &[day, c] : p.days) {
+                w.beginObject().key(QStringLiteral("day")).value(isoDate(day));
+                comparison(w, c);
+                w.endObject();
+            }
+            w.endArray().key(QStringLiteral("unmatched")).beginArray();
+            for (const auto &[project, amount] : p.unmatched)
+                w.beginObject()
+                    .key(QStringLiteral("project"))
+                    .value(project)
+                    .key(QStringLiteral("billed_usd"))
+                    .number(usdText(amount))
+                    .endObject();
+            w.endArray().endObject();
+        }
+        w.endArray().endObject();
+        out() << w.data() << '\n';
+        out().flush();
+        return Ok;
+    }
+    out() << "Reconciliation " << isoMonth(monthKey(result->month.from)) << " (UTC days)\n\n";
+    out() << QStringLiteral("%1 %2 %3 %4 %5\n")
+                 .arg(QStringLiteral("provider / day"), -16)
+                 .arg(QStringLiteral("billed"), 16)
+                 .arg(QStringLiteral("metered"), 16)
+                 .arg(QStringLiteral("delta"), 16)
+                 .arg(QStringLiteral("coverage"), 9);
+    auto dollars = [](Nano n) { return (n < 0 ? QStringLiteral("-$") : QStringLiteral("$")) + usdText(std::abs(n)); };
+    auto line = [&](const QString &name, const Billing::Comparison &c) {
+        out() << QStringLiteral("%1 %2 %3 %4 %5\n")
+                     .arg(name, -16)
+                     .arg(dollars(c.billed), 16)
+                     .arg(dollars(c.metered), 16)
+                     .arg(dollars(c.delta()), 16)
+                     .arg(coverage(c), 9);
+    };
+    for (const Billing::ProviderReconciliation &p : result->providers) {
+        line(p.provider, p.month);
+        for (const auto &[day, c] : p.days) {
+            if (c.billed != 0 || c.metered != 0)
+                line(QStringLiteral("  ") + isoDate(day), c);
+        }
+        if (p.month.unpricedRequests > 0)
+            out() << "  " << grouped(p.month.unpricedRequests) << " metered requests have no price (not in metered)\n";
+        for (const auto &[project, amount] : p.unmatched)
+            out() << "  unmatched: " << (project.isEmpty() ? QStringLiteral("(none)") : project) << "  $"
+                  << usdText(amount) << '\n';
+    }
+    if (result->providers.isEmpty())
+        out() << "Nothing billed or metered in this month.\n";
+    out().flush();
+    return Ok;
 }
 
 // ---------------------------------------------------------------- report
@@ -1038,6 +1154,7 @@ const QVector<Command> &commands()
         {"imports", "import history", kImportsHelp, importsCommand},
         {"demo", "load realistic demo data (90 days of an organisation)", kDemoHelp, demoCommand},
         {"sync", "fetch billed costs from OpenAI and Anthropic admin APIs", kSyncHelp, syncCommand},
+        {"reconcile", "billed against metered cost, per provider and day", kReconcileHelp, reconcileCommand},
     };
     return all;
 }
