@@ -3,6 +3,7 @@
 // cut short), a refused key, idempotent re-sync and revised buckets.
 #include "support/testsupport.h"
 
+#include "billing/billedreport.h"
 #include "billing/billing.h"
 #include "billing/reconcile.h"
 #include "common/clock.h"
@@ -375,6 +376,23 @@ private slots:
         QCOMPARE(openai.unmatched.first(),
                  std::pair(QStringLiteral("proj_3kXq9RzT1mVb7Lp2NcY8wHd4"), usd("13.3828371")));
 
+        // The bill as a report with the metered report's dimensions: by model from the line items.
+        Storage::SpendQuery byModel;
+        byModel.groupBy = {Storage::Dimension::Model};
+        byModel.filters = {{Storage::Dimension::Provider, {QStringLiteral("openai")}},
+                           {Storage::Dimension::Team, {unallocated()}}};
+        const auto billedModels = runBilledQuery(**ledger, byModel);
+        QVERIFY(billedModels.ok());
+        QCOMPARE(billedModels->rows.size(), 3);
+        QCOMPARE(billedModels->rows[0].keys.first(), QStringLiteral("gpt-4o-2024-08-06"));
+        QCOMPARE(billedModels->rows[0].metrics.costNano, usd("12.1540675"));
+        QCOMPARE(billedModels->rows[1].metrics.costNano, usd("8.4000531"));
+        QCOMPARE(billedModels->rows[2].keys.first(), QString()); // tools and storage
+        QCOMPARE(billedModels->rows[2].metrics.costNano, usd("3.35"));
+        QCOMPARE(billedModels->totals.costNano, usd("23.9041206"));
+        byModel.filters = {{Storage::Dimension::Team, {QStringLiteral("customer-support")}}};
+        QCOMPARE(runBilledQuery(**ledger, byModel)->totals.costNano, 0); // no attribution yet
+
         // The CLI prints the same figures.
         const Test::CtlRun json = Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("reconcile"),
                                                 QStringLiteral("--month"), QStringLiteral("2026-07"),
@@ -382,6 +400,12 @@ private slots:
         QCOMPARE(json.exitCode, 0);
         QVERIFY2(json.out.contains(R"("provider":"openai","billed_nano":23904120600,)"), json.out.constData());
         QCOMPARE(Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("reconcile")}).exitCode, 1);
+        const Test::CtlRun billed = Test::runCtl(
+            {QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("report"), QStringLiteral("--ledger"),
+             QStringLiteral("billed"), QStringLiteral("--by"), QStringLiteral("day"), QStringLiteral("--where"),
+             QStringLiteral("provider=openai"), QStringLiteral("--format"), QStringLiteral("csv")});
+        QCOMPARE(billed.exitCode, 0);
+        QVERIFY2(billed.out.contains("2026-07-02,0,0,0,0,0,2703477500,2.7034775,"), billed.out.constData());
     }
 
     void cliSyncs()

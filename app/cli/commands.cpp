@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "billing/billedreport.h"
 #include "billing/billing.h"
 #include "billing/reconcile.h"
 #include "common/clock.h"
@@ -626,6 +627,9 @@ const char *const kReportHelp =
     "                        feature, user, environment, project, source\n"
     "  --where DIM=VALUE     keep only this value; repeat for more (same DIM: any of the values)\n"
     "  --format F            table (default), csv, json\n"
+    "  --ledger L            metered (default: the imported requests) or billed (what the providers\n"
+    "                        billed, costgovctl sync; team, feature, user, environment and source\n"
+    "                        are 'unallocated' there, only cost is set)\n"
     "\n"
     "cost sums priced requests; unpriced_requests counts those without a price (not $0).\n"
     "cache_hit_rate is the share of prompt tokens read from the provider's prompt cache.\n";
@@ -638,6 +642,7 @@ int reportCommand(const QStringList &args, const QString &dbPath)
     parser.addOption(QCommandLineOption(QStringLiteral("by"), QString(), QStringLiteral("DIMS")));
     parser.addOption(QCommandLineOption(QStringLiteral("where"), QString(), QStringLiteral("DIM=VALUE")));
     parser.addOption(QCommandLineOption(QStringLiteral("format"), QString(), QStringLiteral("F")));
+    parser.addOption(QCommandLineOption(QStringLiteral("ledger"), QString(), QStringLiteral("L")));
     if (const auto exit = parseOptions(parser, args, "report", kReportHelp))
         return *exit;
     if (!parser.positionalArguments().isEmpty())
@@ -648,6 +653,10 @@ int reportCommand(const QStringList &args, const QString &dbPath)
                                      "report", exitCode);
     if (!format)
         return exitCode;
+    const QString which =
+        parser.isSet(QStringLiteral("ledger")) ? parser.value(QStringLiteral("ledger")) : QStringLiteral("metered");
+    if (which != QLatin1String("metered") && which != QLatin1String("billed"))
+        return usage(QStringLiteral("--ledger must be metered or billed"), QStringLiteral("report"));
 
     Storage::SpendQuery query;
     for (const char *name : {"from", "to"}) {
@@ -695,7 +704,8 @@ int reportCommand(const QStringList &args, const QString &dbPath)
     auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
         return exitCode;
-    const auto report = Storage::runSpendQuery(*ledger, query);
+    const auto report = which == QLatin1String("billed") ? Billing::runBilledQuery(*ledger, query)
+                                                         : Storage::runSpendQuery(*ledger, query);
     if (!report.ok())
         return fromError(report.error());
     if (*format == QLatin1String("json"))
