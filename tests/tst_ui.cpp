@@ -1,7 +1,9 @@
 // The desktop shell: the spend table model (checked by QAbstractItemModelTester, money sorting as
 // money) and the main window importing files on a worker thread and showing the result.
+#include "support/fakeprovider.h"
 #include "support/testsupport.h"
 
+#include "billingpage.h"
 #include "explorerpage.h"
 #include "filterbar.h"
 #include "kpitile.h"
@@ -396,6 +398,42 @@ private slots:
         QCOMPARE(requests->valueText(), QStringLiteral("3"));
     }
 
+    void billingPageSyncsAndReconciles()
+    {
+        TempDir dir;
+        Test::FakeProvider server;
+        server.handler = [](const Test::HttpRequest &request) {
+            const bool second = request.query.hasQueryItem(QStringLiteral("page"));
+            return Test::HttpReply{
+                request.headers.value("authorization") == "Bearer sk-admin-ui" ? 200 : 401,
+                Test::readData(QStringLiteral("samples/")
+                               + QLatin1String(second ? "openai_costs_page2.json" : "openai_costs_page1.json"))};
+        };
+        qputenv("COSTGOV_OPENAI_ADMIN_KEY", "sk-admin-ui");
+        qunsetenv("COSTGOV_ANTHROPIC_ADMIN_KEY");
+        const ManualClock clock(*parseTimestampMs("2026-07-10T12:00:00Z"));
+        Ui::MainWindow window(dir.ledgerPath(), clock);
+        QSignalSpy refreshed(&window, &Ui::MainWindow::ledgerRefreshed);
+        window.show();
+        QVERIFY(refreshed.wait(10'000));
+        QVERIFY(window.showPage(QStringLiteral("billing")));
+        auto *billing = window.findChild<Ui::BillingPage *>();
+        QSignalSpy billingShown(billing, &Ui::BillingPage::refreshed);
+        billing->syncNow(server.baseUrl());
+        QVERIFY(billingShown.wait(20'000));
+        qunsetenv("COSTGOV_OPENAI_ADMIN_KEY");
+        const QString status = window.findChild<QLabel *>(QStringLiteral("billingStatus"))->text();
+        // The default range: 30 days back from today, so July 1-10 of the samples.
+        QVERIFY2(status.contains(QLatin1String("123 rows stored, $23.9041206 billed")), qPrintable(status));
+        auto *providers = window.findChild<QTableWidget *>(QStringLiteral("billingProviders"));
+        QCOMPARE(providers->rowCount(), 1);
+        QCOMPARE(providers->item(0, 0)->text(), QStringLiteral("openai"));
+        QCOMPARE(providers->item(0, 1)->text(), QStringLiteral("$23.90"));
+        QCOMPARE(providers->item(0, 1)->toolTip(), QStringLiteral("$23.9041206"));
+        QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingDays"))->rowCount(), 31);
+        QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingUnmatched"))->rowCount(), 4);
+    }
+
     void screenshotsOfEveryPage()
     {
         TempDir dir;
@@ -405,7 +443,7 @@ private slots:
                      .exitCode,
                  0);
         for (const QString &page : {QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("requests"),
-                                    QStringLiteral("sources"), QStringLiteral("prices")}) {
+                                    QStringLiteral("sources"), QStringLiteral("prices"), QStringLiteral("billing")}) {
             const QString png = dir.path() + QStringLiteral("/%1.png").arg(page);
             QProcess app;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

@@ -2,6 +2,97 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>CostGov::Ui::BillingPage</name>
+    <message>
+        <source>What OpenAI and Anthropic billed (their admin APIs) against the metered requests (your logs). Coverage is metered / billed: what your logs explain of the bill.</source>
+        <translation>Was OpenAI und Anthropic abgerechnet haben (ihre Admin-APIs), gegenüber den gemessenen Anfragen (Ihre Protokolle). Abdeckung ist gemessen / abgerechnet: was Ihre Protokolle von der Rechnung erklären.</translation>
+    </message>
+    <message>
+        <source>&amp;Month:</source>
+        <translation>&amp;Monat:</translation>
+    </message>
+    <message>
+        <source>&amp;Sync Now</source>
+        <translation>Jetzt &amp;synchronisieren</translation>
+    </message>
+    <message>
+        <source>Fetch the bills with the admin keys in COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY (the last days again: providers revise them).</source>
+        <translation>Die Rechnungen mit den Admin-Schlüsseln aus COSTGOV_OPENAI_ADMIN_KEY und COSTGOV_ANTHROPIC_ADMIN_KEY abrufen (die letzten Tage erneut: Anbieter korrigieren sie).</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Billed</source>
+        <translation>Abgerechnet</translation>
+    </message>
+    <message>
+        <source>Metered</source>
+        <translation>Gemessen</translation>
+    </message>
+    <message>
+        <source>Delta</source>
+        <translation>Differenz</translation>
+    </message>
+    <message>
+        <source>Coverage</source>
+        <translation>Abdeckung</translation>
+    </message>
+    <message>
+        <source>Unpriced requests</source>
+        <translation>Anfragen ohne Preis</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <source>Billed project or workspace no request names</source>
+        <translation>Abgerechnetes Projekt oder Workspace, das keine Anfrage nennt</translation>
+    </message>
+    <message>
+        <source>The ledger cannot be read: %1</source>
+        <translation>Das Hauptbuch kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Nothing billed or metered in this month.</source>
+        <translation>In diesem Monat nichts abgerechnet oder gemessen.</translation>
+    </message>
+    <message>
+        <source>(none: organisation-wide)</source>
+        <translation>(keines: organisationsweit)</translation>
+    </message>
+    <message>
+        <source>%1, %2: billed and metered per day</source>
+        <translation>%1, %2: abgerechnet und gemessen pro Tag</translation>
+    </message>
+    <message>
+        <source>Day of the month</source>
+        <translation>Tag des Monats</translation>
+    </message>
+    <message>
+        <source>No admin key: set COSTGOV_OPENAI_ADMIN_KEY or COSTGOV_ANTHROPIC_ADMIN_KEY and start Cost Governor again.</source>
+        <translation>Kein Admin-Schlüssel: COSTGOV_OPENAI_ADMIN_KEY oder COSTGOV_ANTHROPIC_ADMIN_KEY setzen und Cost Governor neu starten.</translation>
+    </message>
+    <message>
+        <source>Syncing...</source>
+        <translation>Wird synchronisiert …</translation>
+    </message>
+    <message>
+        <source>%1: %2 – %3, %4 rows stored, $%5 billed</source>
+        <translation>%1: %2 – %3, %4 Zeilen gespeichert, $%5 abgerechnet</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 fehlgeschlagen: %2</translation>
+    </message>
+</context>
+<context>
     <name>CostGov::Ui::ExplorerPage</name>
     <message>
         <source>&amp;Group by:</source>
@@ -94,13 +185,6 @@
         <source>unpriced</source>
         <translation>ohne Preis</translation>
     </message>
-    <message numerus="yes">
-        <source>%n value(s) with requests in the range</source>
-        <translation>
-            <numerusform>%n Wert mit Anfragen im Zeitraum</numerusform>
-            <numerusform>%n Werte mit Anfragen im Zeitraum</numerusform>
-        </translation>
-    </message>
     <message>
         <source>%1    (nothing in the range)</source>
         <translation>%1    (nichts im Zeitraum)</translation>
@@ -132,6 +216,10 @@
     <message>
         <source>Remove the %1 filter</source>
         <translation>Den Filter %1 entfernen</translation>
+    </message>
+    <message>
+        <source>Values with requests in the range: %1</source>
+        <translation>Werte mit Anfragen im Zeitraum: %1</translation>
     </message>
 </context>
 <context>
@@ -427,13 +515,6 @@
         <source>Click a row to show only that %1.</source>
         <translation>Klick auf eine Zeile zeigt nur diese Auswahl (%1).</translation>
     </message>
-    <message numerus="yes">
-        <source>Watched folders: %n new request(s) imported</source>
-        <translation>
-            <numerusform>Überwachte Ordner: %n neue Anfrage importiert</numerusform>
-            <numerusform>Überwachte Ordner: %n neue Anfragen importiert</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Ledger: %1  ·  %2  ·  %3 requests</source>
         <translation>Hauptbuch: %1  ·  %2  ·  %3 Anfragen</translation>
@@ -453,6 +534,14 @@
     <message>
         <source>&lt;h2&gt;No requests from %1 pass the filters&lt;/h2&gt;&lt;p&gt;Change or clear the filters, or choose another range.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;Keine Anfragen von %1 passieren die Filter&lt;/h2&gt;&lt;p&gt;Filter ändern oder entfernen oder einen anderen Zeitraum wählen.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Billing</source>
+        <translation>Abrechnung</translation>
+    </message>
+    <message>
+        <source>Watched folders: new requests imported: %1</source>
+        <translation>Überwachte Ordner: neue Anfragen importiert: %1</translation>
     </message>
 </context>
 <context>
@@ -1003,8 +1092,8 @@
         <translation>Das Fenster als PNG-Datei speichern, sobald seine Zahlen angezeigt werden, und beenden.</translation>
     </message>
     <message>
-        <source>The page to show: overview, explorer, requests, sources or prices.</source>
-        <translation>Die anzuzeigende Seite: overview, explorer, requests, sources oder prices.</translation>
+        <source>The page to show: overview, explorer, requests, sources, prices or billing.</source>
+        <translation>Die anzuzeigende Seite: overview, explorer, requests, sources, prices oder billing.</translation>
     </message>
 </context>
 </TS>

@@ -104,7 +104,7 @@ private:
                              m.costUnknown() ? FilterBar::tr("unpriced") : moneyText(locale, m.costNano)));
             }
             m_status->setText(
-                FilterBar::tr("%n value(s) with requests in the range", nullptr, int(report->rows.size())));
+                FilterBar::tr("Values with requests in the range: %1").arg(QLocale().toString(report->rows.size())));
         }
         for (const QString &value : m_selected) {
             if (!listed.contains(value))

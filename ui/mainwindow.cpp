@@ -3,6 +3,7 @@
 #include "spendtablemodel.h"
 
 #include "background.h"
+#include "billingpage.h"
 #include "explorerpage.h"
 #include "filterbar.h"
 #include "kpitile.h"
@@ -67,7 +68,7 @@ namespace CostGov::Ui {
 
 namespace {
 
-enum Page { PageOverview, PageExplorer, PageRequests, PageSources, PagePrices };
+enum Page { PageOverview, PageExplorer, PageRequests, PageSources, PagePrices, PageBilling };
 
 // The Overview's top tables, left to right.
 constexpr Storage::Dimension kTopDimensions[] = {Storage::Dimension::Team, Storage::Dimension::Feature,
@@ -88,6 +89,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_navigation->addItem(tr("Requests"));
     m_navigation->addItem(tr("Sources"));
     m_navigation->addItem(tr("Prices"));
+    m_navigation->addItem(tr("Billing"));
     m_navigation->setFixedWidth(150);
     m_navigation->setAccessibleName(tr("Pages"));
 
@@ -112,6 +114,9 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
         refresh();
     });
     m_pages->addWidget(m_prices);
+    m_billing = new BillingPage(m_ledgerPath, m_clock);
+    connect(m_billing, &BillingPage::refreshed, this, [this] { pageRefreshed(BillingDone); });
+    m_pages->addWidget(m_billing);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     // The date range and its comparison hold for every page, remembered between runs.
@@ -481,7 +486,7 @@ void MainWindow::chooseFolder()
 bool MainWindow::showPage(const QString &name)
 {
     const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("requests"),
-                            QStringLiteral("sources"), QStringLiteral("prices")};
+                            QStringLiteral("sources"),  QStringLiteral("prices"),   QStringLiteral("billing")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)
         return false;
@@ -595,8 +600,9 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
         if (!f.note.isEmpty())
             m_importLog->appendPlainText(QStringLiteral("  %1: %2").arg(f.path, f.note));
     }
-    statusBar()->showMessage(automatic ? tr("Watched folders: %n new request(s) imported", nullptr, int(t.imported))
-                                       : tr("Import finished"),
+    statusBar()->showMessage(automatic
+                                 ? tr("Watched folders: new requests imported: %1").arg(locale.toString(t.imported))
+                                 : tr("Import finished"),
                              5000);
     if (std::exchange(m_overviewWhenDone, false) && t.imported > 0)
         m_navigation->setCurrentRow(PageOverview);
@@ -642,7 +648,7 @@ void MainWindow::refresh()
     m_rangeDays->setText(rangeText(range));
     m_editRange->setVisible(preset == RangePreset::Custom);
     m_filterBar->setRange(range);
-    m_refreshing = OverviewDone | TopTablesDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone;
+    m_refreshing = OverviewDone | TopTablesDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone | BillingDone;
     m_topTablesPending = kTopTables;
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
@@ -707,6 +713,7 @@ void MainWindow::refresh()
     m_requests->setScope(range, filters);
     m_sources->refresh();
     m_prices->refresh();
+    m_billing->refresh();
 }
 
 void MainWindow::pageRefreshed(int page)

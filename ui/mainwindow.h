@@ -25,6 +25,7 @@ class QPlainTextEdit;
 
 namespace CostGov::Ui {
 
+class BillingPage;
 class BreakdownChart;
 class ExplorerPage;
 class FilterBar;
@@ -49,8 +50,8 @@ public:
 
     /// Imports files or folders in the background (progress, cancel and a summary on the Sources page).
     void importPaths(const QStringList &paths);
-    /// Shows a page by name ("overview", "explorer", "requests", "sources", "prices"); false for an
-    /// unknown name.
+    /// Shows a page by name ("overview", "explorer", "requests", "sources", "prices", "billing");
+    /// false for an unknown name.
     bool showPage(const QString &name);
     /// Shows a range of the user's choosing (what "Custom..." in the range list sets), remembered.
     void setCustomRange(const DayRange &range);
@@ -85,7 +86,8 @@ private:
         SourcesDone = 4,
         PricesDone = 8,
         RequestsDone = 16,
-        TopTablesDone = 32
+        TopTablesDone = 32,
+        BillingDone = 64
     };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
@@ -125,6 +127,7 @@ private:
     SourcesTables *m_sources = nullptr;
     PricesPage *m_prices = nullptr;
     RequestsPage *m_requests = nullptr;
+    BillingPage *m_billing = nullptr;
     WatchedFolders *m_watched = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;

@@ -67,7 +67,7 @@ int main(int argc, char *argv[])
     parser.addOption(dbOption);
     const QCommandLineOption pageOption(
         QStringLiteral("page"),
-        QApplication::translate("main", "The page to show: overview, explorer, requests, sources or prices."),
+        QApplication::translate("main", "The page to show: overview, explorer, requests, sources, prices or billing."),
         QStringLiteral("PAGE"));
     const QCommandLineOption sizeOption(QStringLiteral("size"),
                                         QApplication::translate("main", "The window size, e.g. 1440x900."),
@@ -81,7 +81,7 @@ int main(int argc, char *argv[])
 
     CostGov::Ui::MainWindow window(parser.value(dbOption));
     if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
-        std::fprintf(stderr, "costgov: unknown page '%s' (overview, explorer, requests, sources, prices)\n",
+        std::fprintf(stderr, "costgov: unknown page '%s' (overview, explorer, requests, sources, prices, billing)\n",
                      qPrintable(parser.value(pageOption)));
         return 1;
     }
