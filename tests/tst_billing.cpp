@@ -64,6 +64,19 @@ Nano usd(const char *text)
     return *parseUsd(text);
 }
 
+SyncOptions optionsFor(Provider provider, const FakeProvider &server, const char *from, const char *to)
+{
+    SyncOptions options;
+    options.provider = provider;
+    options.baseUrl = server.baseUrl();
+    options.key =
+        provider == Provider::OpenAi ? QStringLiteral("sk-admin-test-key") : QStringLiteral("sk-ant-admin-test");
+    options.fromDay = *parseDate(from);
+    options.toDay = *parseDate(to);
+    options.backoffMs = 50;
+    return options;
+}
+
 } // namespace
 
 class TestBilling : public QObject {
@@ -130,13 +143,7 @@ private slots:
                              request.query.hasQueryItem(QStringLiteral("page")) ? secondPage
                                                                                 : sample("openai_costs_page1.json")};
         };
-        SyncOptions options;
-        options.provider = Provider::OpenAi;
-        options.baseUrl = server.baseUrl();
-        options.key = QStringLiteral("sk-admin-test-key");
-        options.fromDay = *parseDate("2026-07-01");
-        options.toDay = *parseDate("2026-07-10");
-        options.backoffMs = 50;
+        SyncOptions options = optionsFor(Provider::OpenAi, server, "2026-07-01", "2026-07-10");
         const ManualClock clock(*parseTimestampMs("2026-07-11T06:00:00Z"));
         QElapsedTimer timer;
         timer.start();
@@ -220,12 +227,7 @@ private slots:
                                  ? sample("anthropic_cost_report_page2.json")
                                  : sample("anthropic_cost_report.json")};
         };
-        SyncOptions options;
-        options.provider = Provider::Anthropic;
-        options.baseUrl = server.baseUrl();
-        options.key = QStringLiteral("sk-ant-admin-test");
-        options.fromDay = *parseDate("2026-07-01");
-        options.toDay = *parseDate("2026-07-07");
+        const SyncOptions options = optionsFor(Provider::Anthropic, server, "2026-07-01", "2026-07-07");
         const ManualClock clock(*parseTimestampMs("2026-07-08T06:00:00Z"));
         const auto synced = syncCosts(**ledger, options, clock);
         QVERIFY2(synced.ok(), qPrintable(synced.ok() ? QString() : synced.error().message));
@@ -263,13 +265,11 @@ private slots:
         };
         const ManualClock clock(*parseTimestampMs("2026-07-11T06:00:00Z"));
         for (const auto provider : {Provider::OpenAi, Provider::Anthropic}) {
-            SyncOptions options;
-            options.provider = provider;
-            options.baseUrl = server.baseUrl();
-            options.key = QStringLiteral("key");
-            options.fromDay = *parseDate("2026-07-01");
-            options.toDay = *parseDate(provider == Provider::OpenAi ? "2026-07-10" : "2026-07-07");
-            QVERIFY(syncCosts(**ledger, options, clock).ok());
+            QVERIFY(syncCosts(**ledger,
+                              optionsFor(provider, server, "2026-07-01",
+                                         provider == Provider::OpenAi ? "2026-07-10" : "2026-07-07"),
+                              clock)
+                        .ok());
         }
         const auto result = reconcileMonth(**ledger, *parseDate("2026-07-15"));
         QVERIFY(result.ok());

@@ -29,14 +29,21 @@ Result<Reconciliation> reconcileMonth(Storage::Ledger &ledger, qint64 anyDayOfMo
         return p;
     };
 
+    // The month's bill summed by provider and one more column, biggest first.
     QSqlQuery billed(ledger.db());
-    billed.prepare(QStringLiteral("SELECT provider, day, SUM(amount_nano) FROM billed_costs WHERE day BETWEEN ? AND ? "
-                                  "GROUP BY provider, day"));
-    billed.addBindValue(result.month.from);
-    billed.addBindValue(result.month.to);
-    if (!billed.exec())
-        return makeError(ErrorCode::Database,
-                         QStringLiteral("cannot read the billed costs: %1").arg(billed.lastError().text()));
+    auto billedBy = [&](const char *column) -> Status {
+        billed.prepare(QStringLiteral("SELECT provider, %1, SUM(amount_nano) AS amount FROM billed_costs WHERE day "
+                                      "BETWEEN ? AND ? GROUP BY provider, %1 ORDER BY amount DESC")
+                           .arg(QLatin1String(column)));
+        billed.addBindValue(result.month.from);
+        billed.addBindValue(result.month.to);
+        if (!billed.exec())
+            return makeError(ErrorCode::Database,
+                             QStringLiteral("cannot read the billed costs: %1").arg(billed.lastError().text()));
+        return {};
+    };
+    if (const Status read = billedBy("day"); !read.ok())
+        return read.error();
     while (billed.next()) {
         ProviderReconciliation &p = providerEntry(billed.value(0).toString());
         const Nano amount = billed.value(2).toLongLong();
@@ -68,18 +75,12 @@ Result<Reconciliation> reconcileMonth(Storage::Ledger &ledger, qint64 anyDayOfMo
     QSet<std::pair<QString, QString>> meteredProjects;
     for (const Storage::SpendRow &row : projects->rows)
         meteredProjects.insert({row.keys[0], row.keys[1]});
-    QSqlQuery billedProjects(ledger.db());
-    billedProjects.prepare(QStringLiteral("SELECT provider, project, SUM(amount_nano) AS amount FROM billed_costs "
-                                          "WHERE day BETWEEN ? AND ? GROUP BY provider, project ORDER BY amount DESC"));
-    billedProjects.addBindValue(result.month.from);
-    billedProjects.addBindValue(result.month.to);
-    if (!billedProjects.exec())
-        return makeError(ErrorCode::Database,
-                         QStringLiteral("cannot read the billed projects: %1").arg(billedProjects.lastError().text()));
-    while (billedProjects.next()) {
-        const QString provider = billedProjects.value(0).toString(), project = billedProjects.value(1).toString();
+    if (const Status read = billedBy("project"); !read.ok())
+        return read.error();
+    while (billed.next()) {
+        const QString provider = billed.value(0).toString(), project = billed.value(1).toString();
         if (project.isEmpty() || !meteredProjects.contains({provider, project})) // none never matches none
-            providerEntry(provider).unmatched.append({project, billedProjects.value(2).toLongLong()});
+            providerEntry(provider).unmatched.append({project, billed.value(2).toLongLong()});
     }
     for (const ProviderReconciliation &p : std::as_const(byProvider))
         result.providers.append(p);
