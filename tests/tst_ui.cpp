@@ -274,6 +274,13 @@ private slots:
         const QString detail = window.findChild<QTextBrowser *>(QStringLiteral("requestDetail"))->toPlainText();
         QVERIFY2(detail.contains(requests->model()->request(0).requestId) && detail.contains(QLatin1String("Import")),
                  qPrintable(detail));
+        // Every page has its keystroke: Ctrl+1 the Overview, Ctrl+3 the Requests.
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
+        QVERIFY(!requests->isVisible());
+        QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
+        QVERIFY(requests->isVisible());
         QVERIFY(window.showPage(QStringLiteral("overview")));
 
         // A click on a team in the Overview filters every page by it, as --where does.

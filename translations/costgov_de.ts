@@ -543,6 +543,14 @@
         <source>Watched folders: new requests imported: %1</source>
         <translation>Überwachte Ordner: neue Anfragen importiert: %1</translation>
     </message>
+    <message>
+        <source>Add &amp;Filter...</source>
+        <translation>&amp;Filter hinzufügen …</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+F</source>
+        <translation>Ctrl+Shift+F</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::PricesPage</name>

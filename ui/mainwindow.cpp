@@ -261,6 +261,17 @@ void MainWindow::buildMenus()
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
+    // Every page a keystroke away: Ctrl+1 for the first, and so on.
+    for (int page = 0; page < m_navigation->count(); ++page) {
+        QAction *go = view->addAction(m_navigation->item(page)->text(), this,
+                                      [this, page] { m_navigation->setCurrentRow(page); });
+        go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + page)));
+    }
+    view->addSeparator();
+    QAction *filter = view->addAction(tr("Add &Filter..."), this, [this] {
+        m_filterBar->findChild<QToolButton *>(QStringLiteral("addFilter"))->showMenu();
+    });
+    filter->setShortcut(QKeySequence(tr("Ctrl+Shift+F")));
     QAction *reload = view->addAction(tr("&Refresh"), this, &MainWindow::refresh);
     reload->setShortcut(QKeySequence::Refresh);
 
