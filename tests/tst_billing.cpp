@@ -64,6 +64,24 @@ Nano usd(const char *text)
     return *parseUsd(text);
 }
 
+/// Every documented report of both providers, from the samples (OpenAI embeddings: none).
+HttpReply sampleReports(const HttpRequest &request)
+{
+    const bool second = request.query.hasQueryItem(QStringLiteral("page"));
+    const QString &path = request.path;
+    if (path == QLatin1String("/v1/organization/costs"))
+        return {200, sample(second ? "openai_costs_page2.json" : "openai_costs_page1.json")};
+    if (path == QLatin1String("/v1/organization/usage/completions"))
+        return {200, sample("openai_usage_completions.json")};
+    if (path == QLatin1String("/v1/organization/usage/embeddings"))
+        return {200, R"({"object":"page","data":[],"has_more":false,"next_page":null})"};
+    if (path == QLatin1String("/v1/organizations/cost_report"))
+        return {200, sample(second ? "anthropic_cost_report_page2.json" : "anthropic_cost_report.json")};
+    if (path == QLatin1String("/v1/organizations/usage_report/messages"))
+        return {200, sample("anthropic_usage_messages.json")};
+    return {404, R"({"error":{"message":"no such path","type":"not_found","param":null,"code":null}})"};
+}
+
 SyncOptions optionsFor(Provider provider, const FakeProvider &server, const char *from, const char *to)
 {
     SyncOptions options;
@@ -247,6 +265,56 @@ private slots:
         QCOMPARE(s.byProject.value(QString()), usd("14.439795")); // the default workspace
     }
 
+    void usageSyncTokensByKind()
+    {
+        TempDir dir;
+        auto ledger = Storage::Ledger::open(dir.ledgerPath());
+        QVERIFY(ledger.ok());
+        FakeProvider server;
+        server.handler = sampleReports;
+        const ManualClock clock(*parseTimestampMs("2026-07-11T06:00:00Z"));
+        const auto openai =
+            syncUsage(**ledger, optionsFor(Provider::OpenAi, server, "2026-07-01", "2026-07-10"), clock);
+        QVERIFY2(openai.ok(), qPrintable(openai.ok() ? QString() : openai.error().message));
+        QCOMPARE(openai->pages, 2); // completions and embeddings
+        QCOMPARE(openai->inserted, 39);
+        const auto anthropic =
+            syncUsage(**ledger, optionsFor(Provider::Anthropic, server, "2026-07-01", "2026-07-07"), clock);
+        QVERIFY(anthropic.ok());
+        const HttpRequest &completions = server.requests.first();
+        QCOMPARE(completions.path, QStringLiteral("/v1/organization/usage/completions"));
+        QCOMPARE(completions.query.allQueryItemValues(QStringLiteral("group_by")),
+                 QStringList({QStringLiteral("model"), QStringLiteral("project_id"), QStringLiteral("api_key_id")}));
+        QCOMPARE(server.requests.last().query.allQueryItemValues(QStringLiteral("group_by[]")),
+                 QStringList({QStringLiteral("workspace_id"), QStringLiteral("api_key_id"), QStringLiteral("model")}));
+
+        auto sums = [&](const char *provider) {
+            QSqlQuery q((*ledger)->db());
+            q.prepare(QStringLiteral("SELECT SUM(input_uncached_tokens), SUM(cache_read_tokens), "
+                                     "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), "
+                                     "SUM(requests), COUNT(requests), SUM(web_searches) FROM billed_usage "
+                                     "WHERE provider = ?"));
+            q.addBindValue(QLatin1String(provider));
+            q.exec();
+            q.next();
+            QVector<qint64> v;
+            for (int i = 0; i < 8; ++i)
+                v.append(q.value(i).toLongLong());
+            return v;
+        };
+        // EXPECTED.md: uncached 28,460,917 + cached 10,809,728 = input 39,270,645; 22,556 requests.
+        QCOMPARE(sums("openai"), (QVector<qint64>{28'460'917, 10'809'728, 0, 0, 6'749'050, 22'556, 39, 0}));
+        // Anthropic: no request counts (NULL, not 0), web searches kept.
+        QCOMPARE(sums("anthropic"),
+                 (QVector<qint64>{21'567'150, 91'094'480, 3'966'970, 457'760, 5'389'390, 0, 0, 285}));
+
+        // Again: replaced, not added.
+        const auto again = syncUsage(**ledger, optionsFor(Provider::OpenAi, server, "2026-07-01", "2026-07-10"), clock);
+        QVERIFY(again.ok());
+        QCOMPARE(again->replaced, 39);
+        QCOMPARE(sums("openai")[0], 28'460'917);
+    }
+
     void reconcileBilledAgainstMetered()
     {
         TempDir dir;
@@ -256,13 +324,7 @@ private slots:
         import.paths = {Test::dataPath(QStringLiteral("samples"))};
         QVERIFY(Ingest::runImport(**ledger, import, Clock::system()).ok());
         FakeProvider server;
-        server.handler = [](const HttpRequest &request) {
-            const bool second = request.query.hasQueryItem(QStringLiteral("page"));
-            if (request.path.contains(u"organizations"))
-                return HttpReply{200,
-                                 sample(second ? "anthropic_cost_report_page2.json" : "anthropic_cost_report.json")};
-            return HttpReply{200, sample(second ? "openai_costs_page2.json" : "openai_costs_page1.json")};
-        };
+        server.handler = sampleReports;
         const ManualClock clock(*parseTimestampMs("2026-07-11T06:00:00Z"));
         for (const auto provider : {Provider::OpenAi, Provider::Anthropic}) {
             QVERIFY(syncCosts(**ledger,
@@ -346,11 +408,7 @@ private slots:
     {
         TempDir dir;
         FakeProvider server;
-        server.handler = [](const HttpRequest &request) {
-            return HttpReply{200,
-                             request.query.hasQueryItem(QStringLiteral("page")) ? sample("openai_costs_page2.json")
-                                                                                : sample("openai_costs_page1.json")};
-        };
+        server.handler = sampleReports;
         auto run = [&](const QStringList &args, const QString &key) {
             QProcess ctl;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -369,7 +427,10 @@ private slots:
                                QStringLiteral("--base-url"), server.baseUrl(),         QStringLiteral("--json")};
         const auto [code, out, err] = run(args, QStringLiteral("sk-admin-cli"));
         QVERIFY2(code == 0, err.constData());
-        QVERIFY2(out.contains(R"("inserted":123)") && out.contains(R"("total_usd":23.9041206)"), out.constData());
+        QVERIFY2(
+            out.contains(R"("costs":{"from":"2026-07-01","to":"2026-07-10","pages":2,"buckets":10,"inserted":123,)")
+                && out.contains(R"("total_usd":23.9041206)") && out.contains(R"("usage":{)"),
+            out.constData());
         const auto [noKey, noKeyOut, noKeyErr] = run(args, {});
         QCOMPARE(noKey, 1);
         QVERIFY2(noKeyErr.contains("COSTGOV_OPENAI_ADMIN_KEY"), noKeyErr.constData());

@@ -411,10 +411,13 @@ private slots:
         Test::FakeProvider server;
         server.handler = [](const Test::HttpRequest &request) {
             const bool second = request.query.hasQueryItem(QStringLiteral("page"));
-            return Test::HttpReply{
-                request.headers.value("authorization") == "Bearer sk-admin-ui" ? 200 : 401,
-                Test::readData(QStringLiteral("samples/")
-                               + QLatin1String(second ? "openai_costs_page2.json" : "openai_costs_page1.json"))};
+            const int status = request.headers.value("authorization") == "Bearer sk-admin-ui" ? 200 : 401;
+            if (request.path.endsWith(u"/embeddings"))
+                return Test::HttpReply{status, R"({"object":"page","data":[],"has_more":false,"next_page":null})"};
+            const char *file = request.path.endsWith(u"/completions") ? "openai_usage_completions.json"
+                : second                                              ? "openai_costs_page2.json"
+                                                                      : "openai_costs_page1.json";
+            return Test::HttpReply{status, Test::readData(QStringLiteral("samples/") + QLatin1String(file))};
         };
         qputenv("COSTGOV_OPENAI_ADMIN_KEY", "sk-admin-ui");
         qunsetenv("COSTGOV_ANTHROPIC_ADMIN_KEY");
@@ -431,7 +434,8 @@ private slots:
         qunsetenv("COSTGOV_OPENAI_ADMIN_KEY");
         const QString status = window.findChild<QLabel *>(QStringLiteral("billingStatus"))->text();
         // The default range: 30 days back from today, so July 1-10 of the samples.
-        QVERIFY2(status.contains(QLatin1String("123 rows stored, $23.9041206 billed")), qPrintable(status));
+        QVERIFY2(status.contains(QLatin1String("123 cost and 39 usage rows stored, $23.9041206 billed")),
+                 qPrintable(status));
         auto *providers = window.findChild<QTableWidget *>(QStringLiteral("billingProviders"));
         QCOMPARE(providers->rowCount(), 1);
         QCOMPARE(providers->item(0, 0)->text(), QStringLiteral("openai"));

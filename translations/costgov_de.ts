@@ -16,10 +16,6 @@
         <translation>Jetzt &amp;synchronisieren</translation>
     </message>
     <message>
-        <source>Fetch the bills with the admin keys in COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY (the last days again: providers revise them).</source>
-        <translation>Die Rechnungen mit den Admin-Schlüsseln aus COSTGOV_OPENAI_ADMIN_KEY und COSTGOV_ANTHROPIC_ADMIN_KEY abrufen (die letzten Tage erneut: Anbieter korrigieren sie).</translation>
-    </message>
-    <message>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
@@ -84,12 +80,16 @@
         <translation>Wird synchronisiert …</translation>
     </message>
     <message>
-        <source>%1: %2 – %3, %4 rows stored, $%5 billed</source>
-        <translation>%1: %2 – %3, %4 Zeilen gespeichert, $%5 abgerechnet</translation>
-    </message>
-    <message>
         <source>%1 failed: %2</source>
         <translation>%1 fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>Fetch the bills and the usage behind them with the admin keys in COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY (the last days again: providers revise them).</source>
+        <translation>Die Rechnungen und die Nutzung dahinter mit den Admin-Schlüsseln aus COSTGOV_OPENAI_ADMIN_KEY und COSTGOV_ANTHROPIC_ADMIN_KEY abrufen (die letzten Tage erneut: Anbieter korrigieren sie).</translation>
+    </message>
+    <message>
+        <source>%1: %2 – %3, %4 cost and %5 usage rows stored, $%6 billed</source>
+        <translation>%1: %2 – %3, %4 Kosten- und %5 Nutzungszeilen gespeichert, $%6 abgerechnet</translation>
     </message>
 </context>
 <context>

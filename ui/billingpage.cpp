@@ -73,8 +73,9 @@ BillingPage::BillingPage(const QString &ledgerPath, const Clock &clock, QWidget 
     connect(m_month, &QComboBox::currentIndexChanged, this, &BillingPage::refresh);
     m_sync = new QPushButton(tr("&Sync Now"));
     m_sync->setObjectName(QStringLiteral("syncNow"));
-    m_sync->setToolTip(tr("Fetch the bills with the admin keys in COSTGOV_OPENAI_ADMIN_KEY and "
-                          "COSTGOV_ANTHROPIC_ADMIN_KEY (the last days again: providers revise them)."));
+    m_sync->setToolTip(tr("Fetch the bills and the usage behind them with the admin keys in "
+                          "COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY (the last days again: "
+                          "providers revise them)."));
     connect(m_sync, &QPushButton::clicked, this, [this] { syncNow(); });
     m_cancel = new QPushButton(tr("Cancel"));
     m_cancel->setEnabled(false);
@@ -246,12 +247,17 @@ void BillingPage::syncNow(const QString &baseUrl)
                     });
                 };
                 const auto synced = Billing::syncCosts(ledger, options, *clock);
-                lines.append(synced.ok()
-                                 ? tr("%1: %2 – %3, %4 rows stored, $%5 billed")
-                                       .arg(Billing::providerTitle(provider), isoDate(synced->fromDay),
-                                            isoDate(synced->toDay), QLocale().toString(synced->inserted),
-                                            usdText(synced->total))
-                                 : tr("%1 failed: %2").arg(Billing::providerTitle(provider), synced.error().message));
+                const auto usage = synced.ok() ? Billing::syncUsage(ledger, options, *clock) : synced;
+                if (!synced.ok() || !usage.ok()) {
+                    lines.append(
+                        tr("%1 failed: %2")
+                            .arg(Billing::providerTitle(provider), (synced.ok() ? usage : synced).error().message));
+                    continue;
+                }
+                lines.append(tr("%1: %2 – %3, %4 cost and %5 usage rows stored, $%6 billed")
+                                 .arg(Billing::providerTitle(provider), isoDate(synced->fromDay),
+                                      isoDate(synced->toDay), QLocale().toString(synced->inserted),
+                                      QLocale().toString(usage->inserted), usdText(synced->total)));
             }
             return lines.join(QStringLiteral("; "));
         },

@@ -406,8 +406,10 @@ const char *const kSyncHelp =
     "Usage: costgovctl [--db PATH] sync openai|anthropic|all [OPTIONS]\n"
     "\n"
     "Fetches what the provider billed (OpenAI GET /v1/organization/costs grouped by project and line\n"
-    "item; Anthropic GET /v1/organizations/cost_report grouped by workspace and description), every\n"
-    "page, and stores it in place of what was stored for those days: a second sync of the same\n"
+    "item; Anthropic GET /v1/organizations/cost_report grouped by workspace and description) and the\n"
+    "usage behind it (OpenAI /v1/organization/usage/completions and /embeddings; Anthropic\n"
+    "/v1/organizations/usage_report/messages), every page, and stores it in place of what was\n"
+    "stored for those days: a second sync of the same\n"
     "days changes nothing, a revised day replaces the old figures, a failed sync changes nothing.\n"
     "Admin keys come from COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY.\n"
     "\n"
@@ -466,29 +468,46 @@ int syncCommand(const QStringList &args, const QString &dbPath)
     for (const Billing::Provider provider : providers) {
         options.provider = provider;
         options.key = qEnvironmentVariable(Billing::keyVariable(provider).toLatin1().constData());
-        const auto synced = Billing::syncCosts(*ledger, options, Clock::system());
-        const QString name = Billing::providerName(provider);
-        if (!synced.ok()) {
-            err() << "costgovctl: " << name << ": " << synced.error().message << '\n';
-            result = synced.error().code == ErrorCode::Cancelled ? Interrupted
-                : synced.error().code == ErrorCode::Usage        ? UsageError
-                                                                 : DataError;
-            w.key(name).beginObject().key(QStringLiteral("error")).value(synced.error().message).endObject();
-            continue;
+        w.key(Billing::providerName(provider)).beginObject();
+        for (const bool costs : {true, false}) {
+            const QString what = costs ? QStringLiteral("costs") : QStringLiteral("usage");
+            const auto synced = costs ? Billing::syncCosts(*ledger, options, Clock::system())
+                                      : Billing::syncUsage(*ledger, options, Clock::system());
+            w.key(what).beginObject();
+            if (!synced.ok()) {
+                err() << "costgovctl: " << Billing::providerName(provider) << " " << what << ": "
+                      << synced.error().message << '\n';
+                result = synced.error().code == ErrorCode::Cancelled ? Interrupted
+                    : synced.error().code == ErrorCode::Usage        ? UsageError
+                                                                     : DataError;
+                w.key(QStringLiteral("error")).value(synced.error().message).endObject();
+                break; // the usage report would fail alike
+            }
+            const Billing::SyncSummary &s = *synced;
+            w.key(QStringLiteral("from")).value(isoDate(s.fromDay)).key(QStringLiteral("to")).value(isoDate(s.toDay));
+            w.key(QStringLiteral("pages"))
+                .value(qint64(s.pages))
+                .key(QStringLiteral("buckets"))
+                .value(qint64(s.buckets));
+            w.key(QStringLiteral("inserted")).value(s.inserted).key(QStringLiteral("replaced")).value(s.replaced);
+            w.key(QStringLiteral("retries")).value(qint64(s.retries));
+            if (costs)
+                w.key(QStringLiteral("total_nano"))
+                    .value(s.total)
+                    .key(QStringLiteral("total_usd"))
+                    .number(usdText(s.total));
+            w.endObject();
+            if (!parser.isSet(QStringLiteral("json"))) {
+                out() << Billing::providerTitle(provider) << " " << what << " " << isoDate(s.fromDay) << " .. "
+                      << isoDate(s.toDay) << ": " << s.pages << " pages, " << s.buckets << " buckets, "
+                      << grouped(s.inserted) << " rows stored (" << grouped(s.replaced) << " replaced), " << s.retries
+                      << " retries";
+                if (costs)
+                    out() << ", $" << usdText(s.total) << " billed";
+                out() << '\n';
+            }
         }
-        const Billing::SyncSummary &s = *synced;
-        w.key(name).beginObject();
-        w.key(QStringLiteral("from")).value(isoDate(s.fromDay)).key(QStringLiteral("to")).value(isoDate(s.toDay));
-        w.key(QStringLiteral("pages")).value(qint64(s.pages)).key(QStringLiteral("buckets")).value(qint64(s.buckets));
-        w.key(QStringLiteral("inserted")).value(s.inserted).key(QStringLiteral("replaced")).value(s.replaced);
-        w.key(QStringLiteral("retries")).value(qint64(s.retries));
-        w.key(QStringLiteral("total_nano")).value(s.total).key(QStringLiteral("total_usd")).number(usdText(s.total));
         w.endObject();
-        if (!parser.isSet(QStringLiteral("json")))
-            out() << Billing::providerTitle(provider) << " costs " << isoDate(s.fromDay) << " .. " << isoDate(s.toDay)
-                  << ": " << s.pages << " pages, " << s.buckets << " buckets, " << grouped(s.inserted)
-                  << " rows stored (" << grouped(s.replaced) << " replaced), " << s.retries << " retries, $"
-                  << usdText(s.total) << " billed\n";
     }
     w.endObject();
     if (parser.isSet(QStringLiteral("json")))

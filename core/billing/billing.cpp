@@ -172,12 +172,100 @@ Result<CostPage> parseAnthropicCostReport(const QByteArray &body)
 
 namespace {
 
+qint64 count(const json &object, const char *key)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number_integer() ? it->get<qint64>() : 0;
+}
+
+} // namespace
+
+Result<UsagePage> parseOpenAiUsage(const QByteArray &body, const QString &kind)
+{
+    UsagePage page;
+    CostPage envelopePage;
+    const auto data = envelope(body, envelopePage);
+    if (!data.ok())
+        return data.error();
+    page.nextPage = envelopePage.nextPage;
+    for (const json &bucket : *data) {
+        if (!bucket.is_object() || !bucket.contains("start_time") || !bucket.contains("end_time")
+            || !bucket["start_time"].is_number_integer() || !bucket["end_time"].is_number_integer()
+            || !bucket.contains("results") || !bucket["results"].is_array())
+            return shapeError(QStringLiteral("bucket %1 lacks start_time, end_time or results").arg(page.buckets));
+        ++page.buckets;
+        for (const json &result : bucket["results"]) {
+            if (!result.is_object() || !result.contains("input_tokens"))
+                return shapeError(QStringLiteral("a usage result has no input_tokens"));
+            BilledUsage row;
+            row.bucketStartMs = bucket["start_time"].get<qint64>() * 1000;
+            row.bucketEndMs = bucket["end_time"].get<qint64>() * 1000;
+            row.kind = kind;
+            row.project = text(result, "project_id");
+            row.apiKey = text(result, "api_key_id");
+            row.model = text(result, "model");
+            const qint64 input = count(result, "input_tokens");
+            row.cacheRead = count(result, "input_cached_tokens");
+            row.cacheWrite5m = count(result, "input_cache_write_tokens");
+            row.inputUncached = result.contains("input_uncached_tokens") ? count(result, "input_uncached_tokens")
+                                                                         : input - row.cacheRead - row.cacheWrite5m;
+            row.output = count(result, "output_tokens");
+            row.requests = count(result, "num_model_requests");
+            page.rows.append(row);
+        }
+    }
+    return page;
+}
+
+Result<UsagePage> parseAnthropicUsage(const QByteArray &body)
+{
+    UsagePage page;
+    CostPage envelopePage;
+    const auto data = envelope(body, envelopePage);
+    if (!data.ok())
+        return data.error();
+    page.nextPage = envelopePage.nextPage;
+    for (const json &bucket : *data) {
+        const auto start =
+            bucket.is_object() ? parseTimestampMs(text(bucket, "starting_at").toStdString()) : std::nullopt;
+        const auto end = bucket.is_object() ? parseTimestampMs(text(bucket, "ending_at").toStdString()) : std::nullopt;
+        if (!start || !end || !bucket.contains("results") || !bucket["results"].is_array())
+            return shapeError(QStringLiteral("bucket %1 lacks starting_at, ending_at or results").arg(page.buckets));
+        ++page.buckets;
+        for (const json &result : bucket["results"]) {
+            if (!result.is_object())
+                return shapeError(QStringLiteral("a usage result is not an object"));
+            BilledUsage row;
+            row.bucketStartMs = start.value_or(0);
+            row.bucketEndMs = end.value_or(0);
+            row.kind = QStringLiteral("messages");
+            row.project = text(result, "workspace_id");
+            row.apiKey = text(result, "api_key_id");
+            row.model = text(result, "model");
+            row.inputUncached = count(result, "uncached_input_tokens");
+            row.cacheRead = count(result, "cache_read_input_tokens");
+            if (const auto it = result.find("cache_creation"); it != result.end() && it->is_object()) {
+                row.cacheWrite5m = count(*it, "ephemeral_5m_input_tokens");
+                row.cacheWrite1h = count(*it, "ephemeral_1h_input_tokens");
+            }
+            row.output = count(result, "output_tokens");
+            if (const auto it = result.find("server_tool_use"); it != result.end() && it->is_object())
+                row.webSearches = count(*it, "web_search_requests");
+            page.rows.append(row);
+        }
+    }
+    return page;
+}
+
+namespace {
+
 /// One GET with the provider's retry rules; the page parsed, or why not.
 class Fetcher {
 public:
     Fetcher(const SyncOptions &options, SyncSummary &summary) : m_options(options), m_summary(summary) {}
 
-    Result<CostPage> page(const QUrl &url)
+    template <class Page, class Parse>
+    Result<Page> page(const QUrl &url, Parse parse)
     {
         const QString title = providerTitle(m_options.provider);
         QString lastReason;
@@ -230,8 +318,7 @@ public:
                         .arg(response.status)
                         .arg(response.message.isEmpty() ? QString() : QStringLiteral(": ") + response.message));
             }
-            auto parsed = m_options.provider == Provider::OpenAi ? parseOpenAiCosts(response.body)
-                                                                 : parseAnthropicCostReport(response.body);
+            Result<Page> parsed = parse(response.body);
             if (parsed.ok())
                 return parsed;
             lastReason = parsed.error().message; // a body cut short reads as not JSON: fetch it again
@@ -311,7 +398,10 @@ private:
     QNetworkAccessManager m_network;
 };
 
-QUrl pageUrl(const SyncOptions &options, qint64 fromDay, qint64 toDay, const std::optional<QString> &cursor)
+/// A report URL: the provider's base (or --base-url), the documented path, whole UTC days (the end
+/// exclusive), daily buckets, the grouping, and the cursor of the page wanted.
+QUrl reportUrl(const SyncOptions &options, const QString &path, const QStringList &groupBy, qint64 fromDay,
+               qint64 toDay, const std::optional<QString> &cursor)
 {
     const bool openAi = options.provider == Provider::OpenAi;
     QString base = options.baseUrl.isEmpty()
@@ -319,25 +409,19 @@ QUrl pageUrl(const SyncOptions &options, qint64 fromDay, qint64 toDay, const std
         : options.baseUrl;
     while (base.endsWith(u'/'))
         base.chop(1);
-    QUrl url(base
-             + (openAi ? QStringLiteral("/v1/organization/costs") : QStringLiteral("/v1/organizations/cost_report")));
+    QUrl url(base + path);
     QUrlQuery query;
-    // Whole UTC days; the end is exclusive.
     if (openAi) {
         query.addQueryItem(QStringLiteral("start_time"), QString::number(fromDay * kMsPerDay / 1000));
         query.addQueryItem(QStringLiteral("end_time"), QString::number((toDay + 1) * kMsPerDay / 1000));
-        query.addQueryItem(QStringLiteral("bucket_width"), QStringLiteral("1d"));
-        query.addQueryItem(QStringLiteral("group_by"), QStringLiteral("project_id"));
-        query.addQueryItem(QStringLiteral("group_by"), QStringLiteral("line_item"));
-        query.addQueryItem(QStringLiteral("limit"), QStringLiteral("31"));
     } else {
         query.addQueryItem(QStringLiteral("starting_at"), isoDate(fromDay) + QStringLiteral("T00:00:00Z"));
         query.addQueryItem(QStringLiteral("ending_at"), isoDate(toDay + 1) + QStringLiteral("T00:00:00Z"));
-        query.addQueryItem(QStringLiteral("bucket_width"), QStringLiteral("1d"));
-        query.addQueryItem(QStringLiteral("group_by[]"), QStringLiteral("workspace_id"));
-        query.addQueryItem(QStringLiteral("group_by[]"), QStringLiteral("description"));
-        query.addQueryItem(QStringLiteral("limit"), QStringLiteral("31"));
     }
+    query.addQueryItem(QStringLiteral("bucket_width"), QStringLiteral("1d"));
+    for (const QString &group : groupBy) // OpenAI repeats the key, Anthropic names it as an array
+        query.addQueryItem(openAi ? QStringLiteral("group_by") : QStringLiteral("group_by[]"), group);
+    query.addQueryItem(QStringLiteral("limit"), QStringLiteral("31"));
     if (cursor)
         query.addQueryItem(QStringLiteral("page"), *cursor);
     url.setQuery(query);
@@ -352,15 +436,17 @@ Error dbError(const QSqlQuery &query, const char *what)
 
 } // namespace
 
-Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock)
+namespace {
+
+/// The days a sync covers: as asked, else from kRevisionDays before the endpoint's checkpoint
+/// (or 30 days back) to today.
+Status syncRange(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock, const QString &endpoint,
+                 SyncSummary &summary)
 {
-    const QString provider = providerName(options.provider);
-    const QString endpoint = QStringLiteral("costs");
     if (options.key.isEmpty())
         return makeError(ErrorCode::Usage,
                          QStringLiteral("no %1 admin key: set %2")
                              .arg(providerTitle(options.provider), keyVariable(options.provider)));
-    SyncSummary summary;
     const qint64 today = utcDay(clock.nowMs());
     summary.toDay = options.toDay.value_or(today);
     if (options.fromDay) {
@@ -369,7 +455,7 @@ Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &option
         QSqlQuery checkpoint(ledger.db());
         checkpoint.prepare(
             QStringLiteral("SELECT synced_to_day FROM sync_checkpoints WHERE provider = ? AND endpoint = ?"));
-        checkpoint.addBindValue(provider);
+        checkpoint.addBindValue(providerName(options.provider));
         checkpoint.addBindValue(endpoint);
         if (!checkpoint.exec())
             return dbError(checkpoint, "read the sync checkpoint");
@@ -377,15 +463,20 @@ Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &option
     }
     if (summary.fromDay > summary.toDay)
         return makeError(ErrorCode::Usage, QStringLiteral("--from is after --to"));
+    return {};
+}
 
-    // Every page first; nothing is stored unless all of them arrived.
-    QVector<BilledCost> rows;
-    Fetcher fetcher(options, summary);
+/// Every page of one report; nothing is stored unless all of them arrived.
+template <class Page, class Parse>
+Status fetchAll(Fetcher &fetcher, const SyncOptions &options, const QString &path, const QStringList &groupBy,
+                Parse parse, SyncSummary &summary, decltype(Page::rows) &rows)
+{
     std::optional<QString> cursor;
     do {
         if (options.cancel && options.cancel->load())
             return makeError(ErrorCode::Cancelled, QStringLiteral("sync cancelled"));
-        auto page = fetcher.page(pageUrl(options, summary.fromDay, summary.toDay, cursor));
+        auto page =
+            fetcher.page<Page>(reportUrl(options, path, groupBy, summary.fromDay, summary.toDay, cursor), parse);
         if (!page.ok())
             return page.error();
         ++summary.pages;
@@ -393,50 +484,41 @@ Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &option
         rows += page->rows;
         cursor = page->nextPage;
         if (options.progress)
-            options.progress(QStringLiteral("%1: page %2, %3 buckets so far")
-                                 .arg(providerTitle(options.provider))
+            options.progress(QStringLiteral("%1: %2 page %3, %4 buckets so far")
+                                 .arg(providerTitle(options.provider), path.section(u'/', -1))
                                  .arg(summary.pages)
                                  .arg(summary.buckets));
     } while (cursor);
+    return {};
+}
 
+/// In one transaction: the synced days' rows of table replaced by the new ones (insert stores
+/// each and returns how many), and the endpoint's checkpoint moved on.
+Status replaceDays(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock, const char *table,
+                   const QString &endpoint, SyncSummary &summary, const std::function<Status(QSqlDatabase &)> &insert)
+{
     QSqlDatabase db = ledger.db();
     if (!db.transaction())
         return makeError(ErrorCode::Database,
                          QStringLiteral("cannot start the sync transaction: %1").arg(db.lastError().text()));
     auto store = [&]() -> Status {
         QSqlQuery remove(db);
-        remove.prepare(QStringLiteral("DELETE FROM billed_costs WHERE provider = ? AND day BETWEEN ? AND ?"));
-        remove.addBindValue(provider);
+        remove.prepare(
+            QStringLiteral("DELETE FROM %1 WHERE provider = ? AND day BETWEEN ? AND ?").arg(QLatin1String(table)));
+        remove.addBindValue(providerName(options.provider));
         remove.addBindValue(summary.fromDay);
         remove.addBindValue(summary.toDay);
         if (!remove.exec())
-            return dbError(remove, "replace the billed costs");
+            return dbError(remove, "replace the synced days");
         summary.replaced = remove.numRowsAffected();
-        QSqlQuery insert(db);
-        insert.prepare(QStringLiteral(
-            "INSERT INTO billed_costs (provider, day, bucket_start_ms, bucket_end_ms, project, api_key, line_item, "
-            "model, cost_type, amount_nano, synced_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        for (const BilledCost &row : rows) {
-            const qint64 day = utcDay(row.bucketStartMs);
-            if (day < summary.fromDay || day > summary.toDay)
-                continue; // outside what this sync replaces
-            const auto textValue = [](const QString &t) { return QVariant(t.isNull() ? QStringLiteral("") : t); };
-            for (const QVariant &value :
-                 {QVariant(provider), QVariant(day), QVariant(row.bucketStartMs), QVariant(row.bucketEndMs),
-                  textValue(row.project), textValue(row.apiKey), textValue(row.lineItem), textValue(row.model),
-                  textValue(row.costType), QVariant(row.amount), QVariant(clock.nowMs())})
-                insert.addBindValue(value);
-            if (!insert.exec())
-                return dbError(insert, "store a billed cost");
-            ++summary.inserted;
-            summary.total += row.amount;
-        }
+        if (const Status inserted = insert(db); !inserted.ok())
+            return inserted;
         QSqlQuery checkpoint(db);
         checkpoint.prepare(QStringLiteral(
             "INSERT INTO sync_checkpoints (provider, endpoint, synced_to_day, synced_ms) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (provider, endpoint) DO UPDATE SET synced_to_day = MAX(synced_to_day, "
             "excluded.synced_to_day), synced_ms = excluded.synced_ms"));
-        checkpoint.addBindValue(provider);
+        checkpoint.addBindValue(providerName(options.provider));
         checkpoint.addBindValue(endpoint);
         checkpoint.addBindValue(summary.toDay);
         checkpoint.addBindValue(clock.nowMs());
@@ -450,6 +532,116 @@ Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &option
             ? makeError(ErrorCode::Database, QStringLiteral("cannot commit the sync: %1").arg(db.lastError().text()))
             : stored.error();
     }
+    return {};
+}
+
+/// Text for a NOT NULL column: a missing value is stored as "".
+QVariant textValue(const QString &text)
+{
+    return QVariant(text.isNull() ? QStringLiteral("") : text);
+}
+
+} // namespace
+
+Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock)
+{
+    const QString endpoint = QStringLiteral("costs");
+    SyncSummary summary;
+    if (const Status range = syncRange(ledger, options, clock, endpoint, summary); !range.ok())
+        return range.error();
+    Fetcher fetcher(options, summary);
+    QVector<BilledCost> rows;
+    const bool openAi = options.provider == Provider::OpenAi;
+    const Status fetched = openAi
+        ? fetchAll<CostPage>(fetcher, options, QStringLiteral("/v1/organization/costs"),
+                             {QStringLiteral("project_id"), QStringLiteral("line_item")}, parseOpenAiCosts, summary,
+                             rows)
+        : fetchAll<CostPage>(fetcher, options, QStringLiteral("/v1/organizations/cost_report"),
+                             {QStringLiteral("workspace_id"), QStringLiteral("description")}, parseAnthropicCostReport,
+                             summary, rows);
+    if (!fetched.ok())
+        return fetched.error();
+    const Status stored =
+        replaceDays(ledger, options, clock, "billed_costs", endpoint, summary, [&](QSqlDatabase &db) -> Status {
+            QSqlQuery insert(db);
+            insert.prepare(QStringLiteral(
+                "INSERT INTO billed_costs (provider, day, bucket_start_ms, bucket_end_ms, project, api_key, line_item, "
+                "model, cost_type, amount_nano, synced_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            for (const BilledCost &row : rows) {
+                const qint64 day = utcDay(row.bucketStartMs);
+                if (day < summary.fromDay || day > summary.toDay)
+                    continue; // outside what this sync replaces
+                for (const QVariant &value :
+                     {QVariant(providerName(options.provider)), QVariant(day), QVariant(row.bucketStartMs),
+                      QVariant(row.bucketEndMs), textValue(row.project), textValue(row.apiKey), textValue(row.lineItem),
+                      textValue(row.model), textValue(row.costType), QVariant(row.amount), QVariant(clock.nowMs())})
+                    insert.addBindValue(value);
+                if (!insert.exec())
+                    return dbError(insert, "store a billed cost");
+                ++summary.inserted;
+                summary.total += row.amount;
+            }
+            return {};
+        });
+    if (!stored.ok())
+        return stored.error();
+    return summary;
+}
+
+Result<SyncSummary> syncUsage(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock)
+{
+    const QString endpoint = QStringLiteral("usage");
+    SyncSummary summary;
+    if (const Status range = syncRange(ledger, options, clock, endpoint, summary); !range.ok())
+        return range.error();
+    Fetcher fetcher(options, summary);
+    QVector<BilledUsage> rows;
+    if (options.provider == Provider::OpenAi) {
+        const QStringList groupBy{QStringLiteral("model"), QStringLiteral("project_id"), QStringLiteral("api_key_id")};
+        for (const QString &kind : {QStringLiteral("completions"), QStringLiteral("embeddings")}) {
+            const Status fetched = fetchAll<UsagePage>(
+                fetcher, options, QStringLiteral("/v1/organization/usage/") + kind, groupBy,
+                [kind](const QByteArray &body) { return parseOpenAiUsage(body, kind); }, summary, rows);
+            if (!fetched.ok())
+                return fetched.error();
+        }
+    } else {
+        const Status fetched =
+            fetchAll<UsagePage>(fetcher, options, QStringLiteral("/v1/organizations/usage_report/messages"),
+                                {QStringLiteral("workspace_id"), QStringLiteral("api_key_id"), QStringLiteral("model")},
+                                parseAnthropicUsage, summary, rows);
+        if (!fetched.ok())
+            return fetched.error();
+    }
+    const Status stored =
+        replaceDays(ledger, options, clock, "billed_usage", endpoint, summary, [&](QSqlDatabase &db) -> Status {
+            QSqlQuery insert(db);
+            insert.prepare(QStringLiteral(
+                "INSERT INTO billed_usage (provider, kind, day, bucket_start_ms, bucket_end_ms, project, api_key, "
+                "model, "
+                "input_uncached_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, "
+                "output_tokens, "
+                "requests, web_searches, synced_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            for (const BilledUsage &row : rows) {
+                const qint64 day = utcDay(row.bucketStartMs);
+                if (day < summary.fromDay || day > summary.toDay)
+                    continue;
+                for (const QVariant &value :
+                     {QVariant(providerName(options.provider)), textValue(row.kind), QVariant(day),
+                      QVariant(row.bucketStartMs), QVariant(row.bucketEndMs), textValue(row.project),
+                      textValue(row.apiKey), textValue(row.model), QVariant(row.inputUncached), QVariant(row.cacheRead),
+                      QVariant(row.cacheWrite5m), QVariant(row.cacheWrite1h), QVariant(row.output),
+                      row.requests ? QVariant(*row.requests) : QVariant(QMetaType::fromType<qint64>()),
+                      QVariant(row.webSearches), QVariant(clock.nowMs())})
+                    insert.addBindValue(value);
+                if (!insert.exec())
+                    return dbError(insert, "store billed usage");
+                ++summary.inserted;
+            }
+            return {};
+        });
+    if (!stored.ok())
+        return stored.error();
     return summary;
 }
 

@@ -52,6 +52,35 @@ struct CostPage {
 Result<CostPage> parseOpenAiCosts(const QByteArray &body);
 Result<CostPage> parseAnthropicCostReport(const QByteArray &body);
 
+/// One row of a provider's usage report: tokens by kind in a time bucket.
+struct BilledUsage {
+    qint64 bucketStartMs = 0;
+    qint64 bucketEndMs = 0; ///< exclusive
+    QString kind;           ///< completions, embeddings (OpenAI), messages (Anthropic)
+    QString project;        ///< OpenAI project id, Anthropic workspace id
+    QString apiKey;
+    QString model;
+    qint64 inputUncached = 0; ///< input without cache reads and writes
+    qint64 cacheRead = 0;
+    qint64 cacheWrite5m = 0; ///< OpenAI's cache writes count here
+    qint64 cacheWrite1h = 0;
+    qint64 output = 0;
+    std::optional<qint64> requests; ///< OpenAI counts them; Anthropic's report does not
+    qint64 webSearches = 0;
+};
+
+struct UsagePage {
+    QVector<BilledUsage> rows;
+    int buckets = 0;
+    std::optional<QString> nextPage;
+};
+
+/// OpenAI's completions and embeddings usage (input_tokens include cached and cache-write tokens;
+/// older responses without input_uncached_tokens are read as input - cached - cache write), and
+/// Anthropic's messages usage (uncached_input_tokens exclude the cache; no request count).
+Result<UsagePage> parseOpenAiUsage(const QByteArray &body, const QString &kind);
+Result<UsagePage> parseAnthropicUsage(const QByteArray &body);
+
 struct SyncOptions {
     Provider provider = Provider::OpenAi;
     QString baseUrl;               ///< scheme and host; empty: the provider's own
@@ -81,5 +110,10 @@ inline constexpr int kRevisionDays = 3;
 /// Fetches the provider's cost report for the range (every page) and stores it in place of what
 /// was stored for those buckets, in one transaction: a failed or cancelled sync changes nothing.
 Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock);
+
+/// The same for the usage reports: OpenAI GET /v1/organization/usage/completions and
+/// /usage/embeddings (grouped by model, project and API key), Anthropic GET
+/// /v1/organizations/usage_report/messages (grouped by workspace, API key and model).
+Result<SyncSummary> syncUsage(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock);
 
 } // namespace CostGov::Billing

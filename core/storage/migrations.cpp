@@ -137,11 +137,28 @@ Migration billedCosts()
             {}};
 }
 
+Migration billedUsage()
+{
+    return {5,
+            QStringLiteral("provider billing: billed usage (tokens by kind)"),
+            {
+                QStringLiteral("CREATE TABLE billed_usage (id INTEGER PRIMARY KEY, provider TEXT NOT NULL, "
+                               "kind TEXT NOT NULL, day INTEGER NOT NULL, bucket_start_ms BIGINT NOT NULL, "
+                               "bucket_end_ms BIGINT NOT NULL, project TEXT NOT NULL, api_key TEXT NOT NULL, "
+                               "model TEXT NOT NULL, input_uncached_tokens BIGINT NOT NULL, "
+                               "cache_read_tokens BIGINT NOT NULL, cache_write_5m_tokens BIGINT NOT NULL, "
+                               "cache_write_1h_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL, requests BIGINT, "
+                               "web_searches BIGINT NOT NULL, synced_ms BIGINT NOT NULL)"),
+                QStringLiteral("CREATE INDEX billed_usage_day ON billed_usage (provider, day)"),
+            },
+            {}};
+}
+
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
-    static const std::vector<Migration> all{ledgerCore(), priceCatalog(), userRollup(), billedCosts()};
+    static const std::vector<Migration> all{ledgerCore(), priceCatalog(), userRollup(), billedCosts(), billedUsage()};
     return all;
 }
 
