@@ -443,6 +443,11 @@ private slots:
         QCOMPARE(providers->item(0, 1)->toolTip(), QStringLiteral("$23.9041206"));
         QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingDays"))->rowCount(), 31);
         QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingUnmatched"))->rowCount(), 4);
+        // The status bar says when the bill was last fetched (F5 reads everything again).
+        QTest::keyClick(&window, Qt::Key_F5);
+        QVERIFY(refreshed.wait(10'000));
+        QVERIFY2(window.findChild<QLabel *>(QStringLiteral("ledgerStatus"))->text().contains(u"last billing sync"),
+                 qPrintable(window.findChild<QLabel *>(QStringLiteral("ledgerStatus"))->text()));
     }
 
     void screenshotsOfEveryPage()

@@ -551,6 +551,10 @@
         <source>Ctrl+Shift+F</source>
         <translation>Ctrl+Shift+F</translation>
     </message>
+    <message>
+        <source>  ·  last billing sync %1</source>
+        <translation>  ·  letzte Abrechnungssynchronisierung %1</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::PricesPage</name>

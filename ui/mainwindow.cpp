@@ -14,6 +14,7 @@
 #include "spendchart.h"
 #include "watchedfolders.h"
 
+#include "billing/billing.h"
 #include "common/daterange.h"
 #include "common/money.h"
 #include "common/settings.h"
@@ -178,6 +179,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     setCentralWidget(central);
 
     m_ledgerStatus = new QLabel;
+    m_ledgerStatus->setObjectName(QStringLiteral("ledgerStatus"));
     statusBar()->addPermanentWidget(m_ledgerStatus);
     buildMenus();
 
@@ -627,6 +629,7 @@ struct OverviewData {
     qint64 ledgerRequests = 0;   ///< all time: tells an empty ledger from an empty range
     qint64 ledgerBytes = 0;      ///< the database file and its write-ahead log
     std::optional<Storage::ImportRun> lastImport;
+    std::optional<qint64> lastSyncMs; ///< of the provider billing
 };
 
 namespace {
@@ -686,6 +689,7 @@ void MainWindow::refresh()
             auto imports = Storage::listImports(ledger, 1);
             if (imports.ok() && !imports->isEmpty())
                 overview.lastImport = imports->first();
+            overview.lastSyncMs = Billing::lastSyncMs(ledger);
             return overview;
         },
         [this, ticket](const Result<OverviewData> &result) {
@@ -753,6 +757,10 @@ void MainWindow::showOverview(const OverviewData &overview)
     if (const auto &last = overview.lastImport) {
         const QDateTime when = QDateTime::fromMSecsSinceEpoch(last->startedMs).toLocalTime();
         status += tr("  ·  last import %1 (%2)").arg(locale.toString(when, QLocale::ShortFormat), last->status);
+    }
+    if (overview.lastSyncMs) {
+        const QDateTime when = QDateTime::fromMSecsSinceEpoch(*overview.lastSyncMs).toLocalTime();
+        status += tr("  ·  last billing sync %1").arg(locale.toString(when, QLocale::ShortFormat));
     }
     m_ledgerStatus->setText(status);
     if (empty) {

@@ -543,6 +543,14 @@ QVariant textValue(const QString &text)
 
 } // namespace
 
+std::optional<qint64> lastSyncMs(Storage::Ledger &ledger)
+{
+    QSqlQuery last(ledger.db());
+    if (last.exec(QStringLiteral("SELECT MAX(synced_ms) FROM sync_checkpoints")) && last.next() && !last.isNull(0))
+        return last.value(0).toLongLong();
+    return std::nullopt;
+}
+
 Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock)
 {
     const QString endpoint = QStringLiteral("costs");

@@ -111,6 +111,9 @@ inline constexpr int kRevisionDays = 3;
 /// was stored for those buckets, in one transaction: a failed or cancelled sync changes nothing.
 Result<SyncSummary> syncCosts(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock);
 
+/// When the last sync of any provider finished (epoch ms), if one ever did.
+std::optional<qint64> lastSyncMs(Storage::Ledger &ledger);
+
 /// The same for the usage reports: OpenAI GET /v1/organization/usage/completions and
 /// /usage/embeddings (grouped by model, project and API key), Anthropic GET
 /// /v1/organizations/usage_report/messages (grouped by workspace, API key and model).
