@@ -444,6 +444,8 @@ private slots:
         QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingDays"))->rowCount(), 31);
         QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingUnmatched"))->rowCount(), 4);
         // The status bar says when the bill was last fetched (F5 reads everything again).
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
         QTest::keyClick(&window, Qt::Key_F5);
         QVERIFY(refreshed.wait(10'000));
         QVERIFY2(window.findChild<QLabel *>(QStringLiteral("ledgerStatus"))->text().contains(u"last billing sync"),
