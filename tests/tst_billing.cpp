@@ -4,6 +4,7 @@
 #include "support/fakeprovider.h"
 #include "support/testsupport.h"
 
+#include "attribution/attribution.h"
 #include "billing/billedreport.h"
 #include "billing/billing.h"
 #include "billing/reconcile.h"
@@ -315,6 +316,95 @@ private slots:
         QCOMPARE(sums("openai")[0], 28'460'917);
     }
 
+    void attributionMovesBilledCosts()
+    {
+        TempDir dir;
+        auto opened = Storage::Ledger::open(dir.ledgerPath());
+        QVERIFY(opened.ok());
+        Storage::Ledger &ledger = **opened;
+        FakeProvider server;
+        server.handler = sampleReports;
+        const ManualClock clock(*parseTimestampMs("2026-07-11T06:00:00Z"));
+        const SyncOptions options = optionsFor(Provider::OpenAi, server, "2026-07-01", "2026-07-10");
+        QVERIFY(syncCosts(ledger, options, clock).ok());
+        auto byTeam = [&] {
+            Storage::SpendQuery q;
+            q.groupBy = {Storage::Dimension::Team};
+            QMap<QString, Nano> teams;
+            for (const Storage::SpendRow &row : runBilledQuery(ledger, q)->rows)
+                teams.insert(row.keys.first(), row.metrics.costNano);
+            return teams;
+        };
+        QCOMPARE(byTeam(), (QMap<QString, Nano>{{Attribution::unallocated(), usd("23.9041206")}}));
+
+        Attribution::Rule support;
+        support.provider = QStringLiteral("openai");
+        support.field = QStringLiteral("project");
+        support.pattern = QStringLiteral("proj_3kXq9RzT1mVb7Lp2NcY8wHd4");
+        support.team = QStringLiteral("customer-support");
+        support.feature = QStringLiteral("support-bot");
+        const auto supportId = Attribution::addRule(ledger, support);
+        QVERIFY(supportId.ok());
+        const auto moved = Attribution::applyRules(ledger);
+        QVERIFY(moved.ok());
+        QCOMPARE(moved->amount, usd("13.3828371"));
+        QVERIFY(moved->rows > 0);
+        QCOMPARE(byTeam(),
+                 (QMap<QString, Nano>{{QStringLiteral("customer-support"), usd("13.3828371")},
+                                      {Attribution::unallocated(), usd("10.5212835")}}));
+
+        // A prefix rule put first; a rule for another provider matches nothing here.
+        Attribution::Rule analytics{0,
+                                    1,
+                                    {},
+                                    QStringLiteral("project"),
+                                    QStringLiteral("proj_7*"),
+                                    QStringLiteral("data-science"),
+                                    QStringLiteral("dashboards")};
+        QVERIFY(Attribution::addRule(ledger, analytics).ok());
+        Attribution::Rule elsewhere{0,
+                                    0,
+                                    QStringLiteral("anthropic"),
+                                    QStringLiteral("project"),
+                                    QStringLiteral("proj_9Nc4Vb1Xz7Mq2Lk5Jh8Gf3Ds"),
+                                    QStringLiteral("x"),
+                                    {}};
+        QVERIFY(Attribution::addRule(ledger, elsewhere).ok());
+        QCOMPARE(Attribution::applyRules(ledger)->amount, usd("9.134788"));
+        QCOMPARE(Attribution::listRules(ledger)->first().pattern, QStringLiteral("proj_7*"));
+        QCOMPARE(Attribution::applyRules(ledger)->rows, 0); // nothing left to move
+
+        // A sync stores its rows already attributed.
+        QVERIFY(syncCosts(ledger, options, clock).ok());
+        QCOMPARE(byTeam().value(QStringLiteral("customer-support")), usd("13.3828371"));
+        QCOMPARE(byTeam().value(QStringLiteral("data-science")), usd("9.134788"));
+
+        // Removing a rule moves its rows back.
+        QVERIFY(*Attribution::removeRule(ledger, *supportId));
+        QCOMPARE(Attribution::applyRules(ledger)->amount, usd("13.3828371"));
+        QVERIFY(!*Attribution::removeRule(ledger, *supportId));
+        Attribution::Rule bad;
+        bad.field = QStringLiteral("team");
+        bad.pattern = QStringLiteral("x");
+        bad.team = QStringLiteral("y");
+        QVERIFY(!Attribution::addRule(ledger, bad).ok());
+
+        // The CLI says what moved; bad input is a usage error, an unknown rule a data error.
+        const auto ctl = [&](const QStringList &args) {
+            return Test::runCtl(QStringList{QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("attribution")}
+                                + args);
+        };
+        const Test::CtlRun added =
+            ctl({QStringLiteral("add"), QStringLiteral("--project"), QStringLiteral("proj_9Nc4Vb1Xz7Mq2Lk5Jh8Gf3Ds"),
+                 QStringLiteral("--team"), QStringLiteral("research")});
+        QCOMPARE(added.exitCode, 0);
+        QVERIFY2(added.out.contains("($1.1864955 of cost)"), added.out.constData());
+        QVERIFY(ctl({QStringLiteral("list"), QStringLiteral("--format"), QStringLiteral("json")})
+                    .out.contains(R"("pattern":"proj_9Nc4Vb1Xz7Mq2Lk5Jh8Gf3Ds","team":"research")"));
+        QCOMPARE(ctl({QStringLiteral("add"), QStringLiteral("--team"), QStringLiteral("x")}).exitCode, 1);
+        QCOMPARE(ctl({QStringLiteral("remove"), QStringLiteral("999")}).exitCode, 2);
+    }
+
     void reconcileBilledAgainstMetered()
     {
         TempDir dir;
@@ -376,7 +466,7 @@ private slots:
         Storage::SpendQuery byModel;
         byModel.groupBy = {Storage::Dimension::Model};
         byModel.filters = {{Storage::Dimension::Provider, {QStringLiteral("openai")}},
-                           {Storage::Dimension::Team, {unallocated()}}};
+                           {Storage::Dimension::Team, {Attribution::unallocated()}}};
         const auto billedModels = runBilledQuery(**ledger, byModel);
         QVERIFY(billedModels.ok());
         QCOMPARE(billedModels->rows.size(), 3);

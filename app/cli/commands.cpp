@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "attribution/attribution.h"
 #include "billing/billedreport.h"
 #include "billing/billing.h"
 #include "billing/reconcile.h"
@@ -514,6 +515,111 @@ int syncCommand(const QStringList &args, const QString &dbPath)
         out() << w.data() << '\n';
     out().flush();
     return result;
+}
+
+// ---------------------------------------------------------------- attribution
+
+const char *const kAttributionHelp =
+    "Usage: costgovctl [--db PATH] attribution list [--format table|json]\n"
+    "       costgovctl [--db PATH] attribution add (--project ID | --api-key ID) --team TEAM\n"
+    "                                              [--feature F] [--provider P] [--position N]\n"
+    "       costgovctl [--db PATH] attribution remove RULE-ID\n"
+    "       costgovctl [--db PATH] attribution apply\n"
+    "\n"
+    "Ordered rules that say which team and feature billed costs belong to: the first rule whose\n"
+    "provider (any when not given) and project (OpenAI project id, Anthropic workspace id) or API\n"
+    "key id match wins; a trailing * matches a prefix. What no rule matches is 'unallocated'.\n"
+    "Adding or removing a rule applies the rules to the whole billed history at once and says\n"
+    "how many rows (and how many dollars of cost) moved; sync applies them to what it stores.\n";
+
+int attributionCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    for (const char *name : {"project", "api-key", "team", "feature", "provider", "position", "format"})
+        parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
+    if (const auto exit = parseOptions(parser, args, "attribution", kAttributionHelp))
+        return *exit;
+    const QStringList words = parser.positionalArguments();
+    const QString action = words.value(0);
+    const QStringList actions{QStringLiteral("list"), QStringLiteral("add"), QStringLiteral("remove"),
+                              QStringLiteral("apply")};
+    if (!actions.contains(action) || words.size() != (action == QLatin1String("remove") ? 2 : 1))
+        return usage(QStringLiteral("say list, add, remove RULE-ID or apply"), QStringLiteral("attribution"));
+    int exitCode = Ok;
+    const auto format =
+        formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "attribution", exitCode);
+    if (!format)
+        return exitCode;
+    Attribution::Rule rule;
+    bool ok = true;
+    if (action == QLatin1String("add")) {
+        const bool project = parser.isSet(QStringLiteral("project")), key = parser.isSet(QStringLiteral("api-key"));
+        if (project == key || !parser.isSet(QStringLiteral("team")))
+            return usage(QStringLiteral("add needs --project or --api-key (one of them) and --team"),
+                         QStringLiteral("attribution"));
+        rule.field = project ? QStringLiteral("project") : QStringLiteral("api_key");
+        rule.pattern = parser.value(project ? QStringLiteral("project") : QStringLiteral("api-key"));
+        rule.team = parser.value(QStringLiteral("team"));
+        rule.feature = parser.value(QStringLiteral("feature"));
+        rule.provider = parser.value(QStringLiteral("provider"));
+        if (parser.isSet(QStringLiteral("position")))
+            rule.position = parser.value(QStringLiteral("position")).toInt(&ok);
+        if (!ok || rule.position < 0)
+            return usage(QStringLiteral("--position must be a positive number"), QStringLiteral("attribution"));
+    }
+    const qint64 removeId = action == QLatin1String("remove") ? words.value(1).toLongLong(&ok) : 0;
+    if (!ok)
+        return usage(QStringLiteral("RULE-ID must be a number (see attribution list)"), QStringLiteral("attribution"));
+    auto ledger = openLedger(parser, dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+
+    if (action == QLatin1String("list")) {
+        const auto rules = Attribution::listRules(*ledger);
+        if (!rules.ok())
+            return fromError(rules.error());
+        if (*format == QLatin1String("json")) {
+            JsonWriter w;
+            w.beginObject().key(QStringLiteral("rules")).beginArray();
+            for (const Attribution::Rule &r : *rules) {
+                w.beginObject().key(QStringLiteral("id")).value(r.id).key(QStringLiteral("position")).value(r.position);
+                w.key(QStringLiteral("provider")).value(r.provider).key(QStringLiteral("field")).value(r.field);
+                w.key(QStringLiteral("pattern")).value(r.pattern).key(QStringLiteral("team")).value(r.team);
+                w.key(QStringLiteral("feature")).value(r.feature).endObject();
+            }
+            w.endArray().endObject();
+            out() << w.data() << '\n';
+        } else {
+            if (rules->isEmpty())
+                out() << "No attribution rules: all billed cost is unallocated.\n";
+            for (const Attribution::Rule &r : *rules)
+                out() << r.position << ". [id " << r.id << "] "
+                      << (r.provider.isEmpty() ? QStringLiteral("any provider") : r.provider) << ", " << r.field
+                      << " = " << r.pattern << "  ->  team " << r.team << ", feature " << r.feature << '\n';
+        }
+        out().flush();
+        return Ok;
+    }
+    if (action == QLatin1String("add")) {
+        const auto id = Attribution::addRule(*ledger, rule);
+        if (!id.ok())
+            return fromError(id.error());
+        out() << "Added rule " << *id << ".\n";
+    } else if (action == QLatin1String("remove")) {
+        const auto removed = Attribution::removeRule(*ledger, removeId);
+        if (!removed.ok())
+            return fromError(removed.error());
+        if (!*removed)
+            return dataError(QStringLiteral("there is no rule %1 (see attribution list)").arg(removeId));
+        out() << "Removed rule " << removeId << ".\n";
+    }
+    const auto moved = Attribution::applyRules(*ledger);
+    if (!moved.ok())
+        return fromError(moved.error());
+    out() << grouped(moved->rows) << " billed rows moved to another team or feature ($" << usdText(moved->amount)
+          << " of cost).\n";
+    out().flush();
+    return Ok;
 }
 
 // ---------------------------------------------------------------- reconcile
@@ -1184,6 +1290,7 @@ const QVector<Command> &commands()
         {"demo", "load realistic demo data (90 days of an organisation)", kDemoHelp, demoCommand},
         {"sync", "fetch billed costs from OpenAI and Anthropic admin APIs", kSyncHelp, syncCommand},
         {"reconcile", "billed against metered cost, per provider and day", kReconcileHelp, reconcileCommand},
+        {"attribution", "rules that give billed cost a team and feature", kAttributionHelp, attributionCommand},
     };
     return all;
 }

@@ -1,5 +1,6 @@
 #include "billedreport.h"
 
+#include "attribution/attribution.h"
 #include "common/timeutil.h"
 #include "storage/ledger.h"
 
@@ -14,11 +15,6 @@ namespace CostGov::Billing {
 
 using Storage::Dimension;
 
-QString unallocated()
-{
-    return QStringLiteral("unallocated");
-}
-
 Result<Storage::SpendReport> runBilledQuery(Storage::Ledger &ledger, const Storage::SpendQuery &query)
 {
     Storage::SpendReport report;
@@ -26,49 +22,52 @@ Result<Storage::SpendReport> runBilledQuery(Storage::Ledger &ledger, const Stora
     // The bill is small (a few hundred rows a day): read it by day, provider, model and project and
     // group here.
     QSqlQuery rows(ledger.db());
-    rows.prepare(QStringLiteral("SELECT day, provider, model, project, SUM(amount_nano) FROM billed_costs "
-                                "WHERE day BETWEEN ? AND ? GROUP BY day, provider, model, project"));
+    rows.prepare(QStringLiteral("SELECT day, provider, model, project, team, feature, SUM(amount_nano) FROM "
+                                "billed_costs WHERE day BETWEEN ? AND ? GROUP BY day, provider, model, project, team, "
+                                "feature"));
     rows.addBindValue(query.fromDay.value_or(std::numeric_limits<qint64>::min()));
     rows.addBindValue(query.toDay.value_or(std::numeric_limits<qint64>::max()));
     if (!rows.exec())
         return makeError(ErrorCode::Database,
                          QStringLiteral("cannot read the billed costs: %1").arg(rows.lastError().text()));
-    auto valueOf = [](Dimension d, qint64 day, const QString &provider, const QString &model, const QString &project) {
+    // One stored row's value of a dimension.
+    auto valueOf = [&rows](Dimension d) {
         switch (d) {
         case Dimension::Day:
-            return isoDate(day);
+            return isoDate(rows.value(0).toLongLong());
         case Dimension::Week:
-            return isoDate(weekStart(day));
+            return isoDate(weekStart(rows.value(0).toLongLong()));
         case Dimension::Month:
-            return isoMonth(monthKey(day));
+            return isoMonth(monthKey(rows.value(0).toLongLong()));
         case Dimension::Provider:
-            return provider;
+            return rows.value(1).toString();
         case Dimension::Model:
-            return model;
+            return rows.value(2).toString();
         case Dimension::Project:
-            return project;
+            return rows.value(3).toString();
+        case Dimension::Team:
+            return rows.value(4).toString();
+        case Dimension::Feature:
+            return rows.value(5).toString();
         default:
-            return unallocated();
+            return Attribution::unallocated();
         }
     };
     QHash<QStringList, qsizetype> index;
     while (rows.next()) {
-        const qint64 day = rows.value(0).toLongLong();
-        const QString provider = rows.value(1).toString(), model = rows.value(2).toString(),
-                      project = rows.value(3).toString();
         const bool passes = std::all_of(query.filters.begin(), query.filters.end(), [&](const Storage::SpendFilter &f) {
-            return f.values.contains(valueOf(f.dimension, day, provider, model, project));
+            return f.values.contains(valueOf(f.dimension));
         });
         if (!passes)
             continue;
         Storage::SpendMetrics m;
-        m.costNano = rows.value(4).toLongLong();
+        m.costNano = rows.value(6).toLongLong();
         report.totals.add(m);
         if (query.groupBy.isEmpty())
             continue;
         QStringList keys;
         for (Dimension d : query.groupBy)
-            keys.append(valueOf(d, day, provider, model, project));
+            keys.append(valueOf(d));
         auto it = index.constFind(keys);
         if (it == index.constEnd()) {
             it = index.insert(keys, report.rows.size());

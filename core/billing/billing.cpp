@@ -1,5 +1,6 @@
 #include "billing.h"
 
+#include "attribution/attribution.h"
 #include "common/clock.h"
 #include "common/timeutil.h"
 #include "storage/ledger.h"
@@ -513,6 +514,8 @@ Status replaceDays(Storage::Ledger &ledger, const SyncOptions &options, const Cl
         summary.replaced = remove.numRowsAffected();
         if (const Status inserted = insert(db); !inserted.ok())
             return inserted;
+        if (const auto attributed = Attribution::applyRules(db); !attributed.ok())
+            return attributed.error();
         QSqlQuery checkpoint(db);
         checkpoint.prepare(QStringLiteral(
             "INSERT INTO sync_checkpoints (provider, endpoint, synced_to_day, synced_ms) VALUES (?, ?, ?, ?) "

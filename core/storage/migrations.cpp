@@ -154,11 +154,29 @@ Migration billedUsage()
             {}};
 }
 
+Migration attributionRules()
+{
+    return {
+        6,
+        QStringLiteral("attribution rules; billed rows get a team and feature"),
+        {
+            QStringLiteral("CREATE TABLE attribution_rules (id INTEGER PRIMARY KEY, position INTEGER NOT NULL, "
+                           "provider TEXT NOT NULL, field TEXT NOT NULL, pattern TEXT NOT NULL, team TEXT NOT NULL, "
+                           "feature TEXT NOT NULL)"),
+            QStringLiteral("ALTER TABLE billed_costs ADD COLUMN team TEXT NOT NULL DEFAULT 'unallocated'"),
+            QStringLiteral("ALTER TABLE billed_costs ADD COLUMN feature TEXT NOT NULL DEFAULT 'unallocated'"),
+            QStringLiteral("ALTER TABLE billed_usage ADD COLUMN team TEXT NOT NULL DEFAULT 'unallocated'"),
+            QStringLiteral("ALTER TABLE billed_usage ADD COLUMN feature TEXT NOT NULL DEFAULT 'unallocated'"),
+        },
+        {}};
+}
+
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
-    static const std::vector<Migration> all{ledgerCore(), priceCatalog(), userRollup(), billedCosts(), billedUsage()};
+    static const std::vector<Migration> all{ledgerCore(),  priceCatalog(), userRollup(),
+                                            billedCosts(), billedUsage(),  attributionRules()};
     return all;
 }
 
