@@ -331,7 +331,8 @@ private slots:
             Storage::SpendQuery q;
             q.groupBy = {Storage::Dimension::Team};
             QMap<QString, Nano> teams;
-            for (const Storage::SpendRow &row : runBilledQuery(ledger, q)->rows)
+            const auto report = runBilledQuery(ledger, q); // kept: rows must outlive the loop
+            for (const Storage::SpendRow &row : report->rows)
                 teams.insert(row.keys.first(), row.metrics.costNano);
             return teams;
         };
@@ -492,6 +493,24 @@ private slots:
              QStringLiteral("provider=openai"), QStringLiteral("--format"), QStringLiteral("csv")});
         QCOMPARE(billed.exitCode, 0);
         QVERIFY2(billed.out.contains("2026-07-02,0,0,0,0,0,2703477500,2.7034775,"), billed.out.constData());
+
+        // A rule accounts for a project: it leaves the unmatched list.
+        QVERIFY(Attribution::addRule(**ledger,
+                                     {0,
+                                      0,
+                                      {},
+                                      QStringLiteral("project"),
+                                      QStringLiteral("proj_3kXq9RzT1mVb7Lp2NcY8wHd4"),
+                                      QStringLiteral("customer-support"),
+                                      {}})
+                    .ok());
+        QVERIFY(Attribution::applyRules(**ledger).ok());
+        const auto afterRule = reconcileMonth(**ledger, *parseDate("2026-07-15"));
+        QVERIFY(afterRule.ok());
+        for (const ProviderReconciliation &p : afterRule->providers) {
+            if (p.provider == QLatin1String("openai"))
+                QCOMPARE(p.unmatched.size(), 3);
+        }
     }
 
     void cliSyncs()

@@ -443,6 +443,15 @@ private slots:
         QCOMPARE(providers->item(0, 1)->toolTip(), QStringLiteral("$23.9041206"));
         QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingDays"))->rowCount(), 31);
         QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingUnmatched"))->rowCount(), 4);
+        // Create Rule gives an unmatched project a team: it leaves the list.
+        billing->createRule(QStringLiteral("proj_3kXq9RzT1mVb7Lp2NcY8wHd4"), QStringLiteral("customer-support"),
+                            QStringLiteral("support-bot"));
+        QVERIFY(billingShown.wait(10'000));
+        QVERIFY2(window.findChild<QLabel *>(QStringLiteral("billingStatus"))
+                     ->text()
+                     .contains(QLatin1String("($13.3828371) now belong to customer-support")),
+                 qPrintable(window.findChild<QLabel *>(QStringLiteral("billingStatus"))->text()));
+        QCOMPARE(window.findChild<QTableWidget *>(QStringLiteral("billingUnmatched"))->rowCount(), 3);
         // The status bar says when the bill was last fetched (F5 reads everything again).
         window.activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(&window));

@@ -91,6 +91,46 @@
         <source>%1: %2 – %3, %4 cost and %5 usage rows stored, $%6 billed</source>
         <translation>%1: %2 – %3, %4 Kosten- und %5 Nutzungszeilen gespeichert, $%6 abgerechnet</translation>
     </message>
+    <message>
+        <source>&amp;Create Rule...</source>
+        <translation>&amp;Regel anlegen …</translation>
+    </message>
+    <message>
+        <source>Attribute the selected project&apos;s billed cost to a team and feature.</source>
+        <translation>Die abgerechneten Kosten des gewählten Projekts einem Team und einer Funktion zuordnen.</translation>
+    </message>
+    <message>
+        <source>Create an Attribution Rule</source>
+        <translation>Zuordnungsregel anlegen</translation>
+    </message>
+    <message>
+        <source>Billed cost of %1 belongs to:</source>
+        <translation>Abgerechnete Kosten von %1 gehören zu:</translation>
+    </message>
+    <message>
+        <source>unallocated</source>
+        <translation>nicht zugeordnet</translation>
+    </message>
+    <message>
+        <source>&amp;Team:</source>
+        <translation>&amp;Team:</translation>
+    </message>
+    <message>
+        <source>&amp;Feature:</source>
+        <translation>&amp;Funktion:</translation>
+    </message>
+    <message>
+        <source>Applying the rules...</source>
+        <translation>Regeln werden angewendet …</translation>
+    </message>
+    <message>
+        <source>Rule added: %1 billed rows ($%2) now belong to %3.</source>
+        <translation>Regel angelegt: %1 abgerechnete Zeilen ($%2) gehören jetzt zu %3.</translation>
+    </message>
+    <message>
+        <source>The rule was not added: %1</source>
+        <translation>Die Regel wurde nicht angelegt: %1</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::ExplorerPage</name>

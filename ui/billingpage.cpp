@@ -3,6 +3,7 @@
 #include "moneytext.h"
 #include "readonlytable.h"
 
+#include "attribution/attribution.h"
 #include "billing/billing.h"
 #include "common/timeutil.h"
 #include "storage/ledger.h"
@@ -10,9 +11,13 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QLocale>
 #include <QPointer>
@@ -108,9 +113,45 @@ BillingPage::BillingPage(const QString &ledgerPath, const Clock &clock, QWidget 
     m_chart = new QChartView;
     m_chart->setMinimumHeight(200);
     m_chart->chart()->setMargins(QMargins(4, 4, 4, 4));
+    // The unmatched projects, with the way to give one a team.
+    auto *unmatchedArea = new QWidget;
+    auto *unmatchedLayout = new QVBoxLayout(unmatchedArea);
+    unmatchedLayout->setContentsMargins(0, 0, 0, 0);
+    unmatchedLayout->addWidget(m_unmatched, 1);
+    m_createRule = new QPushButton(tr("&Create Rule..."));
+    m_createRule->setToolTip(tr("Attribute the selected project's billed cost to a team and feature."));
+    m_createRule->setEnabled(false);
+    unmatchedLayout->addWidget(m_createRule, 0, Qt::AlignLeft);
+    connect(m_unmatched, &QTableWidget::currentCellChanged, this,
+            [this](int row) { m_createRule->setEnabled(row >= 0); });
+    connect(m_createRule, &QPushButton::clicked, this, [this] {
+        const int row = m_unmatched->currentRow();
+        if (row < 0)
+            return;
+        const QString project = m_unmatched->item(row, 0)->data(Qt::UserRole).toString();
+        QDialog dialog(this);
+        dialog.setWindowTitle(tr("Create an Attribution Rule"));
+        auto *form = new QFormLayout(&dialog);
+        form->addRow(new QLabel(tr("Billed cost of %1 belongs to:").arg(project)));
+        auto *team = new QLineEdit;
+        auto *feature = new QLineEdit;
+        feature->setPlaceholderText(tr("unallocated"));
+        form->addRow(tr("&Team:"), team);
+        form->addRow(tr("&Feature:"), feature);
+        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+        buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+        connect(team, &QLineEdit::textChanged, &dialog, [buttons](const QString &t) {
+            buttons->button(QDialogButtonBox::Ok)->setEnabled(!t.trimmed().isEmpty());
+        });
+        connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+        connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+        form->addRow(buttons);
+        if (dialog.exec() == QDialog::Accepted)
+            createRule(project, team->text().trimmed(), feature->text().trimmed());
+    });
     auto *right = new QSplitter(Qt::Vertical);
     right->addWidget(m_chart);
-    right->addWidget(m_unmatched);
+    right->addWidget(unmatchedArea);
     right->setSizes({500, 250}); // the chart gets two thirds
     auto *split = new QSplitter;
     split->addWidget(m_days);
@@ -190,7 +231,9 @@ void BillingPage::showProvider()
     m_unmatched->setRowCount(int(p.unmatched.size()));
     for (int i = 0; i < int(p.unmatched.size()); ++i) {
         const auto &[project, amount] = p.unmatched[i];
-        m_unmatched->setItem(i, 0, new QTableWidgetItem(project.isEmpty() ? tr("(none: organisation-wide)") : project));
+        auto *name = new QTableWidgetItem(project.isEmpty() ? tr("(none: organisation-wide)") : project);
+        name->setData(Qt::UserRole, project);
+        m_unmatched->setItem(i, 0, name);
         auto *item = new QTableWidgetItem(moneyText(QLocale(), amount));
         item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_unmatched->setItem(i, 1, item);
@@ -210,6 +253,32 @@ void BillingPage::showProvider()
         series->attachAxis(x);
         series->attachAxis(y);
     }
+}
+
+void BillingPage::createRule(const QString &project, const QString &team, const QString &feature)
+{
+    const int row = m_providers->currentRow();
+    Attribution::Rule rule;
+    rule.provider = row >= 0 && row < m_result.providers.size() ? m_result.providers[row].provider : QString();
+    rule.field = QStringLiteral("project");
+    rule.pattern = project;
+    rule.team = team;
+    rule.feature = feature;
+    m_status->setText(tr("Applying the rules..."));
+    inBackground(
+        this, m_ledgerPath,
+        [rule](Storage::Ledger &ledger) -> Result<Attribution::Moved> {
+            const auto added = Attribution::addRule(ledger, rule);
+            if (!added.ok())
+                return added.error();
+            return Attribution::applyRules(ledger);
+        },
+        [this, team](const Result<Attribution::Moved> &moved) {
+            m_status->setText(moved.ok() ? tr("Rule added: %1 billed rows ($%2) now belong to %3.")
+                                               .arg(QLocale().toString(moved->rows), usdText(moved->amount), team)
+                                         : tr("The rule was not added: %1").arg(moved.error().message));
+            refresh();
+        });
 }
 
 void BillingPage::syncNow(const QString &baseUrl)

@@ -31,6 +31,9 @@ public:
     void refresh();
     /// Syncs every provider whose key is set (COSTGOV_OPENAI_ADMIN_KEY, COSTGOV_ANTHROPIC_ADMIN_KEY).
     void syncNow(const QString &baseUrl = {});
+    /// Adds an attribution rule for an unmatched project of the shown provider and re-applies the
+    /// rules (what "Create Rule..." does after asking for the team and feature).
+    void createRule(const QString &project, const QString &team, const QString &feature);
 
 signals:
     void refreshed();
@@ -49,6 +52,7 @@ private:
     QLabel *m_status = nullptr;
     QPushButton *m_sync = nullptr;
     QPushButton *m_cancel = nullptr;
+    QPushButton *m_createRule = nullptr;
     Billing::Reconciliation m_result;
     std::shared_ptr<std::atomic_bool> m_cancelFlag;
     LatestOnly m_latest;

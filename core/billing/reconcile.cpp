@@ -31,10 +31,10 @@ Result<Reconciliation> reconcileMonth(Storage::Ledger &ledger, qint64 anyDayOfMo
 
     // The month's bill summed by provider and one more column, biggest first.
     QSqlQuery billed(ledger.db());
-    auto billedBy = [&](const char *column) -> Status {
+    auto billedBy = [&](const char *column, const char *condition) -> Status {
         billed.prepare(QStringLiteral("SELECT provider, %1, SUM(amount_nano) AS amount FROM billed_costs WHERE day "
-                                      "BETWEEN ? AND ? GROUP BY provider, %1 ORDER BY amount DESC")
-                           .arg(QLatin1String(column)));
+                                      "BETWEEN ? AND ? AND %2 GROUP BY provider, %1 ORDER BY amount DESC")
+                           .arg(QLatin1String(column), QLatin1String(condition)));
         billed.addBindValue(result.month.from);
         billed.addBindValue(result.month.to);
         if (!billed.exec())
@@ -42,7 +42,7 @@ Result<Reconciliation> reconcileMonth(Storage::Ledger &ledger, qint64 anyDayOfMo
                              QStringLiteral("cannot read the billed costs: %1").arg(billed.lastError().text()));
         return {};
     };
-    if (const Status read = billedBy("day"); !read.ok())
+    if (const Status read = billedBy("day", "1"); !read.ok())
         return read.error();
     while (billed.next()) {
         ProviderReconciliation &p = providerEntry(billed.value(0).toString());
@@ -75,7 +75,8 @@ Result<Reconciliation> reconcileMonth(Storage::Ledger &ledger, qint64 anyDayOfMo
     QSet<std::pair<QString, QString>> meteredProjects;
     for (const Storage::SpendRow &row : projects->rows)
         meteredProjects.insert({row.keys[0], row.keys[1]});
-    if (const Status read = billedBy("project"); !read.ok())
+    // Rows an attribution rule gave a team are accounted for, whatever the logs say.
+    if (const Status read = billedBy("project", "team = 'unallocated'"); !read.ok())
         return read.error();
     while (billed.next()) {
         const QString provider = billed.value(0).toString(), project = billed.value(1).toString();

@@ -33,7 +33,7 @@ struct ProviderReconciliation {
     Comparison month;
     QVector<std::pair<qint64, Comparison>> days; ///< every day of the month, in order
     /// Billed projects (OpenAI project ids, Anthropic workspace ids; "" for none) that no metered
-    /// request names as its project, biggest first.
+    /// request names as its project and no attribution rule gives a team, biggest first.
     QVector<std::pair<QString, Nano>> unmatched;
 };
 
