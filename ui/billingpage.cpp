@@ -122,8 +122,11 @@ BillingPage::BillingPage(const QString &ledgerPath, const Clock &clock, QWidget 
     m_createRule->setToolTip(tr("Attribute the selected project's billed cost to a team and feature."));
     m_createRule->setEnabled(false);
     unmatchedLayout->addWidget(m_createRule, 0, Qt::AlignLeft);
-    connect(m_unmatched, &QTableWidget::currentCellChanged, this,
-            [this](int row) { m_createRule->setEnabled(row >= 0); });
+    connect(m_unmatched, &QTableWidget::currentCellChanged, this, [this](int row) {
+        // Organisation-wide rows have no project a rule could name.
+        const QTableWidgetItem *item = row >= 0 ? m_unmatched->item(row, 0) : nullptr;
+        m_createRule->setEnabled(item && !item->data(Qt::UserRole).toString().isEmpty());
+    });
     connect(m_createRule, &QPushButton::clicked, this, [this] {
         const int row = m_unmatched->currentRow();
         if (row < 0)
