@@ -60,8 +60,15 @@ std::optional<qint64> decimal(const json &value, int scale)
     return std::nullopt;
 }
 
+/// An integer member, 0 when missing (older responses lack the newer token fields).
+qint64 count(const json &object, const char *key)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number_integer() ? it->get<qint64>() : 0;
+}
+
 /// The envelope both providers share: data (buckets), has_more, next_page.
-Result<json> envelope(const QByteArray &body, CostPage &page)
+Result<json> envelope(const QByteArray &body, std::optional<QString> &nextPage)
 {
     json document = json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
     if (document.is_discarded())
@@ -75,9 +82,41 @@ Result<json> envelope(const QByteArray &body, CostPage &page)
         const QString next = text(document, "next_page");
         if (next.isEmpty())
             return shapeError(QStringLiteral("\"has_more\" without a \"next_page\""));
-        page.nextPage = next;
+        nextPage = next;
     }
     return document["data"];
+}
+
+/// Calls each(startMs, endMs, results) for every bucket, read in the provider's shape: OpenAI's
+/// start_time and end_time in Unix seconds, Anthropic's starting_at and ending_at in RFC 3339.
+template <class Each>
+Status forEachBucket(const json &data, Provider provider, int &buckets, Each each)
+{
+    const bool openAi = provider == Provider::OpenAi;
+    for (const json &bucket : data) {
+        std::optional<qint64> start, end;
+        if (bucket.is_object() && openAi) {
+            const auto seconds = [&bucket](const char *key) -> std::optional<qint64> {
+                const auto it = bucket.find(key);
+                return it != bucket.end() && it->is_number_integer() ? std::optional(it->get<qint64>() * 1000)
+                                                                     : std::nullopt;
+            };
+            start = seconds("start_time");
+            end = seconds("end_time");
+        } else if (bucket.is_object()) {
+            start = parseTimestampMs(text(bucket, "starting_at").toStdString());
+            end = parseTimestampMs(text(bucket, "ending_at").toStdString());
+        }
+        if (!start || !end || !bucket.contains("results") || !bucket["results"].is_array())
+            return shapeError(
+                QStringLiteral("bucket %1 lacks %2 or results")
+                    .arg(buckets)
+                    .arg(openAi ? QStringLiteral("start_time, end_time") : QStringLiteral("starting_at, ending_at")));
+        ++buckets;
+        if (const Status done = each(start.value_or(0), end.value_or(0), bucket["results"]); !done.ok())
+            return done;
+    }
+    return {};
 }
 
 // "gpt-4o-2024-08-06, cached input" -> model and kind; "priority | gpt-5, output, long context" too;
@@ -101,160 +140,141 @@ void splitLineItem(const QString &lineItem, BilledCost &row)
 Result<CostPage> parseOpenAiCosts(const QByteArray &body)
 {
     CostPage page;
-    const auto data = envelope(body, page);
+    const auto data = envelope(body, page.nextPage);
     if (!data.ok())
         return data.error();
-    for (const json &bucket : *data) {
-        if (!bucket.is_object() || !bucket.contains("start_time") || !bucket.contains("end_time")
-            || !bucket["start_time"].is_number_integer() || !bucket["end_time"].is_number_integer()
-            || !bucket.contains("results") || !bucket["results"].is_array())
-            return shapeError(QStringLiteral("bucket %1 lacks start_time, end_time or results").arg(page.buckets));
-        ++page.buckets;
-        for (const json &result : bucket["results"]) {
-            BilledCost row;
-            row.bucketStartMs = bucket["start_time"].get<qint64>() * 1000;
-            row.bucketEndMs = bucket["end_time"].get<qint64>() * 1000;
-            const auto amount = result.find("amount");
-            const auto value = amount != result.end() && amount->is_object() && amount->contains("value")
-                ? decimal((*amount)["value"], 9)
-                : std::nullopt;
-            if (!value)
-                return shapeError(QStringLiteral("a result of the bucket starting %1 has no amount.value")
-                                      .arg(isoDate(utcDay(row.bucketStartMs))));
-            if (const QString currency = text(*amount, "currency"); !currency.isEmpty() && currency != u"usd")
-                return shapeError(QStringLiteral("amount in %1, not usd").arg(currency));
-            row.amount = *value;
-            row.project = text(result, "project_id");
-            row.apiKey = text(result, "api_key_id");
-            row.lineItem = text(result, "line_item");
-            splitLineItem(row.lineItem, row);
-            page.rows.append(row);
-        }
-    }
+    const Status read = forEachBucket(
+        *data, Provider::OpenAi, page.buckets, [&page](qint64 startMs, qint64 endMs, const json &results) -> Status {
+            for (const json &result : results) {
+                BilledCost row;
+                row.bucketStartMs = startMs;
+                row.bucketEndMs = endMs;
+                const auto amount = result.find("amount");
+                const auto value = amount != result.end() && amount->is_object() && amount->contains("value")
+                    ? decimal((*amount)["value"], 9)
+                    : std::nullopt;
+                if (!value)
+                    return shapeError(QStringLiteral("a result of the bucket starting %1 has no amount.value")
+                                          .arg(isoDate(utcDay(startMs))));
+                if (const QString currency = text(*amount, "currency"); !currency.isEmpty() && currency != u"usd")
+                    return shapeError(QStringLiteral("amount in %1, not usd").arg(currency));
+                row.amount = *value;
+                row.project = text(result, "project_id");
+                row.apiKey = text(result, "api_key_id");
+                row.lineItem = text(result, "line_item");
+                splitLineItem(row.lineItem, row);
+                page.rows.append(row);
+            }
+            return {};
+        });
+    if (!read.ok())
+        return read.error();
     return page;
 }
 
 Result<CostPage> parseAnthropicCostReport(const QByteArray &body)
 {
     CostPage page;
-    const auto data = envelope(body, page);
+    const auto data = envelope(body, page.nextPage);
     if (!data.ok())
         return data.error();
-    for (const json &bucket : *data) {
-        const auto start =
-            bucket.is_object() ? parseTimestampMs(text(bucket, "starting_at").toStdString()) : std::nullopt;
-        const auto end = bucket.is_object() ? parseTimestampMs(text(bucket, "ending_at").toStdString()) : std::nullopt;
-        if (!start || !end || !bucket.contains("results") || !bucket["results"].is_array())
-            return shapeError(QStringLiteral("bucket %1 lacks starting_at, ending_at or results").arg(page.buckets));
-        ++page.buckets;
-        const qint64 startMs = start.value_or(0), endMs = end.value_or(0);
-        for (const json &result : bucket["results"]) {
-            BilledCost row;
-            row.bucketStartMs = startMs;
-            row.bucketEndMs = endMs;
-            // amount: a decimal string in cents; nano-USD is cents scaled by 10^7.
-            const auto cents = result.contains("amount") ? decimal(result["amount"], 7) : std::nullopt;
-            if (!cents)
-                return shapeError(
-                    QStringLiteral("a result of the bucket starting %1 has no amount").arg(isoDate(utcDay(startMs))));
-            if (const QString currency = text(result, "currency"); !currency.isEmpty() && currency != u"USD")
-                return shapeError(QStringLiteral("amount in %1, not USD").arg(currency));
-            row.amount = *cents;
-            row.project = text(result, "workspace_id");
-            row.lineItem = text(result, "description");
-            row.model = text(result, "model");
-            row.costType =
-                text(result, "token_type").isEmpty() ? text(result, "cost_type") : text(result, "token_type");
-            page.rows.append(row);
-        }
-    }
+    const Status read = forEachBucket(
+        *data, Provider::Anthropic, page.buckets, [&page](qint64 startMs, qint64 endMs, const json &results) -> Status {
+            for (const json &result : results) {
+                BilledCost row;
+                row.bucketStartMs = startMs;
+                row.bucketEndMs = endMs;
+                // amount: a decimal string in cents; nano-USD is cents scaled by 10^7.
+                const auto cents = result.contains("amount") ? decimal(result["amount"], 7) : std::nullopt;
+                if (!cents)
+                    return shapeError(QStringLiteral("a result of the bucket starting %1 has no amount")
+                                          .arg(isoDate(utcDay(startMs))));
+                if (const QString currency = text(result, "currency"); !currency.isEmpty() && currency != u"USD")
+                    return shapeError(QStringLiteral("amount in %1, not USD").arg(currency));
+                row.amount = *cents;
+                row.project = text(result, "workspace_id");
+                row.lineItem = text(result, "description");
+                row.model = text(result, "model");
+                row.costType =
+                    text(result, "token_type").isEmpty() ? text(result, "cost_type") : text(result, "token_type");
+                page.rows.append(row);
+            }
+            return {};
+        });
+    if (!read.ok())
+        return read.error();
     return page;
 }
-
-namespace {
-
-qint64 count(const json &object, const char *key)
-{
-    const auto it = object.find(key);
-    return it != object.end() && it->is_number_integer() ? it->get<qint64>() : 0;
-}
-
-} // namespace
 
 Result<UsagePage> parseOpenAiUsage(const QByteArray &body, const QString &kind)
 {
     UsagePage page;
-    CostPage envelopePage;
-    const auto data = envelope(body, envelopePage);
+    const auto data = envelope(body, page.nextPage);
     if (!data.ok())
         return data.error();
-    page.nextPage = envelopePage.nextPage;
-    for (const json &bucket : *data) {
-        if (!bucket.is_object() || !bucket.contains("start_time") || !bucket.contains("end_time")
-            || !bucket["start_time"].is_number_integer() || !bucket["end_time"].is_number_integer()
-            || !bucket.contains("results") || !bucket["results"].is_array())
-            return shapeError(QStringLiteral("bucket %1 lacks start_time, end_time or results").arg(page.buckets));
-        ++page.buckets;
-        for (const json &result : bucket["results"]) {
-            if (!result.is_object() || !result.contains("input_tokens"))
-                return shapeError(QStringLiteral("a usage result has no input_tokens"));
-            BilledUsage row;
-            row.bucketStartMs = bucket["start_time"].get<qint64>() * 1000;
-            row.bucketEndMs = bucket["end_time"].get<qint64>() * 1000;
-            row.kind = kind;
-            row.project = text(result, "project_id");
-            row.apiKey = text(result, "api_key_id");
-            row.model = text(result, "model");
-            const qint64 input = count(result, "input_tokens");
-            row.cacheRead = count(result, "input_cached_tokens");
-            row.cacheWrite5m = count(result, "input_cache_write_tokens");
-            row.inputUncached = result.contains("input_uncached_tokens") ? count(result, "input_uncached_tokens")
-                                                                         : input - row.cacheRead - row.cacheWrite5m;
-            row.output = count(result, "output_tokens");
-            row.requests = count(result, "num_model_requests");
-            page.rows.append(row);
-        }
-    }
+    const Status read =
+        forEachBucket(*data, Provider::OpenAi, page.buckets,
+                      [&page, &kind](qint64 startMs, qint64 endMs, const json &results) -> Status {
+                          for (const json &result : results) {
+                              if (!result.is_object() || !result.contains("input_tokens"))
+                                  return shapeError(QStringLiteral("a usage result has no input_tokens"));
+                              BilledUsage row;
+                              row.bucketStartMs = startMs;
+                              row.bucketEndMs = endMs;
+                              row.kind = kind;
+                              row.project = text(result, "project_id");
+                              row.apiKey = text(result, "api_key_id");
+                              row.model = text(result, "model");
+                              const qint64 input = count(result, "input_tokens");
+                              row.cacheRead = count(result, "input_cached_tokens");
+                              row.cacheWrite5m = count(result, "input_cache_write_tokens");
+                              row.inputUncached = result.contains("input_uncached_tokens")
+                                  ? count(result, "input_uncached_tokens")
+                                  : input - row.cacheRead - row.cacheWrite5m;
+                              row.output = count(result, "output_tokens");
+                              row.requests = count(result, "num_model_requests");
+                              page.rows.append(row);
+                          }
+                          return {};
+                      });
+    if (!read.ok())
+        return read.error();
     return page;
 }
 
 Result<UsagePage> parseAnthropicUsage(const QByteArray &body)
 {
     UsagePage page;
-    CostPage envelopePage;
-    const auto data = envelope(body, envelopePage);
+    const auto data = envelope(body, page.nextPage);
     if (!data.ok())
         return data.error();
-    page.nextPage = envelopePage.nextPage;
-    for (const json &bucket : *data) {
-        const auto start =
-            bucket.is_object() ? parseTimestampMs(text(bucket, "starting_at").toStdString()) : std::nullopt;
-        const auto end = bucket.is_object() ? parseTimestampMs(text(bucket, "ending_at").toStdString()) : std::nullopt;
-        if (!start || !end || !bucket.contains("results") || !bucket["results"].is_array())
-            return shapeError(QStringLiteral("bucket %1 lacks starting_at, ending_at or results").arg(page.buckets));
-        ++page.buckets;
-        for (const json &result : bucket["results"]) {
-            if (!result.is_object())
-                return shapeError(QStringLiteral("a usage result is not an object"));
-            BilledUsage row;
-            row.bucketStartMs = start.value_or(0);
-            row.bucketEndMs = end.value_or(0);
-            row.kind = QStringLiteral("messages");
-            row.project = text(result, "workspace_id");
-            row.apiKey = text(result, "api_key_id");
-            row.model = text(result, "model");
-            row.inputUncached = count(result, "uncached_input_tokens");
-            row.cacheRead = count(result, "cache_read_input_tokens");
-            if (const auto it = result.find("cache_creation"); it != result.end() && it->is_object()) {
-                row.cacheWrite5m = count(*it, "ephemeral_5m_input_tokens");
-                row.cacheWrite1h = count(*it, "ephemeral_1h_input_tokens");
+    const Status read = forEachBucket(
+        *data, Provider::Anthropic, page.buckets, [&page](qint64 startMs, qint64 endMs, const json &results) -> Status {
+            for (const json &result : results) {
+                if (!result.is_object())
+                    return shapeError(QStringLiteral("a usage result is not an object"));
+                BilledUsage row;
+                row.bucketStartMs = startMs;
+                row.bucketEndMs = endMs;
+                row.kind = QStringLiteral("messages");
+                row.project = text(result, "workspace_id");
+                row.apiKey = text(result, "api_key_id");
+                row.model = text(result, "model");
+                row.inputUncached = count(result, "uncached_input_tokens");
+                row.cacheRead = count(result, "cache_read_input_tokens");
+                if (const auto it = result.find("cache_creation"); it != result.end() && it->is_object()) {
+                    row.cacheWrite5m = count(*it, "ephemeral_5m_input_tokens");
+                    row.cacheWrite1h = count(*it, "ephemeral_1h_input_tokens");
+                }
+                row.output = count(result, "output_tokens");
+                if (const auto it = result.find("server_tool_use"); it != result.end() && it->is_object())
+                    row.webSearches = count(*it, "web_search_requests");
+                page.rows.append(row);
             }
-            row.output = count(result, "output_tokens");
-            if (const auto it = result.find("server_tool_use"); it != result.end() && it->is_object())
-                row.webSearches = count(*it, "web_search_requests");
-            page.rows.append(row);
-        }
-    }
+            return {};
+        });
+    if (!read.ok())
+        return read.error();
     return page;
 }
 
