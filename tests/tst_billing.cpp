@@ -385,7 +385,7 @@ private slots:
         QCOMPARE(Attribution::applyRules(ledger)->amount, usd("13.3828371"));
         QVERIFY(!*Attribution::removeRule(ledger, *supportId));
         Attribution::Rule bad;
-        bad.field = QStringLiteral("team");
+        bad.field = QStringLiteral("model");
         bad.pattern = QStringLiteral("x");
         bad.team = QStringLiteral("y");
         QVERIFY(!Attribution::addRule(ledger, bad).ok());

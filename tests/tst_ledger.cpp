@@ -133,6 +133,8 @@ private slots:
                     "(20644, 11, 1783641600000, 'a', 1, 7, 1, 100, 10, 0, 0, 0, 1000, 2, NULL, NULL), "
                     "(20644, 12, 1783641700000, 'b', 1, 7, 1, 200, 20, 0, 0, 0, 2000, 2, NULL, NULL), "
                     "(20645, 13, 1783728000000, 'c', 1, 8, 1, 300, 30, 0, 0, 0, NULL, 0, NULL, NULL)"),
+                QStringLiteral("INSERT INTO request_segments (day, first_id, last_id) VALUES (20644, 1, 2), "
+                               "(20645, 3, 3)"),
             };
             for (const QString &sql : statements) {
                 QSqlQuery q(old->db());

@@ -521,21 +521,30 @@ int syncCommand(const QStringList &args, const QString &dbPath)
 
 const char *const kAttributionHelp =
     "Usage: costgovctl [--db PATH] attribution list [--format table|json]\n"
-    "       costgovctl [--db PATH] attribution add (--project ID | --api-key ID) --team TEAM\n"
+    "       costgovctl [--db PATH] attribution add (--project ID | --api-key ID | --team-of NAME |\n"
+    "                                               --service NAME | --tag KEY=VALUE) --team TEAM\n"
     "                                              [--feature F] [--provider P] [--position N]\n"
     "       costgovctl [--db PATH] attribution remove RULE-ID\n"
     "       costgovctl [--db PATH] attribution apply\n"
     "\n"
-    "Ordered rules that say which team and feature billed costs belong to: the first rule whose\n"
-    "provider (any when not given) and project (OpenAI project id, Anthropic workspace id) or API\n"
-    "key id match wins; a trailing * matches a prefix. What no rule matches is 'unallocated'.\n"
-    "Adding or removing a rule applies the rules to the whole billed history at once and says\n"
-    "how many rows (and how many dollars of cost) moved; sync applies them to what it stores.\n";
+    "Ordered rules that say which team and feature costs belong to; the first rule whose provider\n"
+    "(any when not given) and value match wins; a trailing * matches a prefix.\n"
+    "  --project     OpenAI project id or Anthropic workspace id: billed rows and requests\n"
+    "  --api-key     API key id: billed rows\n"
+    "  --team-of     the team a request's log names: LiteLLM team alias or team id, OpenTelemetry\n"
+    "                service.namespace or costgov.team\n"
+    "  --service     OpenTelemetry service.name of a request\n"
+    "  --tag         a tag or metadata entry of a request, e.g. api_key_alias=search-prod\n"
+    "Billed cost no rule matches is 'unallocated'; a request no rule matches keeps the team its\n"
+    "log names, and without --feature a rule keeps the request's own feature.\n"
+    "Adding or removing a rule applies the rules to the whole history at once and says how much\n"
+    "moved; sync and import apply them to what they store.\n";
 
 int attributionCommand(const QStringList &args, const QString &dbPath)
 {
     QCommandLineParser parser;
-    for (const char *name : {"project", "api-key", "team", "feature", "provider", "position", "format"})
+    for (const char *name :
+         {"project", "api-key", "team-of", "service", "tag", "team", "feature", "provider", "position", "format"})
         parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
     if (const auto exit = parseOptions(parser, args, "attribution", kAttributionHelp))
         return *exit;
@@ -553,12 +562,24 @@ int attributionCommand(const QStringList &args, const QString &dbPath)
     Attribution::Rule rule;
     bool ok = true;
     if (action == QLatin1String("add")) {
-        const bool project = parser.isSet(QStringLiteral("project")), key = parser.isSet(QStringLiteral("api-key"));
-        if (project == key || !parser.isSet(QStringLiteral("team")))
-            return usage(QStringLiteral("add needs --project or --api-key (one of them) and --team"),
+        // Option name and the rule field it sets.
+        const std::pair<const char *, const char *> matchers[] = {{"project", "project"},
+                                                                  {"api-key", "api_key"},
+                                                                  {"team-of", "team"},
+                                                                  {"service", "service"},
+                                                                  {"tag", "tag"}};
+        int given = 0;
+        for (const auto &[option, field] : matchers) {
+            if (parser.isSet(QLatin1String(option))) {
+                ++given;
+                rule.field = QLatin1String(field);
+                rule.pattern = parser.value(QLatin1String(option));
+            }
+        }
+        if (given != 1 || !parser.isSet(QStringLiteral("team")))
+            return usage(QStringLiteral("add needs one of --project, --api-key, --team-of, --service or --tag, and "
+                                        "--team"),
                          QStringLiteral("attribution"));
-        rule.field = project ? QStringLiteral("project") : QStringLiteral("api_key");
-        rule.pattern = parser.value(project ? QStringLiteral("project") : QStringLiteral("api-key"));
         rule.team = parser.value(QStringLiteral("team"));
         rule.feature = parser.value(QStringLiteral("feature"));
         rule.provider = parser.value(QStringLiteral("provider"));
@@ -591,11 +612,13 @@ int attributionCommand(const QStringList &args, const QString &dbPath)
             out() << w.data() << '\n';
         } else {
             if (rules->isEmpty())
-                out() << "No attribution rules: all billed cost is unallocated.\n";
+                out() << "No attribution rules: all billed cost is unallocated, requests keep the teams their "
+                         "logs name.\n";
             for (const Attribution::Rule &r : *rules)
                 out() << r.position << ". [id " << r.id << "] "
                       << (r.provider.isEmpty() ? QStringLiteral("any provider") : r.provider) << ", " << r.field
-                      << " = " << r.pattern << "  ->  team " << r.team << ", feature " << r.feature << '\n';
+                      << " = " << r.pattern << "  ->  team " << r.team << ", feature "
+                      << (r.feature.isEmpty() ? QStringLiteral("(kept)") : r.feature) << '\n';
         }
         out().flush();
         return Ok;
@@ -617,6 +640,7 @@ int attributionCommand(const QStringList &args, const QString &dbPath)
     if (!moved.ok())
         return fromError(moved.error());
     out() << grouped(moved->rows) << " billed rows moved to another team or feature ($" << usdText(moved->amount)
+          << " of cost); " << grouped(moved->requests) << " requests moved ($" << usdText(moved->requestCost)
           << " of cost).\n";
     out().flush();
     return Ok;
@@ -1290,7 +1314,8 @@ const QVector<Command> &commands()
         {"demo", "load realistic demo data (90 days of an organisation)", kDemoHelp, demoCommand},
         {"sync", "fetch billed costs from OpenAI and Anthropic admin APIs", kSyncHelp, syncCommand},
         {"reconcile", "billed against metered cost, per provider and day", kReconcileHelp, reconcileCommand},
-        {"attribution", "rules that give billed cost a team and feature", kAttributionHelp, attributionCommand},
+        {"attribution", "rules that give billed cost and requests a team and feature", kAttributionHelp,
+         attributionCommand},
     };
     return all;
 }

@@ -534,7 +534,7 @@ Status replaceDays(Storage::Ledger &ledger, const SyncOptions &options, const Cl
         summary.replaced = remove.numRowsAffected();
         if (const Status inserted = insert(db); !inserted.ok())
             return inserted;
-        if (const auto attributed = Attribution::applyRules(db); !attributed.ok())
+        if (const auto attributed = Attribution::applyBilledRules(db); !attributed.ok())
             return attributed.error();
         QSqlQuery checkpoint(db);
         checkpoint.prepare(QStringLiteral(

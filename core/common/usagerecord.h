@@ -55,6 +55,10 @@ struct UsageRecord {
 
     // Filled by the import job.
     std::string source;      ///< import source label (--source, or the format name)
+    /// The team and feature the source gave, when an attribution rule replaced them.
+    bool attributed = false;
+    std::string sourceTeam;
+    std::string sourceFeature;
     quint64 identityKey = 0; ///< stable hash of reader namespace and identity; never 0
     /// Dense numbers the import job gives each distinct combination of the dimensions above
     /// (user excluded) and each distinct user, so the writer resolves each once; 0 = not numbered.

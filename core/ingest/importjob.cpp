@@ -2,6 +2,7 @@
 
 #include "sniffer.h"
 
+#include "attribution/attribution.h"
 #include "common/logging.h"
 #include "common/stablehash.h"
 #include "pricing/pricecatalog.h"
@@ -117,6 +118,12 @@ public:
                                      &r.environment, &r.project, &r.route, &r.status}) {
             m_key.append(*v);
             m_key.push_back('\x1f');
+        }
+        if (r.attributed) {
+            for (const std::string *v : {&r.sourceTeam, &r.sourceFeature}) {
+                m_key.append(*v);
+                m_key.push_back('\x1e');
+            }
         }
         r.dimensionNumber = m_combinations.numberOf(m_key);
         r.userNumber = m_users.numberOf(r.user);
@@ -241,10 +248,11 @@ struct FilePlan {
 class FileParser {
 public:
     FileParser(const FilePlan &plan, const ImportOptions &options, const Pricing::PriceCatalog &catalog,
-               DimensionNumbering &numbering, BatchQueue &queue)
+               const Attribution::RequestRules &rules, DimensionNumbering &numbering, BatchQueue &queue)
         : m_plan(plan),
           m_options(options),
           m_catalog(catalog),
+          m_rules(rules),
           m_numbering(numbering),
           m_queue(queue),
           m_source((options.source.isEmpty() ? formatName(plan.format) : options.source).toStdString()),
@@ -372,13 +380,28 @@ private:
     {
         r.source = m_source;
         r.identityKey = identityKey(m_identityBuffer, m_readerName, r.identity);
+        if (!m_rules.empty())
+            attribute(r);
         m_numbering.number(r);
         priceRecord(m_catalog, r);
+    }
+
+    void attribute(UsageRecord &r) const
+    {
+        const auto *target = m_rules.match({r.provider, r.project, r.team, r.tagsJson});
+        if (!target)
+            return;
+        r.attributed = true;
+        r.sourceTeam = std::exchange(r.team, target->team);
+        r.sourceFeature = r.feature;
+        if (!target->feature.empty())
+            r.feature = target->feature;
     }
 
     const FilePlan &m_plan;
     const ImportOptions &m_options;
     const Pricing::PriceCatalog &m_catalog;
+    const Attribution::RequestRules &m_rules;
     DimensionNumbering &m_numbering;
     BatchQueue &m_queue;
     const std::string m_source;
@@ -389,10 +412,11 @@ private:
 class Importer {
 public:
     Importer(Storage::Ledger &ledger, const ImportOptions &options, const Clock &clock, Pricing::PriceCatalog catalog,
-             qint64 importId)
+             Attribution::RequestRules rules, qint64 importId)
         : m_ledger(ledger),
           m_options(options),
           m_catalog(std::move(catalog)),
+          m_rules(std::move(rules)),
           m_sink(Storage::createSqliteRequestSink(ledger, clock))
     {
         m_summary.importId = importId;
@@ -583,7 +607,7 @@ private:
         if (!plan(report, filePlan))
             return {};
         BatchQueue queue;
-        FileParser parser(filePlan, m_options, m_catalog, m_numbering, queue);
+        FileParser parser(filePlan, m_options, m_catalog, m_rules, m_numbering, queue);
         std::thread parsing([&parser] { parser.run(); });
         const qint64 progressBase = m_progress.bytesDone;
         Status status;
@@ -633,6 +657,7 @@ private:
     Storage::Ledger &m_ledger;
     const ImportOptions &m_options;
     Pricing::PriceCatalog m_catalog;
+    Attribution::RequestRules m_rules;
     std::unique_ptr<Storage::RequestSink> m_sink;
     DimensionNumbering m_numbering;
     ImportSummary m_summary;
@@ -735,10 +760,13 @@ Result<ImportSummary> runImport(Storage::Ledger &ledger, const ImportOptions &op
     auto catalog = Storage::loadPriceCatalog(ledger);
     if (!catalog.ok())
         return catalog.error();
+    const auto rules = Attribution::listRules(ledger);
+    if (!rules.ok())
+        return rules.error();
     const auto importId = beginImportRun(ledger, options.source, options.paths, clock);
     if (!importId.ok())
         return importId.error();
-    Importer importer(ledger, options, clock, std::move(*catalog), *importId);
+    Importer importer(ledger, options, clock, std::move(*catalog), Attribution::RequestRules(*rules), *importId);
     const Status status = importer.run();
     ImportSummary &summary = importer.summary();
     endImportRun(ledger, status, summary, clock);

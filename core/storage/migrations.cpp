@@ -171,12 +171,37 @@ Migration attributionRules()
         {}};
 }
 
+Migration sourceAttribution()
+{
+    // Requests keep the team and feature their source gave next to the ones the attribution
+    // rules chose, so rules can change and be applied to history again. SQL cannot change a
+    // UNIQUE constraint: the table is rebuilt (it holds combinations, not requests: small).
+    return {
+        7,
+        QStringLiteral("dimension combinations keep the team and feature their source gave"),
+        {
+            QStringLiteral(
+                "CREATE TABLE dimsets_new (id INTEGER PRIMARY KEY, source INTEGER NOT NULL, provider INTEGER NOT NULL, "
+                "model INTEGER NOT NULL, requested_model INTEGER NOT NULL, team INTEGER NOT NULL, "
+                "feature INTEGER NOT NULL, environment INTEGER NOT NULL, project INTEGER NOT NULL, "
+                "route INTEGER NOT NULL, status INTEGER NOT NULL, source_team INTEGER NOT NULL, "
+                "source_feature INTEGER NOT NULL, "
+                "UNIQUE (source, provider, model, requested_model, team, feature, environment, project, "
+                "route, status, source_team, source_feature))"),
+            QStringLiteral("INSERT INTO dimsets_new SELECT id, source, provider, model, requested_model, team, "
+                           "feature, environment, project, route, status, team, feature FROM dimsets"),
+            QStringLiteral("DROP TABLE dimsets"),
+            QStringLiteral("ALTER TABLE dimsets_new RENAME TO dimsets"),
+        },
+        {}};
+}
+
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
-    static const std::vector<Migration> all{ledgerCore(),  priceCatalog(), userRollup(),
-                                            billedCosts(), billedUsage(),  attributionRules()};
+    static const std::vector<Migration> all{ledgerCore(),  priceCatalog(),     userRollup(),       billedCosts(),
+                                            billedUsage(), attributionRules(), sourceAttribution()};
     return all;
 }
 

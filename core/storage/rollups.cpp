@@ -1,10 +1,14 @@
 #include "rollups.h"
 
 #include "ledger.h"
+#include "sqlitestatement.h"
 
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QStringList>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <unordered_map>
 
 namespace CostGov::Storage {
 
@@ -14,18 +18,12 @@ const QString kMetricColumns = QStringLiteral(
     "requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_nano, unpriced_requests, "
     "cache_hit_requests, error_requests");
 
-const QString kMetricAggregates = QStringLiteral(
-    "COUNT(*), SUM(r.input_tokens), SUM(r.output_tokens), SUM(r.cache_read_tokens), SUM(r.cache_write_tokens), "
-    "COALESCE(SUM(r.cost_nano), 0), SUM(CASE WHEN r.cost_nano IS NULL THEN 1 ELSE 0 END), "
-    "SUM(CASE WHEN (r.flags & 4) <> 0 THEN 1 ELSE 0 END), SUM(CASE WHEN (r.flags & 16) <> 0 THEN 1 ELSE 0 END)");
-
-// Key columns of a rollup table, or the expressions that select them from requests r JOIN dimsets d.
-QString keyColumns(const RollupSpec &spec, bool fromRequests)
+// Key columns of a rollup table.
+QString keyColumns(const RollupSpec &spec)
 {
-    QStringList columns{fromRequests ? QStringLiteral("r.day") : QStringLiteral("day")};
+    QStringList columns{QStringLiteral("day")};
     for (RollupDimension d : spec.dimensions)
-        columns.append((fromRequests ? QLatin1String(requestsColumnPrefix(d)) : QLatin1String())
-                       + QLatin1String(rollupColumn(d)));
+        columns.append(QLatin1String(rollupColumn(d)));
     return columns.join(QStringLiteral(", "));
 }
 
@@ -66,41 +64,131 @@ QString rollupTableSql(const RollupSpec &spec)
     // WITHOUT ROWID (SQLite's dialect; PostgreSQL tables are clustered anyway): one B-tree instead
     // of a table plus its key index halves the cost of the upserts at import.
     return QStringLiteral("CREATE TABLE %1 (%2, PRIMARY KEY (%3)) WITHOUT ROWID")
-        .arg(QLatin1String(spec.table), columns.join(QStringLiteral(", ")), keyColumns(spec, false));
+        .arg(QLatin1String(spec.table), columns.join(QStringLiteral(", ")), keyColumns(spec));
 }
+
+namespace {
+
+// A rollup row's metrics, in kMetricColumns order.
+using Metrics = std::array<qint64, 9>;
+
+void add(Metrics &to, const Metrics &from)
+{
+    for (size_t i = 0; i < to.size(); ++i)
+        to[i] += from[i];
+}
+
+// Recomputes the tables day by day: each day's requests are read through request_segments (no
+// index on requests needed), summed by dimension combination and user in memory, then written.
+// Memory stays one day's worth; SQL GROUP BY would sort every request.
+Status rebuild(Ledger &ledger, const std::vector<const RollupSpec *> &specs, QVector<qint64> days)
+{
+    sqlite3 *db = ledger.handle();
+    auto fail = [db](const char *what) {
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot %1: %2").arg(QLatin1String(what), sqliteError(db)));
+    };
+    // Label ids of each dimension combination, by RollupDimension (user left 0).
+    using Labels = std::array<qint64, size_t(RollupDimension::Count)>;
+    std::unordered_map<qint64, Labels> dimsets;
+    {
+        SqliteStatement q;
+        if (!q.prepare(db, "SELECT id, source, provider, model, team, feature, environment, project FROM dimsets"))
+            return fail("read the dimension combinations");
+        while (q.step() == SQLITE_ROW) {
+            Labels labels{};
+            for (int i = 0; i < 7; ++i)
+                labels[size_t(i)] = q.columnInt(i + 1);
+            dimsets.emplace(q.columnInt(0), labels);
+        }
+    }
+    if (days.isEmpty()) {
+        SqliteStatement q;
+        if (!q.prepare(db, "SELECT DISTINCT day FROM request_segments"))
+            return fail("read the days");
+        while (q.step() == SQLITE_ROW)
+            days.append(q.columnInt(0));
+    }
+
+    SqliteStatement scan;
+    if (!scan.prepare(db,
+                      "SELECT r.dimset, r.user_name, r.input_tokens, r.output_tokens, r.cache_read_tokens, "
+                      "r.cache_write_tokens, r.cost_nano, r.flags FROM request_segments s JOIN requests r ON r.id "
+                      "BETWEEN s.first_id AND s.last_id WHERE s.day = ?1 AND r.day = ?1"))
+        return fail("prepare the rollup rebuild");
+    std::vector<std::unique_ptr<SqliteStatement>> clear, insert;
+    for (const RollupSpec *spec : specs) {
+        QStringList values;
+        for (size_t i = 0; i < spec->dimensions.size() + 10; ++i)
+            values.append(QStringLiteral("?%1").arg(i + 1));
+        const QByteArray insertSql =
+            QStringLiteral("INSERT INTO %1 (%2, %3) VALUES (%4)")
+                .arg(QLatin1String(spec->table), keyColumns(*spec), kMetricColumns, values.join(QStringLiteral(", ")))
+                .toUtf8();
+        const QByteArray clearSql =
+            QStringLiteral("DELETE FROM %1 WHERE day = ?1").arg(QLatin1String(spec->table)).toUtf8();
+        clear.push_back(std::make_unique<SqliteStatement>());
+        insert.push_back(std::make_unique<SqliteStatement>());
+        if (!clear.back()->prepare(db, clearSql.constData()) || !insert.back()->prepare(db, insertSql.constData()))
+            return fail("prepare the rollup rebuild");
+    }
+
+    std::map<std::pair<qint64, qint64>, Metrics> byDimsetUser;
+    for (const qint64 day : days) {
+        byDimsetUser.clear();
+        scan.bind(1, day);
+        while (scan.step() == SQLITE_ROW) {
+            const bool priced = !scan.columnIsNull(6);
+            const qint64 flags = scan.columnInt(7);
+            add(byDimsetUser[{scan.columnInt(0), scan.columnInt(1)}],
+                {1, scan.columnInt(2), scan.columnInt(3), scan.columnInt(4), scan.columnInt(5),
+                 priced ? scan.columnInt(6) : 0, priced ? 0 : 1, (flags & RequestFlags::CacheHit) ? 1 : 0,
+                 (flags & RequestFlags::Error) ? 1 : 0});
+        }
+        scan.reset();
+        for (size_t s = 0; s < specs.size(); ++s) {
+            const RollupSpec &spec = *specs[s];
+            std::map<std::vector<qint64>, Metrics> rows;
+            std::vector<qint64> key(spec.dimensions.size());
+            for (const auto &[dimsetUser, metrics] : byDimsetUser) {
+                const Labels &labels = dimsets.at(dimsetUser.first);
+                for (size_t i = 0; i < key.size(); ++i) {
+                    const RollupDimension d = spec.dimensions[i];
+                    key[i] = d == RollupDimension::User ? dimsetUser.second : labels[size_t(d)];
+                }
+                add(rows[key], metrics);
+            }
+            clear[s]->bind(1, day);
+            if (!clear[s]->run())
+                return fail("clear a rollup");
+            SqliteStatement &ins = *insert[s];
+            for (const auto &[k, metrics] : rows) {
+                ins.bind(1, day);
+                for (size_t i = 0; i < k.size(); ++i)
+                    ins.bind(int(i) + 2, k[i]);
+                for (size_t i = 0; i < metrics.size(); ++i)
+                    ins.bind(int(k.size() + i) + 2, metrics[i]);
+                if (!ins.run())
+                    return fail("write a rollup");
+            }
+        }
+    }
+    return {};
+}
+
+} // namespace
 
 Status rebuildRollup(Ledger &ledger, const RollupSpec &spec, const QVector<qint64> &days)
 {
-    QStringList dayList;
-    for (qint64 day : days)
-        dayList.append(QString::number(day));
-    const QString name = QLatin1String(spec.table);
-    const QString where =
-        days.isEmpty() ? QString() : QStringLiteral(" WHERE day IN (%1)").arg(dayList.join(QLatin1Char(',')));
-    const QString whereRaw =
-        days.isEmpty() ? QString() : QStringLiteral(" WHERE r.day IN (%1)").arg(dayList.join(QLatin1Char(',')));
-    QSqlQuery query(ledger.db());
-    if (!query.exec(QStringLiteral("DELETE FROM %1%2").arg(name, where)))
-        return makeError(ErrorCode::Database,
-                         QStringLiteral("cannot clear %1: %2").arg(name, query.lastError().text()));
-    const QString selectKeys = keyColumns(spec, true);
-    const QString insert =
-        QStringLiteral(
-            "INSERT INTO %1 (%2, %3) SELECT %4, %5 FROM requests r JOIN dimsets d ON d.id = r.dimset%6 GROUP BY %4")
-            .arg(name, keyColumns(spec, false), kMetricColumns, selectKeys, kMetricAggregates, whereRaw);
-    if (!query.exec(insert))
-        return makeError(ErrorCode::Database,
-                         QStringLiteral("cannot rebuild %1: %2").arg(name, query.lastError().text()));
-    return {};
+    return rebuild(ledger, {&spec}, days);
 }
 
 Status rebuildAllRollups(Ledger &ledger, const QVector<qint64> &days)
 {
-    for (const RollupSpec &spec : rollupSpecs()) {
-        if (Status s = rebuildRollup(ledger, spec, days); !s.ok())
-            return s;
-    }
-    return {};
+    std::vector<const RollupSpec *> specs;
+    for (const RollupSpec &spec : rollupSpecs())
+        specs.push_back(&spec);
+    return rebuild(ledger, specs, days);
 }
 
 } // namespace CostGov::Storage

@@ -71,7 +71,7 @@ private:
 };
 
 // Dimension values of a request as label ids; the dimsets row key (user is kept on the request).
-using DimKey = std::array<qint64, 10>;
+using DimKey = std::array<qint64, 12>;
 // A rollup row key: day, then the label ids of the table's dimensions (unused slots 0).
 using RollupKey = std::array<qint64, 9>;
 
@@ -193,10 +193,11 @@ private:
             {&m_insertLabel, "INSERT INTO labels (kind, value) VALUES (?1, ?2)"},
             {&m_findDimset,
              "SELECT id FROM dimsets WHERE source = ?1 AND provider = ?2 AND model = ?3 AND requested_model = ?4 AND "
-             "team = ?5 AND feature = ?6 AND environment = ?7 AND project = ?8 AND route = ?9 AND status = ?10"},
+             "team = ?5 AND feature = ?6 AND environment = ?7 AND project = ?8 AND route = ?9 AND status = ?10 AND "
+             "source_team = ?11 AND source_feature = ?12"},
             {&m_insertDimset,
              "INSERT INTO dimsets (source, provider, model, requested_model, team, feature, environment, project, "
-             "route, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+             "route, status, source_team, source_feature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
             {&m_dayKeys,
              "SELECT r.identity FROM request_segments s JOIN requests r ON r.id BETWEEN s.first_id AND s.last_id "
              "WHERE s.day = ?1 AND r.day = ?1"},
@@ -615,8 +616,18 @@ private:
     // of it (see labelId for that).
     Result<Dimensions> dimensionsOf(const UsageRecord &r)
     {
-        const std::string *values[] = {&r.source,  &r.provider,    &r.model,   &r.requestedModel, &r.team,
-                                       &r.feature, &r.environment, &r.project, &r.route,          &r.status};
+        const std::string *values[] = {&r.source,
+                                       &r.provider,
+                                       &r.model,
+                                       &r.requestedModel,
+                                       &r.team,
+                                       &r.feature,
+                                       &r.environment,
+                                       &r.project,
+                                       &r.route,
+                                       &r.status,
+                                       r.attributed ? &r.sourceTeam : &r.team,
+                                       r.attributed ? &r.sourceFeature : &r.feature};
         m_dimKey.clear();
         for (const std::string *v : values) {
             m_dimKey.append(*v);
@@ -628,7 +639,7 @@ private:
         static constexpr LabelKind kinds[] = {LabelKind::Source,         LabelKind::Provider, LabelKind::Model,
                                               LabelKind::RequestedModel, LabelKind::Team,     LabelKind::Feature,
                                               LabelKind::Environment,    LabelKind::Project,  LabelKind::Route,
-                                              LabelKind::Status};
+                                              LabelKind::Status,         LabelKind::Team,     LabelKind::Feature};
         DimKey ids{};
         for (size_t i = 0; i < ids.size(); ++i) {
             const auto id = labelId(kinds[i], *values[i]);
