@@ -308,6 +308,22 @@ private slots:
         // Anthropic: no request counts (NULL, not 0), web searches kept.
         QCOMPARE(sums("anthropic"),
                  (QVector<qint64>{21'567'150, 91'094'480, 3'966'970, 457'760, 5'389'390, 0, 0, 285}));
+        // report --ledger billed gives the tokens and requests with the metered report's dimensions.
+        Storage::SpendQuery byProvider;
+        byProvider.groupBy = {Storage::Dimension::Provider};
+        const auto billed = runBilledQuery(**ledger, byProvider);
+        QVERIFY(billed.ok());
+        QHash<QString, Storage::SpendMetrics> metrics;
+        for (const Storage::SpendRow &row : billed->rows)
+            metrics.insert(row.keys.first(), row.metrics);
+        const Storage::SpendMetrics openAi = metrics.value(QStringLiteral("openai"));
+        QCOMPARE((QVector<qint64>{openAi.inputTokens, openAi.cacheReadTokens, openAi.cacheWriteTokens,
+                                  openAi.outputTokens, openAi.requests}),
+                 (QVector<qint64>{28'460'917, 10'809'728, 0, 6'749'050, 22'556}));
+        const Storage::SpendMetrics claude = metrics.value(QStringLiteral("anthropic"));
+        QCOMPARE((QVector<qint64>{claude.inputTokens, claude.cacheReadTokens, claude.cacheWriteTokens,
+                                  claude.outputTokens, claude.requests}),
+                 (QVector<qint64>{21'567'150, 91'094'480, 3'966'970 + 457'760, 5'389'390, 0}));
 
         // Again: replaced, not added.
         const auto again = syncUsage(**ledger, optionsFor(Provider::OpenAi, server, "2026-07-01", "2026-07-10"), clock);

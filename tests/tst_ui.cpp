@@ -326,13 +326,15 @@ private slots:
         acme.input = 2'000'000; // $2 per million tokens, in pico-USD per token
         acme.output = 8'000'000;
         prices->addPrice(QStringLiteral("acme-large-2"), QStringLiteral("acme"), acme);
-        QVERIFY(refreshed.wait(20'000));
-        QVERIFY2(window.findChild<QLabel *>(QStringLiteral("repriceResult"))
-                     ->text()
-                     .startsWith(QStringLiteral("acme-large-2 priced: 1 requests re-rated, spend +$0.0144")),
-                 qPrintable(window.findChild<QLabel *>(QStringLiteral("repriceResult"))->text()));
-        QCOMPARE(unpriced->rowCount(), 0);
-        QVERIFY2(headline->text().contains(QLatin1String("$0.41 across 27 requests")), qPrintable(headline->text()));
+        // (Waits on what is shown: a refresh started before could finish first.)
+        auto *repriced = window.findChild<QLabel *>(QStringLiteral("repriceResult"));
+        QTRY_VERIFY_WITH_TIMEOUT(!repriced->text().startsWith(QLatin1String("Re-rating")), 20'000);
+        QVERIFY2(
+            repriced->text().startsWith(QStringLiteral("acme-large-2 priced: 1 requests re-rated, spend +$0.0144")),
+            qPrintable(repriced->text()));
+        QTRY_COMPARE_WITH_TIMEOUT(unpriced->rowCount(), 0, 20'000);
+        QTRY_VERIFY2_WITH_TIMEOUT(headline->text().contains(QLatin1String("$0.41 across 27 requests")),
+                                  qPrintable(headline->text()), 20'000);
         QVERIFY(!headline->text().contains(QLatin1String("no price")));
 
         // A custom range: figures as costgovctl reports them for the same days, remembered.
@@ -429,9 +431,14 @@ private slots:
         QVERIFY(window.showPage(QStringLiteral("billing")));
         auto *billing = window.findChild<Ui::BillingPage *>();
         QSignalSpy billingShown(billing, &Ui::BillingPage::refreshed);
-        billing->syncNow(server.baseUrl());
+        // A connection to the local server; the key comes from the environment.
+        Ui::Connection connection;
+        connection.baseUrl = server.baseUrl();
+        Ui::SyncService::saveConnection(connection);
+        window.findChild<QPushButton *>(QStringLiteral("syncNow"))->click();
         QVERIFY(billingShown.wait(20'000));
         qunsetenv("COSTGOV_OPENAI_ADMIN_KEY");
+        Ui::SyncService::removeConnection(Billing::Provider::OpenAi);
         const QString status = window.findChild<QLabel *>(QStringLiteral("billingStatus"))->text();
         // The default range: 30 days back from today, so July 1-10 of the samples.
         QVERIFY2(status.contains(QLatin1String("123 cost and 39 usage rows stored, $23.9041206 billed")),

@@ -72,26 +72,6 @@
         <translation>Tag des Monats</translation>
     </message>
     <message>
-        <source>No admin key: set COSTGOV_OPENAI_ADMIN_KEY or COSTGOV_ANTHROPIC_ADMIN_KEY and start Cost Governor again.</source>
-        <translation>Kein Admin-Schlüssel: COSTGOV_OPENAI_ADMIN_KEY oder COSTGOV_ANTHROPIC_ADMIN_KEY setzen und Cost Governor neu starten.</translation>
-    </message>
-    <message>
-        <source>Syncing...</source>
-        <translation>Wird synchronisiert …</translation>
-    </message>
-    <message>
-        <source>%1 failed: %2</source>
-        <translation>%1 fehlgeschlagen: %2</translation>
-    </message>
-    <message>
-        <source>Fetch the bills and the usage behind them with the admin keys in COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY (the last days again: providers revise them).</source>
-        <translation>Die Rechnungen und die Nutzung dahinter mit den Admin-Schlüsseln aus COSTGOV_OPENAI_ADMIN_KEY und COSTGOV_ANTHROPIC_ADMIN_KEY abrufen (die letzten Tage erneut: Anbieter korrigieren sie).</translation>
-    </message>
-    <message>
-        <source>%1: %2 – %3, %4 cost and %5 usage rows stored, $%6 billed</source>
-        <translation>%1: %2 – %3, %4 Kosten- und %5 Nutzungszeilen gespeichert, $%6 abgerechnet</translation>
-    </message>
-    <message>
         <source>&amp;Create Rule...</source>
         <translation>&amp;Regel anlegen …</translation>
     </message>
@@ -130,6 +110,169 @@
     <message>
         <source>The rule was not added: %1</source>
         <translation>Die Regel wurde nicht angelegt: %1</translation>
+    </message>
+    <message>
+        <source>Fetch the bills and the usage behind them for every provider connection of the Sources page (the last days again: providers revise them).</source>
+        <translation>Die Rechnungen und die Nutzung dahinter für jede Anbieterverbindung der Seite „Quellen“ abrufen (die letzten Tage erneut: Anbieter korrigieren sie).</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::ConnectionsPanel</name>
+    <message>
+        <source>On demand</source>
+        <translation>Bei Bedarf</translation>
+    </message>
+    <message>
+        <source>Every %1 h</source>
+        <translation>Alle %1 h</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Provider connections&lt;/b&gt;: the bills of OpenAI and Anthropic, fetched with an organization admin key kept in the system keychain.</source>
+        <translation>&lt;b&gt;Anbieterverbindungen&lt;/b&gt;: die Rechnungen von OpenAI und Anthropic, abgerufen mit einem Organisations-Admin-Schlüssel aus dem Schlüsselbund des Systems.</translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Admin key</source>
+        <translation>Admin-Schlüssel</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>Zeitplan</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>Letzter Abgleich</translation>
+    </message>
+    <message>
+        <source>Last result</source>
+        <translation>Letztes Ergebnis</translation>
+    </message>
+    <message>
+        <source>&amp;Add Connection...</source>
+        <translation>Verbindung &amp;hinzufügen …</translation>
+    </message>
+    <message>
+        <source>&amp;Edit...</source>
+        <translation>&amp;Bearbeiten …</translation>
+    </message>
+    <message>
+        <source>&amp;Test</source>
+        <translation>&amp;Testen</translation>
+    </message>
+    <message>
+        <source>S&amp;ync Now</source>
+        <translation>Jetzt a&amp;bgleichen</translation>
+    </message>
+    <message>
+        <source>Cancel Sync</source>
+        <translation>Abgleich abbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Remove...</source>
+        <translation>&amp;Entfernen …</translation>
+    </message>
+    <message>
+        <source>Cancelling...</source>
+        <translation>Wird abgebrochen …</translation>
+    </message>
+    <message>
+        <source>Remove Connection</source>
+        <translation>Verbindung entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the %1 connection and delete its admin key from the keychain? Billing data already synced stays in the ledger.</source>
+        <translation>Die Verbindung zu %1 entfernen und ihren Admin-Schlüssel aus dem Schlüsselbund löschen? Bereits abgeglichene Rechnungsdaten bleiben im Hauptbuch.</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source>From %1</source>
+        <translation>Aus %1</translation>
+    </message>
+    <message>
+        <source>Keychain</source>
+        <translation>Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Add a Provider Connection</source>
+        <translation>Anbieterverbindung hinzufügen</translation>
+    </message>
+    <message>
+        <source>Edit the Provider Connection</source>
+        <translation>Anbieterverbindung bearbeiten</translation>
+    </message>
+    <message>
+        <source>&amp;Provider:</source>
+        <translation>&amp;Anbieter:</translation>
+    </message>
+    <message>
+        <source>sk-admin-... (OpenAI) or sk-ant-admin... (Anthropic)</source>
+        <translation>sk-admin-… (OpenAI) oder sk-ant-admin… (Anthropic)</translation>
+    </message>
+    <message>
+        <source>Leave empty to keep the stored key</source>
+        <translation>Leer lassen, um den gespeicherten Schlüssel zu behalten</translation>
+    </message>
+    <message>
+        <source>Admin &amp;key:</source>
+        <translation>Admin-&amp;Schlüssel:</translation>
+    </message>
+    <message>
+        <source>An organization admin key with access to usage and costs. It is kept in the system keychain, never in Cost Governor&apos;s files.</source>
+        <translation>Ein Organisations-Admin-Schlüssel mit Zugriff auf Nutzung und Kosten. Er liegt im Schlüsselbund des Systems, nie in den Dateien von Cost Governor.</translation>
+    </message>
+    <message>
+        <source>The provider&apos;s own (leave empty)</source>
+        <translation>Die des Anbieters (leer lassen)</translation>
+    </message>
+    <message>
+        <source>API &amp;address:</source>
+        <translation>API-A&amp;dresse:</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> h</translation>
+    </message>
+    <message>
+        <source>Only on demand</source>
+        <translation>Nur bei Bedarf</translation>
+    </message>
+    <message>
+        <source>&amp;Sync every:</source>
+        <translation>Ab&amp;gleich alle:</translation>
+    </message>
+    <message>
+        <source>The API address must be a URL such as https://api.openai.com.</source>
+        <translation>Die API-Adresse muss eine URL wie https://api.openai.com sein.</translation>
+    </message>
+    <message>
+        <source>Enter the admin key.</source>
+        <translation>Bitte den Admin-Schlüssel eingeben.</translation>
+    </message>
+    <message>
+        <source>Storing the key in the keychain...</source>
+        <translation>Der Schlüssel wird im Schlüsselbund gespeichert …</translation>
+    </message>
+    <message>
+        <source>The key was not stored: %1</source>
+        <translation>Der Schlüssel wurde nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>The %1 connection and its key were removed.</source>
+        <translation>Die Verbindung zu %1 und ihr Schlüssel wurden entfernt.</translation>
+    </message>
+    <message>
+        <source>The connection was removed, but its key could not be deleted: %1</source>
+        <translation>Die Verbindung wurde entfernt, ihr Schlüssel konnte aber nicht gelöscht werden: %1</translation>
     </message>
 </context>
 <context>
@@ -428,10 +571,6 @@
         <translation>Anbieter verbinden …</translation>
     </message>
     <message>
-        <source>Billing sync with OpenAI and Anthropic comes in a later version.</source>
-        <translation>Die Abrechnungs-Synchronisierung mit OpenAI und Anthropic folgt in einer späteren Version.</translation>
-    </message>
-    <message>
         <source>Load Demo Data</source>
         <translation>Demodaten laden</translation>
     </message>
@@ -594,6 +733,10 @@
     <message>
         <source>  ·  last billing sync %1</source>
         <translation>  ·  letzte Abrechnungssynchronisierung %1</translation>
+    </message>
+    <message>
+        <source>Fetch the bills of OpenAI or Anthropic with an organization admin key.</source>
+        <translation>Die Rechnungen von OpenAI oder Anthropic mit einem Organisations-Admin-Schlüssel abrufen.</translation>
     </message>
 </context>
 <context>
@@ -1096,6 +1239,33 @@
     <message>
         <source>Change</source>
         <translation>Änderung</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::SyncService</name>
+    <message>
+        <source>No provider connection: add one on the Sources page (or set COSTGOV_OPENAI_ADMIN_KEY or COSTGOV_ANTHROPIC_ADMIN_KEY).</source>
+        <translation>Keine Anbieterverbindung: Auf der Seite „Quellen“ eine hinzufügen (oder COSTGOV_OPENAI_ADMIN_KEY bzw. COSTGOV_ANTHROPIC_ADMIN_KEY setzen).</translation>
+    </message>
+    <message>
+        <source>Syncing...</source>
+        <translation>Abgleich läuft …</translation>
+    </message>
+    <message>
+        <source>Testing the %1 connection...</source>
+        <translation>Die Verbindung zu %1 wird getestet …</translation>
+    </message>
+    <message>
+        <source>Connected: the %1 cost report answered (%2 daily buckets for yesterday and today).</source>
+        <translation>Verbunden: Der Kostenbericht von %1 hat geantwortet (%2 Tageswerte für gestern und heute).</translation>
+    </message>
+    <message>
+        <source>no %1 admin key: add it to the connection on the Sources page, or set %2</source>
+        <translation>kein Admin-Schlüssel für %1: In der Verbindung auf der Seite „Quellen“ hinterlegen oder %2 setzen</translation>
+    </message>
+    <message>
+        <source>%1 – %2: %3 cost and %4 usage rows stored, $%5 billed</source>
+        <translation>%1 – %2: %3 Kosten- und %4 Nutzungszeilen gespeichert, $%5 berechnet</translation>
     </message>
 </context>
 <context>

@@ -54,8 +54,8 @@ void setComparison(QTableWidget *table, int row, int first, const Billing::Compa
 
 } // namespace
 
-BillingPage::BillingPage(const QString &ledgerPath, const Clock &clock, QWidget *parent)
-    : QWidget(parent), m_ledgerPath(ledgerPath), m_clock(clock)
+BillingPage::BillingPage(const QString &ledgerPath, const Clock &clock, SyncService &syncService, QWidget *parent)
+    : QWidget(parent), m_ledgerPath(ledgerPath), m_clock(clock), m_syncService(syncService)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -78,15 +78,18 @@ BillingPage::BillingPage(const QString &ledgerPath, const Clock &clock, QWidget 
     connect(m_month, &QComboBox::currentIndexChanged, this, &BillingPage::refresh);
     m_sync = new QPushButton(tr("&Sync Now"));
     m_sync->setObjectName(QStringLiteral("syncNow"));
-    m_sync->setToolTip(tr("Fetch the bills and the usage behind them with the admin keys in "
-                          "COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY (the last days again: "
-                          "providers revise them)."));
-    connect(m_sync, &QPushButton::clicked, this, [this] { syncNow(); });
+    m_sync->setToolTip(tr("Fetch the bills and the usage behind them for every provider connection of the "
+                          "Sources page (the last days again: providers revise them)."));
+    connect(m_sync, &QPushButton::clicked, this, [this] {
+        if (m_syncService.syncNow()) {
+            m_sync->setEnabled(false);
+            m_cancel->setEnabled(true);
+        }
+    });
     m_cancel = new QPushButton(tr("Cancel"));
     m_cancel->setEnabled(false);
     connect(m_cancel, &QPushButton::clicked, this, [this] {
-        if (m_cancelFlag)
-            m_cancelFlag->store(true);
+        m_syncService.cancel();
         m_cancel->setEnabled(false);
     });
     m_status = new QLabel;
@@ -98,6 +101,22 @@ BillingPage::BillingPage(const QString &ledgerPath, const Clock &clock, QWidget 
     bar->addWidget(m_cancel);
     bar->addWidget(m_status, 1);
     layout->addLayout(bar);
+    // Syncs started here, on the Sources page or by the schedule all report here.
+    connect(&m_syncService, &SyncService::progress, this, [this](const QString &message) {
+        m_status->setText(message);
+        m_sync->setEnabled(false);
+        m_cancel->setEnabled(m_syncService.isRunning());
+    });
+    connect(&m_syncService, &SyncService::syncFinished, this, [this](bool, const QString &summary) {
+        m_sync->setEnabled(true);
+        m_cancel->setEnabled(false);
+        m_status->setText(summary);
+        refresh();
+    });
+    connect(&m_syncService, &SyncService::testFinished, this, [this] {
+        m_sync->setEnabled(true);
+        m_cancel->setEnabled(false);
+    });
 
     m_providers = readOnlyTable(
         QStringLiteral("billingProviders"),
@@ -280,63 +299,6 @@ void BillingPage::createRule(const QString &project, const QString &team, const 
             m_status->setText(moved.ok() ? tr("Rule added: %1 billed rows ($%2) now belong to %3.")
                                                .arg(QLocale().toString(moved->rows), usdText(moved->amount), team)
                                          : tr("The rule was not added: %1").arg(moved.error().message));
-            refresh();
-        });
-}
-
-void BillingPage::syncNow(const QString &baseUrl)
-{
-    QVector<Billing::Provider> providers;
-    for (const auto provider : {Billing::Provider::OpenAi, Billing::Provider::Anthropic}) {
-        if (!qEnvironmentVariableIsEmpty(Billing::keyVariable(provider).toLatin1().constData()))
-            providers.append(provider);
-    }
-    if (providers.isEmpty()) {
-        m_status->setText(tr("No admin key: set COSTGOV_OPENAI_ADMIN_KEY or COSTGOV_ANTHROPIC_ADMIN_KEY and start "
-                             "Cost Governor again."));
-        return;
-    }
-    m_sync->setEnabled(false);
-    m_cancel->setEnabled(true);
-    m_status->setText(tr("Syncing..."));
-    m_cancelFlag = std::make_shared<std::atomic_bool>(false);
-    QPointer<QLabel> status(m_status);
-    const Clock *clock = &m_clock;
-    inBackground(
-        this, m_ledgerPath,
-        [providers, baseUrl, clock, cancel = m_cancelFlag, status](Storage::Ledger &ledger) -> Result<QString> {
-            QStringList lines;
-            for (const auto provider : providers) {
-                Billing::SyncOptions options;
-                options.provider = provider;
-                options.baseUrl = baseUrl;
-                options.key = qEnvironmentVariable(Billing::keyVariable(provider).toLatin1().constData());
-                options.cancel = cancel.get();
-                options.progress = [status](const QString &message) {
-                    QMetaObject::invokeMethod(qApp, [status, message] {
-                        if (status)
-                            status->setText(message);
-                    });
-                };
-                const auto synced = Billing::syncCosts(ledger, options, *clock);
-                const auto usage = synced.ok() ? Billing::syncUsage(ledger, options, *clock) : synced;
-                if (!synced.ok() || !usage.ok()) {
-                    lines.append(
-                        tr("%1 failed: %2")
-                            .arg(Billing::providerTitle(provider), (synced.ok() ? usage : synced).error().message));
-                    continue;
-                }
-                lines.append(tr("%1: %2 – %3, %4 cost and %5 usage rows stored, $%6 billed")
-                                 .arg(Billing::providerTitle(provider), isoDate(synced->fromDay),
-                                      isoDate(synced->toDay), QLocale().toString(synced->inserted),
-                                      QLocale().toString(usage->inserted), usdText(synced->total)));
-            }
-            return lines.join(QStringLiteral("; "));
-        },
-        [this](const Result<QString> &result) {
-            m_sync->setEnabled(true);
-            m_cancel->setEnabled(false);
-            m_status->setText(result.ok() ? *result : result.error().message);
             refresh();
         });
 }

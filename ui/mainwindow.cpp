@@ -4,6 +4,7 @@
 
 #include "background.h"
 #include "billingpage.h"
+#include "connectionspanel.h"
 #include "explorerpage.h"
 #include "filterbar.h"
 #include "kpitile.h"
@@ -83,6 +84,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     setWindowTitle(tr("Cost Governor"));
     setMinimumSize(900, 560);
     setAcceptDrops(true); // files and folders dropped on the window are imported
+    m_syncService = new SyncService(m_ledgerPath, m_clock, this);
 
     m_navigation = new QListWidget;
     m_navigation->addItem(tr("Overview"));
@@ -115,7 +117,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
         refresh();
     });
     m_pages->addWidget(m_prices);
-    m_billing = new BillingPage(m_ledgerPath, m_clock);
+    m_billing = new BillingPage(m_ledgerPath, m_clock, *m_syncService);
     connect(m_billing, &BillingPage::refreshed, this, [this] { pageRefreshed(BillingDone); });
     m_pages->addWidget(m_billing);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
@@ -362,8 +364,11 @@ QWidget *MainWindow::buildOverviewPage()
     auto *importLogs = new QPushButton(tr("Import Logs..."));
     connect(importLogs, &QPushButton::clicked, this, &MainWindow::chooseFiles);
     auto *connectProvider = new QPushButton(tr("Connect a Provider..."));
-    connectProvider->setEnabled(false);
-    connectProvider->setToolTip(tr("Billing sync with OpenAI and Anthropic comes in a later version."));
+    connectProvider->setToolTip(tr("Fetch the bills of OpenAI or Anthropic with an organization admin key."));
+    connect(connectProvider, &QPushButton::clicked, this, [this] {
+        m_navigation->setCurrentRow(PageSources);
+        m_connections->addConnection();
+    });
     m_loadDemo = new QPushButton(tr("Load Demo Data"));
     m_loadDemo->setObjectName(QStringLiteral("loadDemo"));
     m_loadDemo->setToolTip(tr("90 days of a made-up organisation's LLM traffic, generated on this computer "
@@ -463,6 +468,9 @@ QWidget *MainWindow::buildSourcesPage()
     m_importProgress->setValue(0);
     m_importProgress->setVisible(false);
     layout->addWidget(m_importProgress);
+
+    m_connections = new ConnectionsPanel(*m_syncService);
+    layout->addWidget(m_connections);
 
     m_watched = new WatchedFolders;
     connect(m_watched, &WatchedFolders::importWanted, this, &MainWindow::importWatched);

@@ -27,6 +27,8 @@ namespace CostGov::Ui {
 
 class BillingPage;
 class BreakdownChart;
+class ConnectionsPanel;
+class SyncService;
 class ExplorerPage;
 class FilterBar;
 class KpiTile;
@@ -129,6 +131,8 @@ private:
     RequestsPage *m_requests = nullptr;
     BillingPage *m_billing = nullptr;
     WatchedFolders *m_watched = nullptr;
+    ConnectionsPanel *m_connections = nullptr;
+    SyncService *m_syncService = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;

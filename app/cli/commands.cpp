@@ -3,6 +3,7 @@
 #include "attribution/attribution.h"
 #include "billing/billedreport.h"
 #include "billing/billing.h"
+#include "billing/keychain.h"
 #include "billing/reconcile.h"
 #include "common/clock.h"
 #include "common/jsonwriter.h"
@@ -412,7 +413,8 @@ const char *const kSyncHelp =
     "/v1/organizations/usage_report/messages), every page, and stores it in place of what was\n"
     "stored for those days: a second sync of the same\n"
     "days changes nothing, a revised day replaces the old figures, a failed sync changes nothing.\n"
-    "Admin keys come from COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY.\n"
+    "Admin keys come from COSTGOV_OPENAI_ADMIN_KEY and COSTGOV_ANTHROPIC_ADMIN_KEY, else from the\n"
+    "system keychain, where the desktop's provider connections keep them.\n"
     "\n"
     "Options:\n"
     "  --from YYYY-MM-DD   first day (UTC); default: 3 days before the last synced day, or 30 days ago\n"
@@ -468,12 +470,14 @@ int syncCommand(const QStringList &args, const QString &dbPath)
     int result = Ok;
     for (const Billing::Provider provider : providers) {
         options.provider = provider;
-        options.key = qEnvironmentVariable(Billing::keyVariable(provider).toLatin1().constData());
+        const auto key = Billing::adminKeyNow(provider); // the environment, else the keychain
+        options.key = key.ok() ? *key : QString();
         w.key(Billing::providerName(provider)).beginObject();
         for (const bool costs : {true, false}) {
             const QString what = costs ? QStringLiteral("costs") : QStringLiteral("usage");
-            const auto synced = costs ? Billing::syncCosts(*ledger, options, Clock::system())
-                                      : Billing::syncUsage(*ledger, options, Clock::system());
+            const auto synced = !key.ok() ? Result<Billing::SyncSummary>(key.error())
+                : costs                   ? Billing::syncCosts(*ledger, options, Clock::system())
+                                          : Billing::syncUsage(*ledger, options, Clock::system());
             w.key(what).beginObject();
             if (!synced.ok()) {
                 err() << "costgovctl: " << Billing::providerName(provider) << " " << what << ": "

@@ -466,7 +466,8 @@ Status syncRange(Storage::Ledger &ledger, const SyncOptions &options, const Cloc
 {
     if (options.key.isEmpty())
         return makeError(ErrorCode::Usage,
-                         QStringLiteral("no %1 admin key: set %2")
+                         QStringLiteral("no %1 admin key: set %2, or add the provider connection on the "
+                                        "desktop's Sources page (it keeps the key in the system keychain)")
                              .arg(providerTitle(options.provider), keyVariable(options.provider)));
     const qint64 today = utcDay(clock.nowMs());
     summary.toDay = options.toDay.value_or(today);
@@ -674,6 +675,24 @@ Result<SyncSummary> syncUsage(Storage::Ledger &ledger, const SyncOptions &option
     if (!stored.ok())
         return stored.error();
     return summary;
+}
+
+Result<int> testConnection(const SyncOptions &options, const Clock &clock)
+{
+    if (options.key.isEmpty())
+        return makeError(ErrorCode::Usage, QStringLiteral("no %1 admin key").arg(providerTitle(options.provider)));
+    SyncSummary summary;
+    summary.toDay = utcDay(clock.nowMs());
+    summary.fromDay = summary.toDay - 1;
+    Fetcher fetcher(options, summary);
+    const bool openAi = options.provider == Provider::OpenAi;
+    const QString path =
+        openAi ? QStringLiteral("/v1/organization/costs") : QStringLiteral("/v1/organizations/cost_report");
+    const auto page = fetcher.page<CostPage>(reportUrl(options, path, {}, summary.fromDay, summary.toDay, std::nullopt),
+                                             openAi ? parseOpenAiCosts : parseAnthropicCostReport);
+    if (!page.ok())
+        return page.error();
+    return page->buckets;
 }
 
 } // namespace CostGov::Billing

@@ -119,4 +119,8 @@ std::optional<qint64> lastSyncMs(Storage::Ledger &ledger);
 /// /v1/organizations/usage_report/messages (grouped by workspace, API key and model).
 Result<SyncSummary> syncUsage(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock);
 
+/// Reads the first page of the provider's cost report for yesterday and today, storing nothing:
+/// whether the key and address work. Returns the buckets read.
+Result<int> testConnection(const SyncOptions &options, const Clock &clock);
+
 } // namespace CostGov::Billing
