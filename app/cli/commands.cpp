@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "clisupport.h"
 
 #include "attribution/attribution.h"
 #include "billing/billedreport.h"
@@ -33,8 +34,6 @@
 
 namespace CostGov::Cli {
 
-namespace {
-
 QTextStream &out()
 {
     static QTextStream stream(stdout);
@@ -46,6 +45,8 @@ QTextStream &err()
     static QTextStream stream(stderr);
     return stream;
 }
+
+namespace {
 
 using Handler = std::function<int(const QStringList &args, const QString &dbPath)>;
 
@@ -68,7 +69,9 @@ const char *const kGlobalHelp =
     "\n"
     "Commands:\n";
 
-int usage(const QString &message, const QString &command = QString())
+} // namespace
+
+int usage(const QString &message, const QString &command)
 {
     err() << "costgovctl: " << message << '\n'
           << "Try 'costgovctl " << (command.isEmpty() ? QString() : command + QLatin1Char(' ')) << "--help'.\n";
@@ -88,7 +91,6 @@ int fromError(const Error &error)
     return error.code == ErrorCode::Usage ? usage(error.message) : dataError(error.message);
 }
 
-/// Parses a command's options; prints usage errors. nullopt means: return the exit code given.
 std::optional<int> parseOptions(QCommandLineParser &parser, const QStringList &args, const char *command,
                                 const char *help)
 {
@@ -105,7 +107,6 @@ std::optional<int> parseOptions(QCommandLineParser &parser, const QStringList &a
     return std::nullopt;
 }
 
-/// The ledger named by the command's --db (which may follow the command) or else the global one.
 std::unique_ptr<Storage::Ledger> openLedger(const QCommandLineParser &parser, const QString &dbPath, int &exitCode)
 {
     auto ledger =
@@ -115,11 +116,6 @@ std::unique_ptr<Storage::Ledger> openLedger(const QCommandLineParser &parser, co
         return nullptr;
     }
     return std::move(*ledger);
-}
-
-bool isTerminal(FILE *stream)
-{
-    return ::isatty(::fileno(stream)) != 0;
 }
 
 QString grouped(qint64 n)
@@ -141,6 +137,13 @@ std::optional<QString> formatOption(const QCommandLineParser &parser, const QStr
         return std::nullopt;
     }
     return format;
+}
+
+namespace {
+
+bool isTerminal(FILE *stream)
+{
+    return ::isatty(::fileno(stream)) != 0;
 }
 
 // ---------------------------------------------------------------- import
@@ -1318,6 +1321,8 @@ const QVector<Command> &commands()
         {"demo", "load realistic demo data (90 days of an organisation)", kDemoHelp, demoCommand},
         {"sync", "fetch billed costs from OpenAI and Anthropic admin APIs", kSyncHelp, syncCommand},
         {"reconcile", "billed against metered cost, per provider and day", kReconcileHelp, reconcileCommand},
+        {"alerts", "alert rules: evaluate, history, backtest", kAlertsHelp, alertsCommand},
+        {"budgets", "budgets by calendar window, with thresholds and a forecast", kBudgetsHelp, budgetsCommand},
         {"attribution", "rules that give billed cost and requests a team and feature", kAttributionHelp,
          attributionCommand},
     };

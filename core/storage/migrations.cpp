@@ -196,12 +196,35 @@ Migration sourceAttribution()
         {}};
 }
 
+Migration alerts()
+{
+    return {
+        8,
+        QStringLiteral("alert rules and budgets, their states and history"),
+        {
+            // A rule's settings are a JSON object: kinds differ in what they need.
+            QStringLiteral("CREATE TABLE alert_rules (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, "
+                           "definition TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE alert_states (rule_id INTEGER NOT NULL, group_key TEXT NOT NULL, "
+                           "state TEXT NOT NULL, since_ms BIGINT NOT NULL, threshold_notified INTEGER NOT NULL, "
+                           "window_key TEXT NOT NULL, last_notified_ms BIGINT NOT NULL, acknowledged INTEGER NOT NULL, "
+                           "snoozed_until_ms BIGINT NOT NULL, message TEXT NOT NULL, figures TEXT NOT NULL, "
+                           "PRIMARY KEY (rule_id, group_key))"),
+            QStringLiteral("CREATE TABLE alert_events (id INTEGER PRIMARY KEY, rule_id INTEGER NOT NULL, "
+                           "group_key TEXT NOT NULL, at_ms BIGINT NOT NULL, from_state TEXT NOT NULL, "
+                           "to_state TEXT NOT NULL, notified INTEGER NOT NULL, message TEXT NOT NULL, "
+                           "figures TEXT NOT NULL)"),
+            QStringLiteral("CREATE INDEX alert_events_at ON alert_events (at_ms)"),
+        },
+        {}};
+}
+
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
-    static const std::vector<Migration> all{ledgerCore(),  priceCatalog(),     userRollup(),       billedCosts(),
-                                            billedUsage(), attributionRules(), sourceAttribution()};
+    static const std::vector<Migration> all{ledgerCore(),  priceCatalog(),     userRollup(),        billedCosts(),
+                                            billedUsage(), attributionRules(), sourceAttribution(), alerts()};
     return all;
 }
 

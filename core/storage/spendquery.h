@@ -40,6 +40,10 @@ struct SpendQuery {
     /// More than 0: only the most expensive groups, this many (totals stay those of all groups).
     /// Not with time first.
     int limit = 0;
+    /// Instants (UTC epoch ms, the end exclusive) that narrow the days to part of them: the
+    /// requests of those days are read one by one (meant for a day or two at a window's edges).
+    std::optional<qint64> fromMs;
+    std::optional<qint64> toMs;
 };
 
 /// Summed figures of a group of requests. Cost sums priced requests only; unpricedRequests says
