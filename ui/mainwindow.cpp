@@ -2,6 +2,8 @@
 
 #include "spendtablemodel.h"
 
+#include "alertcenter.h"
+#include "alertspage.h"
 #include "background.h"
 #include "billingpage.h"
 #include "connectionspanel.h"
@@ -70,7 +72,7 @@ namespace CostGov::Ui {
 
 namespace {
 
-enum Page { PageOverview, PageExplorer, PageRequests, PageSources, PagePrices, PageBilling };
+enum Page { PageOverview, PageExplorer, PageRequests, PageSources, PagePrices, PageBilling, PageAlerts };
 
 // The Overview's top tables, left to right.
 constexpr Storage::Dimension kTopDimensions[] = {Storage::Dimension::Team, Storage::Dimension::Feature,
@@ -85,6 +87,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     setMinimumSize(900, 560);
     setAcceptDrops(true); // files and folders dropped on the window are imported
     m_syncService = new SyncService(m_ledgerPath, m_clock, this);
+    m_alertCenter = new AlertCenter(m_ledgerPath, m_clock, this, this);
 
     m_navigation = new QListWidget;
     m_navigation->addItem(tr("Overview"));
@@ -93,6 +96,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_navigation->addItem(tr("Sources"));
     m_navigation->addItem(tr("Prices"));
     m_navigation->addItem(tr("Billing"));
+    m_navigation->addItem(tr("Alerts"));
     m_navigation->setFixedWidth(150);
     m_navigation->setAccessibleName(tr("Pages"));
 
@@ -115,12 +119,39 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     connect(m_prices, &PricesPage::pricesChanged, this, [this](const QString &summary) {
         statusBar()->showMessage(summary, 10000);
         refresh();
+        m_alertCenter->evaluate();
     });
     m_pages->addWidget(m_prices);
     m_billing = new BillingPage(m_ledgerPath, m_clock, *m_syncService);
     connect(m_billing, &BillingPage::refreshed, this, [this] { pageRefreshed(BillingDone); });
     m_pages->addWidget(m_billing);
+    m_alerts = new AlertsPage(m_ledgerPath, m_clock, *m_alertCenter);
+    connect(m_alerts, &AlertsPage::refreshed, this, [this] { pageRefreshed(AlertsDone); });
+    m_pages->addWidget(m_alerts);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    // Alerts: evaluated after every sync (and import, see showImportResult) and on a timer; a
+    // click on a tray message opens the alert.
+    connect(m_syncService, &SyncService::syncFinished, m_alertCenter, &AlertCenter::evaluate);
+    connect(m_alertCenter, &AlertCenter::openAlert, this, [this](qint64 rule, const QString &group) {
+        showNormal();
+        raise();
+        activateWindow();
+        m_navigation->setCurrentRow(PageAlerts);
+        if (rule != 0)
+            m_alerts->showAlert(rule, group);
+    });
+    connect(m_alertCenter, &AlertCenter::notice, this, [this](const QString &title, const QString &message) {
+        if (m_alertCenter->trayShown())
+            return; // the tray shows it
+        m_notice->setText(QStringLiteral("<b>%1</b> %2 <a href=\"alerts\">Show</a>")
+                              .arg(title.toHtmlEscaped(), message.toHtmlEscaped()));
+        m_notice->setVisible(true);
+    });
+    connect(m_alertCenter, &AlertCenter::quitRequested, this, [this] {
+        m_quitting = true;
+        close();
+    });
 
     // The date range and its comparison hold for every page, remembered between runs.
     auto *rangeBar = new QHBoxLayout;
@@ -174,8 +205,27 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     auto *layout = new QHBoxLayout(central);
     layout->addWidget(m_navigation);
     auto *right = new QVBoxLayout;
-    right->addLayout(rangeBar);
-    right->addWidget(m_filterBar);
+    // Where there is no system tray, notifications show here.
+    m_notice = new QLabel;
+    m_notice->setObjectName(QStringLiteral("alertNotice"));
+    m_notice->setWordWrap(true);
+    m_notice->setStyleSheet(QStringLiteral("QLabel { background: #fbe3e0; color: #5c1a14; padding: 6px; "
+                                           "border: 1px solid #d9483b; border-radius: 3px; }"));
+    m_notice->setVisible(false);
+    connect(m_notice, &QLabel::linkActivated, this, [this] {
+        m_notice->setVisible(false);
+        m_navigation->setCurrentRow(PageAlerts);
+    });
+    right->addWidget(m_notice);
+    // The range and filters: hidden on the pages they do not apply to (Billing, Alerts).
+    auto *scopeBar = new QWidget;
+    auto *scopeLayout = new QVBoxLayout(scopeBar);
+    scopeLayout->setContentsMargins(0, 0, 0, 0);
+    scopeLayout->addLayout(rangeBar);
+    scopeLayout->addWidget(m_filterBar);
+    right->addWidget(scopeBar);
+    connect(m_navigation, &QListWidget::currentRowChanged, scopeBar,
+            [scopeBar](int page) { scopeBar->setVisible(page != PageBilling && page != PageAlerts); });
     right->addWidget(m_pages, 1);
     layout->addLayout(right, 1);
     setCentralWidget(central);
@@ -192,6 +242,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     }
     m_navigation->setCurrentRow(qBound(0, Settings::get(SettingKeys::LastPage), m_pages->count() - 1));
     refresh();
+    m_alertCenter->evaluate();
 }
 
 MainWindow::~MainWindow() = default;
@@ -261,7 +312,10 @@ void MainWindow::buildMenus()
     QAction *importFolder = file->addAction(tr("Import &Folder..."), this, &MainWindow::chooseFolder);
     importFolder->setShortcut(QKeySequence(tr("Ctrl+Shift+I")));
     file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    QAction *quit = file->addAction(tr("&Quit"), this, [this] {
+        m_quitting = true;
+        close();
+    });
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
@@ -507,7 +561,8 @@ void MainWindow::chooseFolder()
 bool MainWindow::showPage(const QString &name)
 {
     const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("requests"),
-                            QStringLiteral("sources"),  QStringLiteral("prices"),   QStringLiteral("billing")};
+                            QStringLiteral("sources"),  QStringLiteral("prices"),   QStringLiteral("billing"),
+                            QStringLiteral("alerts")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)
         return false;
@@ -628,6 +683,7 @@ void MainWindow::showImportResult(const Result<Ingest::ImportSummary> &result)
     if (std::exchange(m_overviewWhenDone, false) && t.imported > 0)
         m_navigation->setCurrentRow(PageOverview);
     refresh();
+    m_alertCenter->evaluate();
 }
 
 /// What the Overview shows, read on a worker thread.
@@ -670,7 +726,8 @@ void MainWindow::refresh()
     m_rangeDays->setText(rangeText(range));
     m_editRange->setVisible(preset == RangePreset::Custom);
     m_filterBar->setRange(range);
-    m_refreshing = OverviewDone | TopTablesDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone | BillingDone;
+    m_refreshing = OverviewDone | TopTablesDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone | BillingDone
+        | AlertsDone;
     m_topTablesPending = kTopTables;
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
@@ -737,10 +794,13 @@ void MainWindow::refresh()
     m_sources->refresh();
     m_prices->refresh();
     m_billing->refresh();
+    m_alerts->refresh();
 }
 
 void MainWindow::pageRefreshed(int page)
 {
+    if ((m_refreshing & page) == 0)
+        return; // a page that refreshed on its own (after an evaluation, a sync): not a window refresh
     m_refreshing &= ~page;
     if (m_refreshing == 0)
         emit ledgerRefreshed();
@@ -862,6 +922,14 @@ void MainWindow::dropEvent(QDropEvent *event)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    // Closing keeps the app in the tray (alerts keep coming); Quit really quits.
+    if (!m_quitting && m_alertCenter->trayShown() && Settings::get(SettingKeys::CloseToTray)) {
+        Settings::set(SettingKeys::MainWindowGeometry, saveGeometry());
+        hide();
+        event->ignore();
+        return;
+    }
+    m_quitting = false;
     if (m_importRunning) {
         const auto answer = QMessageBox::question(
             this, tr("Import Running"), tr("An import is running. Stop it and quit? What was read so far is kept."));
@@ -875,6 +943,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     Settings::set(SettingKeys::MainWindowGeometry, saveGeometry());
     Settings::set(SettingKeys::LastPage, m_navigation->currentRow());
     event->accept();
+    QCoreApplication::quit(); // also when the tray kept the app running
 }
 
 } // namespace CostGov::Ui

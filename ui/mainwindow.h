@@ -25,6 +25,8 @@ class QPlainTextEdit;
 
 namespace CostGov::Ui {
 
+class AlertCenter;
+class AlertsPage;
 class BillingPage;
 class BreakdownChart;
 class ConnectionsPanel;
@@ -89,7 +91,8 @@ private:
         PricesDone = 8,
         RequestsDone = 16,
         TopTablesDone = 32,
-        BillingDone = 64
+        BillingDone = 64,
+        AlertsDone = 128
     };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
@@ -132,6 +135,10 @@ private:
     BillingPage *m_billing = nullptr;
     WatchedFolders *m_watched = nullptr;
     ConnectionsPanel *m_connections = nullptr;
+    AlertCenter *m_alertCenter = nullptr;
+    AlertsPage *m_alerts = nullptr;
+    QLabel *m_notice = nullptr;
+    bool m_quitting = false;
     SyncService *m_syncService = nullptr;
     KpiTile *m_tiles[TileCount] = {};
     QListWidget *m_navigation = nullptr;

@@ -48,6 +48,9 @@ inline const SettingKey<QString> ExplorerHiddenMetrics{"ui/explorerHiddenMetrics
 inline const SettingKey<QString> ExplorerGroupBy{"ui/explorerGroupBy", QStringLiteral("team,model")};
 inline const SettingKey<QString> Filters{"ui/filters", {}}; ///< JSON: {"team": ["a", "b"], ...}
 inline const SettingKey<QString> OverviewChartDimension{"ui/overviewChartDimension", QStringLiteral("team")};
+inline const SettingKey<qint64> AlertsPausedUntil{"alerts/pausedUntilMs", 0}; ///< no notifications before
+inline const SettingKey<QString> AlertsWebhookUrl{"alerts/webhookUrl", {}};   ///< "" for none
+inline const SettingKey<bool> CloseToTray{"ui/closeToTray", true}; ///< closing the window keeps the app in the tray
 } // namespace SettingKeys
 
 } // namespace CostGov

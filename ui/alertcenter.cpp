@@ -1,0 +1,211 @@
+#include "alertcenter.h"
+
+#include "background.h"
+
+#include "common/settings.h"
+#include "common/timeutil.h"
+
+#include <QApplication>
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMenu>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPainter>
+#include <QSystemTrayIcon>
+
+namespace CostGov::Ui {
+
+namespace {
+
+constexpr int kEvaluateEveryMs = 5 * 60'000;
+constexpr int kWebhookAttempts = 3;
+
+// The tray icon: a coin with a dollar sign, red while something is in ALERT, grey while paused.
+QIcon trayIcon(Alerts::State worst, bool paused)
+{
+    QPixmap pixmap(64, 64);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QColor fill = paused            ? QColor(0x8a, 0x8f, 0x98)
+        : worst == Alerts::State::Alert   ? QColor(0xd9, 0x48, 0x3b)
+        : worst == Alerts::State::Warning ? QColor(0xe0, 0x9a, 0x1e)
+                                          : QColor(0x2e, 0x7d, 0x5b);
+    p.setBrush(fill);
+    p.setPen(Qt::NoPen);
+    p.drawEllipse(QRectF(4, 4, 56, 56));
+    QFont font = p.font();
+    font.setPixelSize(40);
+    font.setBold(true);
+    p.setFont(font);
+    p.setPen(Qt::white);
+    p.drawText(QRectF(0, 0, 64, 64), Qt::AlignCenter, QStringLiteral("$"));
+    return QIcon(pixmap);
+}
+
+} // namespace
+
+AlertCenter::AlertCenter(const QString &ledgerPath, const Clock &clock, QWidget *window, QObject *parent)
+    : QObject(parent), m_ledgerPath(ledgerPath), m_clock(clock), m_window(window)
+{
+    m_timer.setInterval(kEvaluateEveryMs);
+    connect(&m_timer, &QTimer::timeout, this, &AlertCenter::evaluate);
+    m_timer.start();
+    updateTray();
+}
+
+AlertCenter::~AlertCenter()
+{
+    delete m_menu;
+}
+
+bool AlertCenter::trayShown() const
+{
+    return m_tray && m_tray->isVisible();
+}
+
+qint64 AlertCenter::pausedUntilMs() const
+{
+    const qint64 until = Settings::get(SettingKeys::AlertsPausedUntil);
+    return until > m_clock.nowMs() ? until : 0;
+}
+
+void AlertCenter::pauseUntil(qint64 untilMs)
+{
+    Settings::set(SettingKeys::AlertsPausedUntil, untilMs);
+    updateTray();
+}
+
+void AlertCenter::evaluate()
+{
+    if (m_running) {
+        m_again = true;
+        return;
+    }
+    m_running = true;
+    const qint64 now = m_clock.nowMs();
+    inBackground(
+        this, m_ledgerPath, [now](Storage::Ledger &ledger) { return Alerts::evaluate(ledger, now); },
+        [this](const Result<Alerts::Evaluation> &result) {
+            m_running = false;
+            if (result.ok()) {
+                m_worst = Alerts::State::Ok;
+                for (const Alerts::Finding &f : result->findings)
+                    if (f.state == Alerts::State::Alert
+                        || (f.state == Alerts::State::Warning && m_worst != Alerts::State::Alert))
+                        m_worst = f.state;
+                updateTray();
+                if (pausedUntilMs() == 0)
+                    for (const Alerts::Notification &n : result->notifications)
+                        notify(n);
+                emit evaluated(*result);
+            } else {
+                emit notice(tr("Alerts"), tr("The alert rules could not be evaluated: %1").arg(result.error().message));
+            }
+            if (std::exchange(m_again, false))
+                evaluate();
+        });
+}
+
+void AlertCenter::notify(const Alerts::Notification &n)
+{
+    const QString state = n.finding.state == Alerts::State::Alert ? tr("Alert") : tr("Warning");
+    const QString title = n.repeat ? tr("Still in alert: %1").arg(n.rule.name) : tr("%1: %2").arg(state, n.rule.name);
+    if (trayShown()) {
+        m_lastMessage = {n.rule.id, n.finding.group};
+        m_tray->showMessage(
+            title, n.finding.message,
+            n.finding.state == Alerts::State::Alert ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning, 20'000);
+    }
+    emit notice(title, n.finding.message);
+
+    const QString url = Settings::get(SettingKeys::AlertsWebhookUrl).trimmed();
+    if (url.isEmpty())
+        return;
+    QJsonObject payload{{QStringLiteral("text"), QString(title + QStringLiteral(" — ") + n.finding.message)},
+                        {QStringLiteral("rule_id"), n.rule.id},
+                        {QStringLiteral("rule"), n.rule.name},
+                        {QStringLiteral("kind"), Alerts::kindName(n.rule.kind)},
+                        {QStringLiteral("group"), n.finding.group},
+                        {QStringLiteral("state"), Alerts::stateName(n.finding.state)},
+                        {QStringLiteral("previous_state"), Alerts::stateName(n.previous)},
+                        {QStringLiteral("repeat"), n.repeat},
+                        {QStringLiteral("message"), n.finding.message},
+                        {QStringLiteral("at"), isoTimestamp(m_clock.nowMs())},
+                        {QStringLiteral("figures"), QJsonDocument::fromJson(n.finding.figuresJson.toUtf8()).object()}};
+    deliver(QJsonDocument(payload).toJson(QJsonDocument::Compact), 1);
+}
+
+void AlertCenter::deliver(const QByteArray &payload, int attempt)
+{
+    if (!m_network)
+        m_network = new QNetworkAccessManager(this);
+    QNetworkRequest request(QUrl(Settings::get(SettingKeys::AlertsWebhookUrl).trimmed()));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    request.setTransferTimeout(15'000);
+    QNetworkReply *reply = m_network->post(request, payload);
+    connect(reply, &QNetworkReply::finished, this, [this, reply, payload, attempt] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const bool ok = reply->error() == QNetworkReply::NoError && status >= 200 && status < 300;
+        const QString when =
+            QLocale().toString(QDateTime::fromMSecsSinceEpoch(m_clock.nowMs()).time(), QLocale::ShortFormat);
+        if (ok) {
+            m_webhookStatus = attempt == 1 ? tr("Webhook: delivered at %1").arg(when)
+                                           : tr("Webhook: delivered at %1 (attempt %2)").arg(when).arg(attempt);
+        } else {
+            const QString why = status > 0 ? tr("HTTP %1").arg(status) : reply->errorString();
+            if (attempt < kWebhookAttempts) {
+                m_webhookStatus =
+                    tr("Webhook: %1; trying again (attempt %2 of %3)").arg(why).arg(attempt + 1).arg(kWebhookAttempts);
+                QTimer::singleShot(1000 << (attempt - 1), this,
+                                   [this, payload, attempt] { deliver(payload, attempt + 1); });
+            } else {
+                m_webhookStatus = tr("Webhook: not delivered (%1 after %2 attempts)").arg(why).arg(kWebhookAttempts);
+            }
+        }
+        emit webhookStatusChanged(m_webhookStatus);
+    });
+}
+
+void AlertCenter::updateTray()
+{
+    if (!m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(this);
+        m_tray->setObjectName(QStringLiteral("alertTray"));
+        m_menu = new QMenu;
+        m_menu->addAction(tr("&Open Cost Governor"), this, [this] { emit openAlert(0, QString()); });
+        m_menu->addSeparator();
+        m_menu->addAction(tr("Pause Alerts for 1 &Hour"), this, [this] { pauseUntil(m_clock.nowMs() + 3'600'000); });
+        m_menu->addAction(tr("Pause Alerts until &Tomorrow"), this, [this] {
+            const QDate tomorrow = QDateTime::fromMSecsSinceEpoch(m_clock.nowMs()).date().addDays(1);
+            pauseUntil(QDateTime(tomorrow, QTime(8, 0)).toMSecsSinceEpoch());
+        });
+        m_menu->addAction(tr("&Resume Alerts"), this, [this] { pauseUntil(0); });
+        m_menu->addSeparator();
+        m_menu->addAction(tr("&Quit"), this, &AlertCenter::quitRequested);
+        m_tray->setContextMenu(m_menu);
+        connect(m_tray, &QSystemTrayIcon::messageClicked, this,
+                [this] { emit openAlert(m_lastMessage.first, m_lastMessage.second); });
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
+            if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
+                emit openAlert(0, QString());
+        });
+        m_tray->show();
+    }
+    if (!m_tray)
+        return;
+    const qint64 paused = pausedUntilMs();
+    m_tray->setIcon(trayIcon(m_worst, paused > 0));
+    const QString state = m_worst == Alerts::State::Alert ? tr("something is in alert")
+        : m_worst == Alerts::State::Warning               ? tr("a warning")
+                                                          : tr("all clear");
+    m_tray->setToolTip(paused > 0
+                           ? tr("Cost Governor: alerts paused until %1")
+                                 .arg(QLocale().toString(QDateTime::fromMSecsSinceEpoch(paused), QLocale::ShortFormat))
+                           : tr("Cost Governor: %1").arg(state));
+}
+
+} // namespace CostGov::Ui
