@@ -103,6 +103,7 @@ AlertsPage::AlertsPage(const QString &ledgerPath, const Clock &clock, AlertCente
     activeLayout->addWidget(m_active, 1);
     auto *activeButtons = new QHBoxLayout;
     auto *ack = new QPushButton(tr("&Acknowledge"));
+    ack->setObjectName(QStringLiteral("acknowledge"));
     ack->setToolTip(tr("No more reminders for this alert until its state changes."));
     connect(ack, &QPushButton::clicked, this, [this] {
         changeSelected(
@@ -133,6 +134,7 @@ AlertsPage::AlertsPage(const QString &ledgerPath, const Clock &clock, AlertCente
     rulesLayout->addWidget(m_rules, 1);
     auto *ruleButtons = new QHBoxLayout;
     auto *add = new QPushButton(tr("&Add Rule..."));
+    add->setObjectName(QStringLiteral("addRule"));
     connect(add, &QPushButton::clicked, this, &AlertsPage::editRule);
     auto *remove = new QPushButton(tr("&Remove..."));
     connect(remove, &QPushButton::clicked, this, [this] {
@@ -364,9 +366,13 @@ void AlertsPage::showAlert(qint64 ruleId, const QString &group)
 {
     m_tabs->setCurrentIndex(0);
     const QString key = QString::number(ruleId) + QLatin1Char('\x1f') + group;
-    for (int row = 0; row < m_active->rowCount(); ++row)
-        if (m_active->item(row, 1)->data(Qt::UserRole).toString() == key)
+    m_pendingAlert = key; // selected when the table is next filled, if it is not there yet
+    for (int row = 0; row < m_active->rowCount(); ++row) {
+        if (m_active->item(row, 1)->data(Qt::UserRole).toString() == key) {
             m_active->selectRow(row);
+            m_pendingAlert.clear();
+        }
+    }
 }
 
 void AlertsPage::addRule(const Alerts::Rule &rule)
@@ -417,6 +423,7 @@ void AlertsPage::editRule()
     amount->setDecimals(2);
     amount->setPrefix(QStringLiteral("$"));
     amount->setValue(1000);
+    amount->setObjectName(QStringLiteral("ruleAmount"));
     form->addRow(tr("&Amount:"), amount);
     auto *window = new QComboBox;
     for (const auto w : {Alerts::Window::Month, Alerts::Window::Week, Alerts::Window::Day, Alerts::Window::Quarter})

@@ -51,6 +51,7 @@ private:
     QTableWidget *m_rules = nullptr;
     QTableWidget *m_history = nullptr;
     QLineEdit *m_webhook = nullptr;
+    QString m_pendingAlert; ///< rule and group to select once the table has them
     LatestOnly m_latest;
 };
 

@@ -90,6 +90,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_alertCenter = new AlertCenter(m_ledgerPath, m_clock, this, this);
 
     m_navigation = new QListWidget;
+    m_navigation->setObjectName(QStringLiteral("navigation"));
     m_navigation->addItem(tr("Overview"));
     m_navigation->addItem(tr("Explorer"));
     m_navigation->addItem(tr("Requests"));

@@ -13,6 +13,8 @@
 namespace CostGov::Test {
 
 struct HttpRequest {
+    QByteArray method;
+    QByteArray body;
     QString path;
     QUrlQuery query;
     QMap<QByteArray, QByteArray> headers; ///< lower-case names
@@ -28,8 +30,8 @@ struct HttpReply {
     bool truncate; ///< announce the whole body, send half, close
 };
 
-/// A stand-in for a provider admin API: a one-request-per-connection HTTP/1.1 server on
-/// 127.0.0.1; the test decides each answer.
+/// A stand-in for a provider admin API (or a webhook receiver): a one-request-per-connection
+/// HTTP/1.1 server on 127.0.0.1; the test decides each answer.
 class FakeProvider : public QObject {
 public:
     std::function<HttpReply(const HttpRequest &)> handler;
@@ -54,18 +56,24 @@ private:
         buffer += socket->readAll();
         if (!buffer.contains("\r\n\r\n"))
             return;
-        const QList<QByteArray> lines = buffer.left(buffer.indexOf("\r\n\r\n")).split('\n');
-        m_buffers.remove(socket);
+        const qsizetype headerEnd = buffer.indexOf("\r\n\r\n") + 4;
+        const QList<QByteArray> lines = buffer.left(headerEnd - 4).split('\n');
         HttpRequest request;
-        const QList<QByteArray> first = lines.first().trimmed().split(' ');
-        const QUrl url(QString::fromLatin1(first.value(1)));
-        request.path = url.path();
-        request.query = QUrlQuery(url);
         for (const QByteArray &line : lines.mid(1)) {
             const qsizetype colon = line.indexOf(':');
             if (colon > 0)
                 request.headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
         }
+        const qsizetype length = request.headers.value("content-length").toLongLong();
+        if (buffer.size() < headerEnd + length)
+            return; // the body is still coming
+        request.body = buffer.mid(headerEnd, length);
+        m_buffers.remove(socket);
+        const QList<QByteArray> first = lines.first().trimmed().split(' ');
+        request.method = first.value(0);
+        const QUrl url(QString::fromLatin1(first.value(1)));
+        request.path = url.path();
+        request.query = QUrlQuery(url);
         requests.append(request);
         const HttpReply reply = handler(request);
         QByteArray response = "HTTP/1.1 " + QByteArray::number(reply.status)
