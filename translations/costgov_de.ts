@@ -2,6 +2,372 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>CostGov::Ui::AlertCenter</name>
+    <message>
+        <source>Alerts</source>
+        <translation>Warnungen</translation>
+    </message>
+    <message>
+        <source>The alert rules could not be evaluated: %1</source>
+        <translation>Die Warnregeln konnten nicht ausgewertet werden: %1</translation>
+    </message>
+    <message>
+        <source>Alert</source>
+        <translation>Alarm</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <source>Still in alert: %1</source>
+        <translation>Weiterhin Alarm: %1</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Webhook: delivered at %1</source>
+        <translation>Webhook: zugestellt um %1</translation>
+    </message>
+    <message>
+        <source>Webhook: delivered at %1 (attempt %2)</source>
+        <translation>Webhook: zugestellt um %1 (Versuch %2)</translation>
+    </message>
+    <message>
+        <source>HTTP %1</source>
+        <translation>HTTP %1</translation>
+    </message>
+    <message>
+        <source>Webhook: %1; trying again (attempt %2 of %3)</source>
+        <translation>Webhook: %1; neuer Versuch (%2 von %3)</translation>
+    </message>
+    <message>
+        <source>Webhook: not delivered (%1 after %2 attempts)</source>
+        <translation>Webhook: nicht zugestellt (%1 nach %2 Versuchen)</translation>
+    </message>
+    <message>
+        <source>&amp;Open Cost Governor</source>
+        <translation>Cost Governor ö&amp;ffnen</translation>
+    </message>
+    <message>
+        <source>Pause Alerts for 1 &amp;Hour</source>
+        <translation>Warnungen 1 &amp;Stunde pausieren</translation>
+    </message>
+    <message>
+        <source>Pause Alerts until &amp;Tomorrow</source>
+        <translation>Warnungen bis &amp;morgen pausieren</translation>
+    </message>
+    <message>
+        <source>&amp;Resume Alerts</source>
+        <translation>Warnungen &amp;fortsetzen</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>something is in alert</source>
+        <translation>etwas ist im Alarm</translation>
+    </message>
+    <message>
+        <source>a warning</source>
+        <translation>eine Warnung</translation>
+    </message>
+    <message>
+        <source>all clear</source>
+        <translation>alles in Ordnung</translation>
+    </message>
+    <message>
+        <source>Cost Governor: alerts paused until %1</source>
+        <translation>Cost Governor: Warnungen pausiert bis %1</translation>
+    </message>
+    <message>
+        <source>Cost Governor: %1</source>
+        <translation>Cost Governor: %1</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::AlertsPage</name>
+    <message>
+        <source>&amp;Evaluate Now</source>
+        <translation>Jetzt &amp;auswerten</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>Regel</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>Gruppe</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Seit</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Warum</translation>
+    </message>
+    <message>
+        <source>&amp;Acknowledge</source>
+        <translation>&amp;Bestätigen</translation>
+    </message>
+    <message>
+        <source>No more reminders for this alert until its state changes.</source>
+        <translation>Keine Erinnerungen mehr für diese Warnung, bis sich ihr Zustand ändert.</translation>
+    </message>
+    <message>
+        <source>&amp;Snooze</source>
+        <translation>&amp;Schlummern</translation>
+    </message>
+    <message>
+        <source>For 1 Hour</source>
+        <translation>Für 1 Stunde</translation>
+    </message>
+    <message>
+        <source>For 4 Hours</source>
+        <translation>Für 4 Stunden</translation>
+    </message>
+    <message>
+        <source>For 1 Day</source>
+        <translation>Für 1 Tag</translation>
+    </message>
+    <message>
+        <source>For 1 Week</source>
+        <translation>Für 1 Woche</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Aktiv</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <source>Watches</source>
+        <translation>Überwacht</translation>
+    </message>
+    <message>
+        <source>&amp;Add Rule...</source>
+        <translation>Regel &amp;hinzufügen …</translation>
+    </message>
+    <message>
+        <source>&amp;Remove...</source>
+        <translation>&amp;Entfernen …</translation>
+    </message>
+    <message>
+        <source>Remove Rule</source>
+        <translation>Regel entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the rule &quot;%1&quot;? Its history stays.</source>
+        <translation>Die Regel „%1“ entfernen? Ihr Verlauf bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Rules</source>
+        <translation>Regeln</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Wann</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Änderung</translation>
+    </message>
+    <message>
+        <source>Notified</source>
+        <translation>Benachrichtigt</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>https://hooks.slack.com/services/... (empty: none)</source>
+        <translation>https://hooks.slack.com/services/… (leer: keiner)</translation>
+    </message>
+    <message>
+        <source>&amp;Webhook URL:</source>
+        <translation>&amp;Webhook-URL:</translation>
+    </message>
+    <message>
+        <source>Each notification is POSTed as JSON with a Slack-compatible &quot;text&quot; and the rule, group, state and figures; failures are retried 3 times.</source>
+        <translation>Jede Benachrichtigung wird als JSON mit einem Slack-kompatiblen „text“ sowie Regel, Gruppe, Zustand und Zahlen per POST gesendet; Fehlschläge werden bis zu 3-mal wiederholt.</translation>
+    </message>
+    <message>
+        <source>Closing the window keeps Cost Governor running in the system tray</source>
+        <translation>Beim Schließen des Fensters läuft Cost Governor im Systembereich der Kontrollleiste weiter</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source> (acknowledged)</source>
+        <translation> (bestätigt)</translation>
+    </message>
+    <message>
+        <source> (snoozed until %1)</source>
+        <translation> (schlummert bis %1)</translation>
+    </message>
+    <message>
+        <source>Active (%1)</source>
+        <translation>Aktiv (%1)</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>No rules yet: add a budget or an alert rule.</source>
+        <translation>Noch keine Regeln: Ein Budget oder eine Warnregel hinzufügen.</translation>
+    </message>
+    <message>
+        <source>%1 rules; %2 in alert.</source>
+        <translation>%1 Regeln; %2 im Alarm.</translation>
+    </message>
+    <message>
+        <source>Notifications paused until %1.</source>
+        <translation>Benachrichtigungen pausiert bis %1.</translation>
+    </message>
+    <message>
+        <source>No system tray: notifications show in this window.</source>
+        <translation>Kein Systembereich: Benachrichtigungen erscheinen in diesem Fenster.</translation>
+    </message>
+    <message>
+        <source>Resets %1</source>
+        <translation>Beginnt neu am %1</translation>
+    </message>
+    <message>
+        <source>No budgets yet. Add one under Rules (kind: budget).</source>
+        <translation>Noch keine Budgets. Unter „Regeln“ eines hinzufügen (Art: budget).</translation>
+    </message>
+    <message>
+        <source>Add Rule</source>
+        <translation>Regel hinzufügen</translation>
+    </message>
+    <message>
+        <source>The rule was not added: %1</source>
+        <translation>Die Regel wurde nicht hinzugefügt: %1</translation>
+    </message>
+    <message>
+        <source>Add an Alert Rule</source>
+        <translation>Warnregel hinzufügen</translation>
+    </message>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation>&amp;Art:</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>Everything</source>
+        <translation>Alles</translation>
+    </message>
+    <message>
+        <source>All together</source>
+        <translation>Alles zusammen</translation>
+    </message>
+    <message>
+        <source>Each %1</source>
+        <translation>Je %1</translation>
+    </message>
+    <message>
+        <source>values, comma separated</source>
+        <translation>Werte, durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>&amp;Scope:</source>
+        <translation>&amp;Umfang:</translation>
+    </message>
+    <message>
+        <source>&amp;Per:</source>
+        <translation>&amp;Pro:</translation>
+    </message>
+    <message>
+        <source>&amp;Amount:</source>
+        <translation>&amp;Betrag:</translation>
+    </message>
+    <message>
+        <source>&amp;Window:</source>
+        <translation>&amp;Zeitraum:</translation>
+    </message>
+    <message>
+        <source>&amp;Time zone:</source>
+        <translation>&amp;Zeitzone:</translation>
+    </message>
+    <message>
+        <source>&amp;Thresholds (%):</source>
+        <translation>&amp;Schwellen (%):</translation>
+    </message>
+    <message>
+        <source>Hard budget (agents will refuse requests past it)</source>
+        <translation>Hartes Budget (Agenten lehnen Anfragen darüber hinaus ab)</translation>
+    </message>
+    <message>
+        <source>&amp;Limit (%):</source>
+        <translation>&amp;Grenze (%):</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> h</translation>
+    </message>
+    <message>
+        <source>Silent &amp;for:</source>
+        <translation>Still &amp;seit:</translation>
+    </message>
+    <message>
+        <source>&amp;Minimum requests:</source>
+        <translation>&amp;Mindestanzahl Anfragen:</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source>&amp;Remind every:</source>
+        <translation>&amp;Erinnern alle:</translation>
+    </message>
+    <message>
+        <source>Last 90 days:</source>
+        <translation>Letzte 90 Tage:</translation>
+    </message>
+    <message>
+        <source>Not a valid rule yet: %1</source>
+        <translation>Noch keine gültige Regel: %1</translation>
+    </message>
+    <message>
+        <source>Backtesting...</source>
+        <translation>Rückblick läuft …</translation>
+    </message>
+    <message>
+        <source>Would not have notified.</source>
+        <translation>Hätte nicht benachrichtigt.</translation>
+    </message>
+    <message>
+        <source>Would have notified %1 times, on %2 days: %3</source>
+        <translation>Hätte %1-mal benachrichtigt, an %2 Tagen: %3</translation>
+    </message>
+</context>
+<context>
     <name>CostGov::Ui::BillingPage</name>
     <message>
         <source>What OpenAI and Anthropic billed (their admin APIs) against the metered requests (your logs). Coverage is metered / billed: what your logs explain of the bill.</source>
@@ -737,6 +1103,10 @@
     <message>
         <source>Fetch the bills of OpenAI or Anthropic with an organization admin key.</source>
         <translation>Die Rechnungen von OpenAI oder Anthropic mit einem Organisations-Admin-Schlüssel abrufen.</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>Warnungen</translation>
     </message>
 </context>
 <context>

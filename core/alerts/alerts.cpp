@@ -412,9 +412,9 @@ Result<QVector<Finding>> assessNoData(Storage::Ledger &ledger, const Rule &rule,
         if (!wanted(Dimension::Source, it.key()))
             continue;
         QSqlQuery q(ledger.db());
-        q.prepare(QStringLiteral("SELECT MAX(x.ts) FROM request_segments s JOIN requests x ON x.id BETWEEN s.first_id "
-                                 "AND s.last_id AND x.day = s.day JOIN dimsets d ON d.id = x.dimset JOIN labels l ON "
-                                 "l.id = d.source WHERE s.day = ? AND l.value = ? AND x.ts <= ?"));
+        q.prepare(QStringLiteral("SELECT MAX(x.ts) FROM request_segments s CROSS JOIN requests x ON x.id BETWEEN "
+                                 "s.first_id AND s.last_id JOIN dimsets d ON d.id = x.dimset JOIN labels l ON "
+                                 "l.id = d.source WHERE s.day = ? AND +x.day = s.day AND l.value = ? AND x.ts <= ?"));
         q.addBindValue(it.value());
         q.addBindValue(it.key());
         q.addBindValue(nowMs);
