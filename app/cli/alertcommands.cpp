@@ -35,6 +35,8 @@ const char *const kAlertsHelp =
     "       costgovctl [--db PATH] alerts backtest ID [--days 90] [--now ISO8601] [--format table|json]\n"
     "       costgovctl [--db PATH] alerts ack ID [--group G]\n"
     "       costgovctl [--db PATH] alerts snooze ID --until ISO8601 [--group G]\n"
+    "       costgovctl [--db PATH] alerts pause ID --until ISO8601\n"
+    "       costgovctl [--db PATH] alerts resume ID\n"
     "\n"
     "Kinds (defaults in brackets), judged on the last complete day in the rule's time zone:\n"
     "  spike             the day's spend above X % of the 7-day average [150]\n"
@@ -48,7 +50,8 @@ const char *const kAlertsHelp =
     "Fewer requests than --min-requests [10] in what is judged gives NO_DATA, not an alert.\n"
     "evaluate moves each rule's state (OK, WARNING, ALERT, NO_DATA, PAUSED), records the transitions in\n"
     "the history and lists what would be notified: a worse state, a new budget threshold, or an ALERT\n"
-    "not acknowledged after --renotify-minutes. backtest says how often a rule would have notified.\n";
+    "not acknowledged after --renotify-minutes. backtest says how often a rule would have notified.\n"
+    "snooze silences one alert (rule and group); pause silences a whole rule (PAUSED) until a time.\n";
 
 namespace {
 
@@ -343,11 +346,12 @@ int alertsCommand(const QStringList &args, const QString &dbPath)
     const QStringList words = parser.positionalArguments();
     const QString action = words.value(0);
     const QStringList withId{QStringLiteral("remove"), QStringLiteral("backtest"), QStringLiteral("ack"),
-                             QStringLiteral("snooze")};
+                             QStringLiteral("snooze"), QStringLiteral("pause"),    QStringLiteral("resume")};
     const QStringList plain{QStringLiteral("list"), QStringLiteral("add"), QStringLiteral("evaluate"),
                             QStringLiteral("history")};
     if (!(plain.contains(action) && words.size() == 1) && !(withId.contains(action) && words.size() == 2))
-        return usage(QStringLiteral("say list, add, remove ID, evaluate, history, backtest ID, ack ID or snooze ID"),
+        return usage(QStringLiteral("say list, add, remove ID, evaluate, history, backtest ID, ack ID, snooze ID, "
+                                    "pause ID or resume ID"),
                      QStringLiteral("alerts"));
     if (action == QLatin1String("evaluate"))
         return evaluateAlerts(parser, dbPath);
@@ -428,13 +432,20 @@ int alertsCommand(const QStringList &args, const QString &dbPath)
         if (const Status s = Alerts::acknowledge(*ledger, id, group); !s.ok())
             return fromError(s.error());
         out() << "Acknowledged: no more reminders until the state changes.\n";
-    } else { // snooze
+    } else if (action == QLatin1String("resume")) {
+        if (const Status s = Alerts::pauseRule(*ledger, id, std::nullopt); !s.ok())
+            return fromError(s.error());
+        out() << "Rule " << id << " resumed.\n";
+    } else { // snooze, pause
         const auto until = parseTimestampMs(parser.value(QStringLiteral("until")).toStdString());
         if (!until)
-            return usage(QStringLiteral("snooze needs --until ISO8601"), QStringLiteral("alerts"));
-        if (const Status s = Alerts::snooze(*ledger, id, group, *until); !s.ok())
+            return usage(QStringLiteral("%1 needs --until ISO8601").arg(action), QStringLiteral("alerts"));
+        const Status s = action == QLatin1String("pause") ? Alerts::pauseRule(*ledger, id, *until)
+                                                          : Alerts::snooze(*ledger, id, group, *until);
+        if (!s.ok())
             return fromError(s.error());
-        out() << "Snoozed until " << isoTimestamp(*until) << ".\n";
+        out() << (action == QLatin1String("pause") ? "Paused" : "Snoozed") << " until " << isoTimestamp(*until)
+              << ".\n";
     }
     out().flush();
     return Ok;

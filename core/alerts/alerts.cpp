@@ -839,6 +839,21 @@ Result<bool> removeRule(Storage::Ledger &ledger, qint64 id)
     return removed;
 }
 
+Status pauseRule(Storage::Ledger &ledger, qint64 id, std::optional<qint64> untilMs)
+{
+    auto r = rule(ledger, id);
+    if (!r.ok())
+        return r.error();
+    r->pausedUntilMs = untilMs;
+    QSqlQuery q(ledger.db());
+    q.prepare(QStringLiteral("UPDATE alert_rules SET definition = ? WHERE id = ?"));
+    q.addBindValue(compact(definitionOf(*r)));
+    q.addBindValue(id);
+    if (!q.exec())
+        return dbError(q, "pause the rule");
+    return {};
+}
+
 Result<QVector<StoredState>> states(Storage::Ledger &ledger)
 {
     QSqlQuery q(ledger.db());

@@ -92,6 +92,8 @@ Result<Rule> rule(Storage::Ledger &ledger, qint64 id);
 /// Stores a new rule (refused with the reason when problem() says something) and returns its id.
 Result<qint64> addRule(Storage::Ledger &ledger, Rule rule);
 Result<bool> removeRule(Storage::Ledger &ledger, qint64 id);
+/// Pauses a rule until an instant (its groups are PAUSED, nothing is notified); nullopt resumes.
+Status pauseRule(Storage::Ledger &ledger, qint64 id, std::optional<qint64> untilMs);
 
 struct Notification {
     Rule rule;
