@@ -139,6 +139,25 @@ std::optional<qint64> nowOption(const QCommandLineParser &p, const char *command
     return now;
 }
 
+// What most actions need: the format, the instant and the ledger; nullopt: exitCode says why not.
+struct Context {
+    QString format;
+    qint64 now = 0;
+    std::unique_ptr<Storage::Ledger> ledger;
+};
+
+std::optional<Context> context(const QCommandLineParser &p, const char *command, const QString &dbPath, int &exitCode)
+{
+    const auto format = formatOption(p, {QStringLiteral("table"), QStringLiteral("json")}, command, exitCode);
+    const auto now = format ? nowOption(p, command, exitCode) : std::nullopt;
+    if (!now)
+        return std::nullopt;
+    auto ledger = openLedger(p, dbPath, exitCode);
+    if (!ledger)
+        return std::nullopt;
+    return Context{*format, *now, std::move(ledger)};
+}
+
 void writeRule(JsonWriter &w, const Alerts::Rule &r)
 {
     w.key(QStringLiteral("id")).value(r.id).key(QStringLiteral("name")).value(r.name);
@@ -233,26 +252,22 @@ int manageRules(const QCommandLineParser &parser, const QString &action, const Q
 int budgetStatus(const QCommandLineParser &parser, const QString &dbPath)
 {
     int exitCode = Ok;
-    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "budgets", exitCode);
-    const auto now = format ? nowOption(parser, "budgets", exitCode) : std::nullopt;
-    if (!now)
+    auto c = context(parser, "budgets", dbPath, exitCode);
+    if (!c)
         return exitCode;
-    auto ledger = openLedger(parser, dbPath, exitCode);
-    if (!ledger)
-        return exitCode;
-    const auto rules = Alerts::listRules(*ledger);
+    const auto rules = Alerts::listRules(*c->ledger);
     if (!rules.ok())
         return fromError(rules.error());
     JsonWriter w;
-    w.beginObject().key(QStringLiteral("now")).value(isoTimestamp(*now)).key(QStringLiteral("budgets")).beginArray();
+    w.beginObject().key(QStringLiteral("now")).value(isoTimestamp(c->now)).key(QStringLiteral("budgets")).beginArray();
     for (const Alerts::Rule &r : *rules) {
         if (r.kind != Alerts::Kind::Budget)
             continue;
-        const auto findings = Alerts::assess(*ledger, r, *now);
+        const auto findings = Alerts::assess(*c->ledger, r, c->now);
         if (!findings.ok())
             return fromError(findings.error());
         for (const Alerts::Finding &f : *findings) {
-            if (*format == QLatin1String("json")) {
+            if (c->format == QLatin1String("json")) {
                 w.beginObject();
                 writeRule(w, r);
                 w.key(QStringLiteral("group")).value(f.group);
@@ -266,7 +281,7 @@ int budgetStatus(const QCommandLineParser &parser, const QString &dbPath)
         }
     }
     w.endArray().endObject();
-    if (*format == QLatin1String("json"))
+    if (c->format == QLatin1String("json"))
         out() << w.data() << '\n';
     out().flush();
     return Ok;
@@ -275,20 +290,21 @@ int budgetStatus(const QCommandLineParser &parser, const QString &dbPath)
 int evaluateAlerts(const QCommandLineParser &parser, const QString &dbPath)
 {
     int exitCode = Ok;
-    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "alerts", exitCode);
-    const auto now = format ? nowOption(parser, "alerts", exitCode) : std::nullopt;
-    if (!now)
+    auto c = context(parser, "alerts", dbPath, exitCode);
+    if (!c)
         return exitCode;
-    auto ledger = openLedger(parser, dbPath, exitCode);
-    if (!ledger)
-        return exitCode;
-    const auto rules = Alerts::listRules(*ledger);
-    const auto evaluation = rules.ok() ? Alerts::evaluate(*ledger, *now) : Result<Alerts::Evaluation>(rules.error());
+    const auto rules = Alerts::listRules(*c->ledger);
+    const auto evaluation =
+        rules.ok() ? Alerts::evaluate(*c->ledger, c->now) : Result<Alerts::Evaluation>(rules.error());
     if (!evaluation.ok())
         return fromError(evaluation.error());
-    if (*format == QLatin1String("json")) {
+    if (c->format == QLatin1String("json")) {
         JsonWriter w;
-        w.beginObject().key(QStringLiteral("now")).value(isoTimestamp(*now)).key(QStringLiteral("rules")).beginArray();
+        w.beginObject()
+            .key(QStringLiteral("now"))
+            .value(isoTimestamp(c->now))
+            .key(QStringLiteral("rules"))
+            .beginArray();
         for (const Alerts::Rule &r : *rules) {
             w.beginObject();
             writeRule(w, r);
@@ -358,29 +374,25 @@ int alertsCommand(const QStringList &args, const QString &dbPath)
     if (action == QLatin1String("list") || action == QLatin1String("add") || action == QLatin1String("remove"))
         return manageRules(parser, action, words, false, dbPath);
 
-    int exitCode = Ok;
-    const auto format = formatOption(parser, {QStringLiteral("table"), QStringLiteral("json")}, "alerts", exitCode);
-    const auto now = format ? nowOption(parser, "alerts", exitCode) : std::nullopt;
-    if (!now)
-        return exitCode;
     bool ok = true;
     const qint64 id = words.size() > 1 ? words[1].toLongLong(&ok) : 0;
     if (!ok)
         return usage(QStringLiteral("ID must be a number (see alerts list)"), QStringLiteral("alerts"));
-    auto ledger = openLedger(parser, dbPath, exitCode);
-    if (!ledger)
+    int exitCode = Ok;
+    auto c = context(parser, "alerts", dbPath, exitCode);
+    if (!c)
         return exitCode;
     const QString group = parser.value(QStringLiteral("group"));
 
     if (action == QLatin1String("history")) {
         const int limit = parser.isSet(QStringLiteral("limit")) ? parser.value(QStringLiteral("limit")).toInt() : 50;
-        const auto entries = Alerts::history(*ledger, std::max(1, limit));
+        const auto entries = Alerts::history(*c->ledger, std::max(1, limit));
         if (!entries.ok())
             return fromError(entries.error());
         JsonWriter w;
         w.beginObject().key(QStringLiteral("history")).beginArray();
         for (const Alerts::HistoryEntry &e : *entries) {
-            if (*format == QLatin1String("json")) {
+            if (c->format == QLatin1String("json")) {
                 w.beginObject().key(QStringLiteral("at")).value(isoTimestamp(e.atMs));
                 w.key(QStringLiteral("rule")).value(e.ruleId).key(QStringLiteral("name")).value(e.ruleName);
                 w.key(QStringLiteral("group")).value(e.group);
@@ -394,21 +406,21 @@ int alertsCommand(const QStringList &args, const QString &dbPath)
             }
         }
         w.endArray().endObject();
-        if (*format == QLatin1String("json"))
+        if (c->format == QLatin1String("json"))
             out() << w.data() << '\n';
         else if (entries->isEmpty())
             out() << "No alert history yet (alerts evaluate).\n";
     } else if (action == QLatin1String("backtest")) {
-        const auto r = Alerts::rule(*ledger, id);
+        const auto r = Alerts::rule(*c->ledger, id);
         if (!r.ok())
             return fromError(r.error());
         const int days = parser.isSet(QStringLiteral("days")) ? parser.value(QStringLiteral("days")).toInt() : 90;
         if (days < 1 || days > 3660)
             return usage(QStringLiteral("--days is between 1 and 3660"), QStringLiteral("alerts"));
-        const auto test = Alerts::backtest(*ledger, *r, *now, days);
+        const auto test = Alerts::backtest(*c->ledger, *r, c->now, days);
         if (!test.ok())
             return fromError(test.error());
-        if (*format == QLatin1String("json")) {
+        if (c->format == QLatin1String("json")) {
             JsonWriter w;
             w.beginObject();
             writeRule(w, *r);
@@ -429,19 +441,19 @@ int alertsCommand(const QStringList &args, const QString &dbPath)
                 out() << "  " << isoDate(day) << "  " << message << '\n';
         }
     } else if (action == QLatin1String("ack")) {
-        if (const Status s = Alerts::acknowledge(*ledger, id, group); !s.ok())
+        if (const Status s = Alerts::acknowledge(*c->ledger, id, group); !s.ok())
             return fromError(s.error());
         out() << "Acknowledged: no more reminders until the state changes.\n";
     } else if (action == QLatin1String("resume")) {
-        if (const Status s = Alerts::pauseRule(*ledger, id, std::nullopt); !s.ok())
+        if (const Status s = Alerts::pauseRule(*c->ledger, id, std::nullopt); !s.ok())
             return fromError(s.error());
         out() << "Rule " << id << " resumed.\n";
     } else { // snooze, pause
         const auto until = parseTimestampMs(parser.value(QStringLiteral("until")).toStdString());
         if (!until)
             return usage(QStringLiteral("%1 needs --until ISO8601").arg(action), QStringLiteral("alerts"));
-        const Status s = action == QLatin1String("pause") ? Alerts::pauseRule(*ledger, id, *until)
-                                                          : Alerts::snooze(*ledger, id, group, *until);
+        const Status s = action == QLatin1String("pause") ? Alerts::pauseRule(*c->ledger, id, *until)
+                                                          : Alerts::snooze(*c->ledger, id, group, *until);
         if (!s.ok())
             return fromError(s.error());
         out() << (action == QLatin1String("pause") ? "Paused" : "Snoozed") << " until " << isoTimestamp(*until)
