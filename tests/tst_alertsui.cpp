@@ -159,8 +159,6 @@ private slots:
         emit notice->linkActivated(QStringLiteral("alerts"));
         QCOMPARE(window.findChild<QListWidget *>(QStringLiteral("navigation"))->currentRow(), 6);
         QVERIFY(!notice->isVisible());
-        // Without a tray, closing quits (nothing would be left to show the alerts).
-        Settings::set(SettingKeys::CloseToTray, true);
     }
 
     void webhookIsRetriedAndReported()

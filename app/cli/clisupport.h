@@ -38,4 +38,8 @@ extern const char *const kBudgetsHelp;
 int alertsCommand(const QStringList &args, const QString &dbPath);
 int budgetsCommand(const QStringList &args, const QString &dbPath);
 
+// chargebackcommand.cpp
+extern const char *const kChargebackHelp;
+int chargebackCommand(const QStringList &args, const QString &dbPath);
+
 } // namespace CostGov::Cli

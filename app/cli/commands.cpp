@@ -1323,6 +1323,7 @@ const QVector<Command> &commands()
         {"reconcile", "billed against metered cost, per provider and day", kReconcileHelp, reconcileCommand},
         {"alerts", "alert rules: evaluate, history, backtest", kAlertsHelp, alertsCommand},
         {"budgets", "budgets by calendar window, with thresholds and a forecast", kBudgetsHelp, budgetsCommand},
+        {"chargeback", "a month's chargeback statement: CSV, FinOps FOCUS, JSON", kChargebackHelp, chargebackCommand},
         {"attribution", "rules that give billed cost and requests a team and feature", kAttributionHelp,
          attributionCommand},
     };

@@ -1,0 +1,234 @@
+// costgovctl chargeback.
+
+#include "clisupport.h"
+
+#include "chargeback/chargeback.h"
+#include "common/jsonwriter.h"
+#include "common/money.h"
+#include "common/timeutil.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSaveFile>
+
+namespace CostGov::Cli {
+
+const char *const kChargebackHelp =
+    "Usage: costgovctl [--db PATH] chargeback --month YYYY-MM [--by team] [--shared RULE]\n"
+    "                  [--format table|csv|focus|json] [--out FILE|DIR] [--per-centre] [--bom]\n"
+    "                  [--account NAME]\n"
+    "\n"
+    "A month's chargeback statement: billed cost where a provider bill exists (costgovctl sync),\n"
+    "split across cost centres by their metered share within the same provider and project\n"
+    "(a billed project an attribution rule gives a team goes to it); metered cost for providers\n"
+    "without a bill. Shared cost (billed projects no request names, tools and storage, requests\n"
+    "without a cost centre) is split by --shared:\n"
+    "  proportional      by each cost centre's direct spend (default)\n"
+    "  even              equally\n"
+    "  fixed:FILE        by the percentages in FILE (lines: cost centre,percent; 100 in all)\n"
+    "  none              kept as an Unallocated line\n"
+    "Lines are rounded to the cent so that they add up to the period's total exactly.\n"
+    "--by names the dimension that makes a cost centre (default team). --format csv is the human\n"
+    "statement (--bom adds a UTF-8 byte order mark for spreadsheets), focus is FinOps FOCUS 1.2\n"
+    "(--account sets BillingAccountId, default 'organization'). --out writes to a file, or with\n"
+    "--per-centre one CSV per cost centre into a folder.\n";
+
+namespace {
+
+// cost centre,percent lines.
+Result<QHash<QString, double>> readFixed(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        return makeError(ErrorCode::Usage, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    QHash<QString, double> percent;
+    double total = 0;
+    int line = 0;
+    while (!file.atEnd()) {
+        ++line;
+        const QString text = QString::fromUtf8(file.readLine()).trimmed();
+        if (text.isEmpty() || text.startsWith(u'#'))
+            continue;
+        bool ok = false;
+        const double value = text.section(u',', -1).trimmed().toDouble(&ok);
+        const QString centre = text.section(u',', 0, -2).trimmed();
+        if (!ok || centre.isEmpty() || value < 0)
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("%1 line %2: expected \"cost centre,percent\", not \"%3\"")
+                                 .arg(path)
+                                 .arg(line)
+                                 .arg(text));
+        percent[centre] += value;
+        total += value;
+    }
+    if (std::abs(total - 100.0) > 1e-6)
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("%1: the percentages add up to %2, not 100").arg(path).arg(total));
+    return percent;
+}
+
+Status writeFile(const QString &path, const QByteArray &bytes)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return makeError(ErrorCode::Io, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    return {};
+}
+
+QString safeFileName(const QString &name)
+{
+    QString safe;
+    for (const QChar c : name)
+        safe += c.isLetterOrNumber() || c == u'-' || c == u'_' ? c : u'_';
+    return safe.isEmpty() ? QStringLiteral("_") : safe;
+}
+
+} // namespace
+
+int chargebackCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    for (const char *name : {"month", "by", "shared", "format", "out", "account"})
+        parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
+    parser.addOption(QCommandLineOption(QStringLiteral("per-centre")));
+    parser.addOption(QCommandLineOption(QStringLiteral("bom")));
+    if (const auto exit = parseOptions(parser, args, "chargeback", kChargebackHelp))
+        return *exit;
+    if (!parser.positionalArguments().isEmpty())
+        return usage(QStringLiteral("unexpected %1").arg(parser.positionalArguments().first()),
+                     QStringLiteral("chargeback"));
+    const QString monthText = parser.value(QStringLiteral("month"));
+    const auto first = parseDate(QString(monthText + QStringLiteral("-01")).toStdString());
+    if (!first || monthText.size() != 7)
+        return usage(QStringLiteral("--month YYYY-MM is required"), QStringLiteral("chargeback"));
+    Chargeback::Options options;
+    options.month = {*first, *first + daysInMonth(*first) - 1};
+    if (parser.isSet(QStringLiteral("by"))) {
+        const auto by = Storage::dimensionFromName(parser.value(QStringLiteral("by")));
+        if (!by || Storage::isTimeDimension(*by))
+            return usage(QStringLiteral("--by names a dimension such as team, feature or project"),
+                         QStringLiteral("chargeback"));
+        options.by = *by;
+    }
+    const QString shared = parser.value(QStringLiteral("shared"));
+    if (shared.isEmpty() || shared == QLatin1String("proportional")) {
+        options.shared = Chargeback::SharedRule::Proportional;
+    } else if (shared == QLatin1String("even")) {
+        options.shared = Chargeback::SharedRule::Even;
+    } else if (shared == QLatin1String("none")) {
+        options.shared = Chargeback::SharedRule::None;
+    } else if (shared.startsWith(QLatin1String("fixed:"))) {
+        const auto fixed = readFixed(shared.mid(6));
+        if (!fixed.ok())
+            return usage(fixed.error().message, QStringLiteral("chargeback"));
+        options.shared = Chargeback::SharedRule::Fixed;
+        options.fixedPercent = *fixed;
+    } else {
+        return usage(QStringLiteral("--shared is proportional, even, fixed:FILE or none"),
+                     QStringLiteral("chargeback"));
+    }
+    int exitCode = Ok;
+    const auto format = formatOption(
+        parser, {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("focus"), QStringLiteral("json")},
+        "chargeback", exitCode);
+    if (!format)
+        return exitCode;
+    const bool perCentre = parser.isSet(QStringLiteral("per-centre"));
+    const QString outPath = parser.value(QStringLiteral("out"));
+    if (perCentre && (outPath.isEmpty() || *format != QLatin1String("csv")))
+        return usage(QStringLiteral("--per-centre writes CSV files into the folder --out names"),
+                     QStringLiteral("chargeback"));
+    auto ledger = openLedger(parser, dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    const auto statement = Chargeback::allocate(*ledger, options);
+    if (!statement.ok())
+        return fromError(statement.error());
+    const Chargeback::Statement &s = *statement;
+    const bool bom = parser.isSet(QStringLiteral("bom"));
+
+    if (perCentre) {
+        if (!QDir().mkpath(outPath))
+            return dataError(QStringLiteral("cannot create the folder %1").arg(outPath));
+        QHash<QString, Chargeback::Statement> byCentre;
+        for (const Chargeback::Line &l : s.lines) {
+            Chargeback::Statement &part = byCentre[l.costCentre];
+            part.month = s.month;
+            part.sharedRule = s.sharedRule;
+            part.lines.append(l);
+            part.totalCents += l.cents;
+        }
+        for (auto it = byCentre.cbegin(); it != byCentre.cend(); ++it) {
+            const QString path =
+                QDir(outPath).filePath(QStringLiteral("chargeback-%1-%2.csv").arg(monthText, safeFileName(it.key())));
+            if (const Status w = writeFile(path, Chargeback::statementCsv(*it, bom)); !w.ok())
+                return fromError(w.error());
+        }
+        out() << "Wrote " << byCentre.size() << " statements to " << outPath << ".\n";
+        out().flush();
+        return Ok;
+    }
+
+    QByteArray bytes;
+    if (*format == QLatin1String("csv")) {
+        bytes = Chargeback::statementCsv(s, bom);
+    } else if (*format == QLatin1String("focus")) {
+        bytes = Chargeback::focusCsv(s,
+                                     parser.isSet(QStringLiteral("account")) ? parser.value(QStringLiteral("account"))
+                                                                             : QStringLiteral("organization"));
+    } else if (*format == QLatin1String("json")) {
+        JsonWriter w;
+        w.beginObject().key(QStringLiteral("month")).value(monthText).key(QStringLiteral("by")).value(s.by);
+        w.key(QStringLiteral("shared")).value(s.sharedRule);
+        w.key(QStringLiteral("total_usd")).number(usdFixed(s.totalCents * 10'000'000, 2));
+        w.key(QStringLiteral("billed_usd")).number(usdText(s.billedNano));
+        w.key(QStringLiteral("metered_usd")).number(usdText(s.meteredNano));
+        w.key(QStringLiteral("unpriced_requests")).value(s.unpricedRequests);
+        w.key(QStringLiteral("lines")).beginArray();
+        for (const Chargeback::Line &l : s.lines) {
+            w.beginObject().key(QStringLiteral("cost_centre")).value(l.costCentre);
+            w.key(QStringLiteral("provider")).value(l.provider).key(QStringLiteral("model")).value(l.model);
+            w.key(QStringLiteral("basis")).value(l.basis).key(QStringLiteral("detail")).value(l.detail);
+            w.key(QStringLiteral("requests")).value(l.requests).key(QStringLiteral("tokens")).value(l.tokens);
+            w.key(QStringLiteral("amount_usd")).number(usdFixed(l.cents * 10'000'000, 2));
+            w.key(QStringLiteral("exact_usd")).number(usdText(l.exactNano)).endObject();
+        }
+        w.endArray().endObject();
+        bytes = w.data() + '\n';
+    } else {
+        QString text =
+            QStringLiteral("Chargeback %1 by %2 (shared cost split %3)\n\n").arg(monthText, s.by, s.sharedRule);
+        QMap<QString, qint64> centres;
+        for (const Chargeback::Line &l : s.lines)
+            centres[l.costCentre] += l.cents;
+        for (auto it = centres.cbegin(); it != centres.cend(); ++it)
+            text += QStringLiteral("  %1  $%2\n").arg(it.key().leftJustified(28), usdFixed(it.value() * 10'000'000, 2));
+        text += QStringLiteral("  %1  $%2\n\nBilled by providers $%3; metered where no bill $%4. --format csv lists "
+                               "every line.\n")
+                    .arg(QStringLiteral("TOTAL").leftJustified(28), usdFixed(s.totalCents * 10'000'000, 2),
+                         usdText(s.billedNano), usdText(s.meteredNano));
+        if (s.unpricedRequests > 0)
+            text += QStringLiteral("%1 requests have no price: their cost is unknown and not included (costgovctl "
+                                   "prices).\n")
+                        .arg(grouped(s.unpricedRequests));
+        bytes = text.toUtf8();
+    }
+    if (outPath.isEmpty()) {
+        out() << QString::fromUtf8(bytes);
+        out().flush();
+        return Ok;
+    }
+    const QString path = QFileInfo(outPath).isDir()
+        ? QDir(outPath).filePath(
+            QStringLiteral("chargeback-%1.%2")
+                .arg(monthText, *format == QLatin1String("json") ? QStringLiteral("json") : QStringLiteral("csv")))
+        : outPath;
+    if (const Status w = writeFile(path, bytes); !w.ok())
+        return fromError(w.error());
+    out() << "Wrote " << path << ".\n";
+    out().flush();
+    return Ok;
+}
+
+} // namespace CostGov::Cli
