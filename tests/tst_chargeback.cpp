@@ -212,14 +212,18 @@ private slots:
         // The CSV reads back: quotes, commas, line breaks, and the formula guarded.
         const QVector<QStringList> rows = parseCsv(Chargeback::statementCsv(*s, true));
         QCOMPARE(rows.first().first(), QStringLiteral("cost_centre"));
-        QCOMPARE(rows.last().first(), QStringLiteral("TOTAL"));
-        QCOMPARE(rows.last()[7], QStringLiteral("26.90"));
+        const qsizetype total =
+            std::find_if(rows.begin(), rows.end(),
+                         [](const QStringList &row) { return row.first() == QLatin1String("TOTAL"); })
+            - rows.begin();
+        QVERIFY(total < rows.size());
+        QCOMPARE(rows[total][8], QStringLiteral("26.90"));
         QStringList centres;
         qint64 csvSum = 0;
-        for (const QStringList &row : rows.mid(1, rows.size() - 2)) {
-            QCOMPARE(row.size(), 9);
+        for (const QStringList &row : rows.mid(1, total - 1)) {
+            QCOMPARE(row.size(), 10);
             centres.append(row[0]);
-            csvSum += qint64(std::llround(row[7].toDouble() * 100));
+            csvSum += qint64(std::llround(row[8].toDouble() * 100));
         }
         QCOMPARE(csvSum, s->totalCents);
         QVERIFY(centres.contains(support));
@@ -281,6 +285,22 @@ private slots:
                                         dir.file(QStringLiteral("statements")), QStringLiteral("--per-centre")});
         QVERIFY2(files.exitCode == 0, files.err.constData());
         QVERIFY(QFile::exists(dir.file(QStringLiteral("statements/chargeback-2026-07-support.csv"))));
+
+        // Teams mapped to cost centres with owners; cache savings listed after the total.
+        const QString centres = dir.write(QStringLiteral("centres.csv"),
+                                          "# team,cost centre,owner\nsupport,Customer Care,care@acme.test\n");
+        const Test::CtlRun mapped =
+            ctl({QStringLiteral("--format"), QStringLiteral("csv"), QStringLiteral("--centres"), centres});
+        QVERIFY2(mapped.exitCode == 0, mapped.err.constData());
+        const QVector<QStringList> rows = parseCsv(mapped.out);
+        bool care = false, saving = false;
+        for (const QStringList &row : rows) {
+            care = care || (row[0] == QLatin1String("Customer Care") && row[1] == QLatin1String("care@acme.test"));
+            saving = saving || (row[4] == QLatin1String("information") && row[5].contains(QLatin1String("caching")));
+            QVERIFY(row[0] != QLatin1String("support"));
+        }
+        QVERIFY(care);
+        QVERIFY(saving);
         const QString bad = dir.write(QStringLiteral("fixed.csv"), "support,60\nsearch,30\n");
         const Test::CtlRun refused = ctl({QStringLiteral("--shared"), QStringLiteral("fixed:") + bad});
         QCOMPARE(refused.exitCode, 1);

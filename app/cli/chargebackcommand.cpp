@@ -17,7 +17,7 @@ namespace CostGov::Cli {
 const char *const kChargebackHelp =
     "Usage: costgovctl [--db PATH] chargeback --month YYYY-MM [--by team] [--shared RULE]\n"
     "                  [--format table|csv|focus|json] [--out FILE|DIR] [--per-centre] [--bom]\n"
-    "                  [--account NAME]\n"
+    "                  [--account NAME] [--centres FILE]\n"
     "\n"
     "A month's chargeback statement: billed cost where a provider bill exists (costgovctl sync),\n"
     "split across cost centres by their metered share within the same provider and project\n"
@@ -32,7 +32,9 @@ const char *const kChargebackHelp =
     "--by names the dimension that makes a cost centre (default team). --format csv is the human\n"
     "statement (--bom adds a UTF-8 byte order mark for spreadsheets), focus is FinOps FOCUS 1.2\n"
     "(--account sets BillingAccountId, default 'organization'). --out writes to a file, or with\n"
-    "--per-centre one CSV per cost centre into a folder.\n";
+    "--per-centre one CSV per cost centre into a folder. --centres maps values of --by to cost\n"
+    "centres and owners (CSV lines: value,cost centre[,owner e-mail]). After the total, the CSV\n"
+    "lists what prompt caching saved each cost centre (information, not charged).\n";
 
 namespace {
 
@@ -89,7 +91,7 @@ QString safeFileName(const QString &name)
 int chargebackCommand(const QStringList &args, const QString &dbPath)
 {
     QCommandLineParser parser;
-    for (const char *name : {"month", "by", "shared", "format", "out", "account"})
+    for (const char *name : {"month", "by", "shared", "format", "out", "account", "centres"})
         parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
     parser.addOption(QCommandLineOption(QStringLiteral("per-centre")));
     parser.addOption(QCommandLineOption(QStringLiteral("bom")));
@@ -128,6 +130,9 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
         return usage(QStringLiteral("--shared is proportional, even, fixed:FILE or none"),
                      QStringLiteral("chargeback"));
     }
+    if (parser.isSet(QStringLiteral("centres")))
+        if (const Status read = Chargeback::readCentres(parser.value(QStringLiteral("centres")), options); !read.ok())
+            return usage(read.error().message, QStringLiteral("chargeback"));
     int exitCode = Ok;
     const auto format = formatOption(
         parser, {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("focus"), QStringLiteral("json")},
@@ -156,9 +161,12 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
             Chargeback::Statement &part = byCentre[l.costCentre];
             part.month = s.month;
             part.sharedRule = s.sharedRule;
+            part.ownerOf = s.ownerOf;
             part.lines.append(l);
             part.totalCents += l.cents;
         }
+        for (const Chargeback::Saving &saving : s.savings)
+            byCentre[saving.costCentre].savings.append(saving);
         for (auto it = byCentre.cbegin(); it != byCentre.cend(); ++it) {
             const QString path =
                 QDir(outPath).filePath(QStringLiteral("chargeback-%1-%2.csv").arg(monthText, safeFileName(it.key())));

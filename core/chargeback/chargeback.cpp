@@ -3,8 +3,11 @@
 #include "attribution/attribution.h"
 #include "common/csvwriter.h"
 #include "common/timeutil.h"
+#include "pricing/pricecatalog.h"
 #include "storage/ledger.h"
+#include "storage/pricestore.h"
 
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
@@ -82,9 +85,35 @@ QVector<qint64> splitCents(Nano amount, const QVector<Nano> &weights)
     return splitExactly(amount, weights, kNanoPerCent);
 }
 
+Status readCentres(const QString &path, Options &options)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        return makeError(ErrorCode::Usage, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    int line = 0;
+    while (!file.atEnd()) {
+        ++line;
+        const QString text = QString::fromUtf8(file.readLine()).trimmed();
+        if (text.isEmpty() || text.startsWith(u'#'))
+            continue;
+        const QStringList cells = text.split(u',');
+        if (cells.size() < 2 || cells.size() > 3 || cells[0].trimmed().isEmpty() || cells[1].trimmed().isEmpty())
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("%1 line %2: expected \"value,cost centre[,owner e-mail]\", not \"%3\"")
+                                 .arg(path)
+                                 .arg(line)
+                                 .arg(text));
+        options.centreOf.insert(cells[0].trimmed(), cells[1].trimmed());
+        if (cells.size() == 3 && !cells[2].trimmed().isEmpty())
+            options.ownerOf.insert(cells[1].trimmed(), cells[2].trimmed());
+    }
+    return {};
+}
+
 Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
 {
     Statement s;
+    s.ownerOf = options.ownerOf;
     s.month = options.month;
     s.by = Storage::dimensionName(options.by);
     s.sharedRule = options.shared == SharedRule::Proportional ? QStringLiteral("proportional")
@@ -101,8 +130,10 @@ Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
     if (!metered.ok())
         return metered.error();
     QVector<Metered> rows;
+    auto centreOf = [&options](const QString &value) { return options.centreOf.value(value, value); };
     for (const Storage::SpendRow &r : metered->rows)
-        rows.append({r.keys[0], r.keys[1], r.keys[2], r.keys[3], r.metrics});
+        rows.append(
+            {r.keys[0].isEmpty() ? QString() : centreOf(r.keys[0]), r.keys[1], r.keys[2], r.keys[3], r.metrics});
 
     // What the providers billed, by provider, project, attributed team and feature, and model.
     QSqlQuery billed(ledger.db());
@@ -142,7 +173,7 @@ Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
             : options.by == Storage::Dimension::Feature              ? feature
                                                                      : Attribution::unallocated();
         if (ruled != Attribution::unallocated()) {
-            add(ruled, provider, model, QStringLiteral("billed"),
+            add(centreOf(ruled), provider, model, QStringLiteral("billed"),
                 QStringLiteral("attribution rule for %1")
                     .arg(project.isEmpty() ? QStringLiteral("the organization") : project),
                 amount);
@@ -234,6 +265,25 @@ Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
         }
     }
 
+    // Cache savings, for information: cached tokens at the input price less the cache read price.
+    const auto catalog = Storage::loadPriceCatalog(ledger);
+    if (!catalog.ok())
+        return catalog.error();
+    const qint64 midMonth = (options.month.from + (options.month.to - options.month.from) / 2) * kMsPerDay;
+    QMap<std::pair<QString, QString>, Saving> savings;
+    for (const Metered &m : rows) {
+        const Pricing::PriceEntry *price = catalog->find(m.model.toStdString(), midMonth);
+        if (m.centre.isEmpty() || m.metrics.cacheReadTokens == 0 || !price || !price->prices.input
+            || !price->prices.cacheRead)
+            continue;
+        Saving &saving = savings[{m.centre, m.model}];
+        saving.costCentre = m.centre;
+        saving.model = m.model;
+        saving.cachedTokens += m.metrics.cacheReadTokens;
+        saving.nano += m.metrics.cacheReadTokens * (*price->prices.input - *price->prices.cacheRead) / 1000;
+    }
+    s.savings = savings.values().toVector();
+
     s.lines = lines.values().toVector();
     QVector<Nano> exact;
     for (const Line &l : s.lines) {
@@ -255,17 +305,18 @@ Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
 QByteArray statementCsv(const Statement &s, bool byteOrderMark)
 {
     CsvWriter csv;
-    csv.row({QStringLiteral("cost_centre"), QStringLiteral("provider"), QStringLiteral("model"),
-             QStringLiteral("basis"), QStringLiteral("detail"), QStringLiteral("requests"), QStringLiteral("tokens"),
-             QStringLiteral("amount_usd"), QStringLiteral("share_percent")});
-    const QVector<bool> numeric{false, false, false, false, false, true, true, true, true};
+    csv.row({QStringLiteral("cost_centre"), QStringLiteral("owner"), QStringLiteral("provider"),
+             QStringLiteral("model"), QStringLiteral("basis"), QStringLiteral("detail"), QStringLiteral("requests"),
+             QStringLiteral("tokens"), QStringLiteral("amount_usd"), QStringLiteral("share_percent")});
+    const QVector<bool> numeric{false, false, false, false, false, false, true, true, true, true};
     for (const Line &l : s.lines) {
         const double share = s.totalCents == 0 ? 0.0 : double(l.cents) * 100.0 / double(s.totalCents);
-        csv.row({l.costCentre, l.provider, l.model, l.basis, l.detail, QString::number(l.requests),
-                 QString::number(l.tokens), centsText(l.cents), QString::number(share, 'f', 2)},
+        csv.row({l.costCentre, s.ownerOf.value(l.costCentre), l.provider, l.model, l.basis, l.detail,
+                 QString::number(l.requests), QString::number(l.tokens), centsText(l.cents),
+                 QString::number(share, 'f', 2)},
                 numeric);
     }
-    csv.row({QStringLiteral("TOTAL"), QString(), QString(), QString(),
+    csv.row({QStringLiteral("TOTAL"), QString(), QString(), QString(), QString(),
              QStringLiteral("%1 to %2, shared split %3%4")
                  .arg(isoDate(s.month.from), isoDate(s.month.to), s.sharedRule,
                       s.unpricedRequests == 0
@@ -273,6 +324,12 @@ QByteArray statementCsv(const Statement &s, bool byteOrderMark)
                           : QStringLiteral("; %1 requests without a price are not included").arg(s.unpricedRequests)),
              QString(), QString(), centsText(s.totalCents), QStringLiteral("100.00")},
             numeric);
+    // Information after the total: what prompt caching saved (not charged, not in the total).
+    for (const Saving &saving : s.savings)
+        csv.row({saving.costCentre, s.ownerOf.value(saving.costCentre), QString(), saving.model,
+                 QStringLiteral("information"), QStringLiteral("saved by prompt caching (not charged)"), QString(),
+                 QString::number(saving.cachedTokens), usdFixed(saving.nano, 2), QString()},
+                numeric);
     return (byteOrderMark ? QByteArray("\xEF\xBB\xBF") : QByteArray()) + csv.data();
 }
 

@@ -28,7 +28,13 @@ struct Options {
     Storage::Dimension by = Storage::Dimension::Team; ///< what a cost centre is
     SharedRule shared = SharedRule::Proportional;
     QHash<QString, double> fixedPercent; ///< cost centre -> percent; they add up to 100
+    /// Value of the --by dimension -> cost centre (unmapped values are their own cost centre).
+    QHash<QString, QString> centreOf;
+    QHash<QString, QString> ownerOf; ///< cost centre -> owner e-mail
 };
+
+/// Reads a cost-centre mapping: CSV lines "value,cost centre[,owner e-mail]" ('#' comments).
+Status readCentres(const QString &path, Options &options);
 
 /// The cost centre that holds what no rule gives to anyone.
 QString unallocated(); ///< "Unallocated"
@@ -46,12 +52,23 @@ struct Line {
     qint64 cents = 0;   ///< rounded so every line of the period adds up to its total, to the cent
 };
 
+/// What prompt caching saved a cost centre on a model: cached tokens at the uncached input price
+/// less what they cost. Information, not a charge.
+struct Saving {
+    QString costCentre;
+    QString model;
+    qint64 cachedTokens = 0;
+    Nano nano = 0;
+};
+
 struct Statement {
     DayRange month;
     QString by;
     QString sharedRule;
     QVector<Line> lines; ///< by cost centre, then amount, largest first
-    Nano totalNano = 0;  ///< what the period cost: the bills where there are, metered cost elsewhere
+    QVector<Saving> savings;
+    QHash<QString, QString> ownerOf; ///< cost centre -> owner e-mail, when known
+    Nano totalNano = 0;              ///< what the period cost: the bills where there are, metered cost elsewhere
     qint64 totalCents = 0;
     Nano billedNano = 0;         ///< the providers' bills for the month
     Nano meteredNano = 0;        ///< metered cost of the providers without a bill
