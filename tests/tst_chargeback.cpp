@@ -257,6 +257,81 @@ private slots:
         QCOMPARE(focusSum, s->totalCents);
     }
 
+    void closedMonthsStayAsIssued()
+    {
+        TempDir dir;
+        auto opened = Storage::Ledger::open(dir.ledgerPath());
+        QVERIFY(opened.ok());
+        Storage::Ledger &ledger = **opened;
+        int file = 0;
+        auto add = [&](const char *day, const char *team, const char *cost) {
+            const QByteArray line =
+                QStringLiteral("{\"ts\":\"%1T12:00:00Z\",\"request_id\":\"r%2\",\"provider\":\"openai\","
+                               "\"model\":\"gpt-4o\",\"input_tokens\":10,\"output_tokens\":1,"
+                               "\"cost_usd\":%3,\"team\":\"%4\"}\n")
+                    .arg(QLatin1String(day))
+                    .arg(file)
+                    .arg(QLatin1String(cost), QLatin1String(team))
+                    .toUtf8();
+            Ingest::ImportOptions import;
+            import.paths = {dir.write(QStringLiteral("r%1.jsonl").arg(file++), line)};
+            QVERIFY(Ingest::runImport(ledger, import, Clock::system()).ok());
+        };
+        auto month = [](const char *first) {
+            Chargeback::Options o;
+            const qint64 day = *parseDate(first);
+            o.month = {day, day + daysInMonth(day) - 1};
+            return o;
+        };
+        auto byCentre = [&](const char *first, const char *basis) {
+            QMap<QString, qint64> cents;
+            const auto s = Chargeback::allocate(ledger, month(first));
+            for (const Chargeback::Line &l : s->lines)
+                if (l.basis == QLatin1String(basis))
+                    cents[l.costCentre] += l.cents;
+            return cents;
+        };
+        add("2026-07-10", "a", "10");
+        add("2026-07-11", "b", "5");
+        QVERIFY(Chargeback::closePeriod(ledger, month("2026-07-01"), 1000).ok());
+        QVERIFY(!Chargeback::closePeriod(ledger, month("2026-07-01"), 1001).ok()); // already closed
+
+        // Late July data and August data.
+        add("2026-07-20", "a", "2");
+        add("2026-07-21", "c", "1");
+        add("2026-08-05", "a", "3");
+        const auto july = Chargeback::allocate(ledger, month("2026-07-01"));
+        QVERIFY(july->issued);
+        QCOMPARE(july->totalCents, 1500); // as issued
+        QCOMPARE(byCentre("2026-08-01", "metered"), (QMap<QString, qint64>{{QStringLiteral("a"), 300}}));
+        QCOMPARE(byCentre("2026-08-01", "adjustment"),
+                 (QMap<QString, qint64>{{QStringLiteral("a"), 200}, {QStringLiteral("c"), 100}}));
+        QCOMPARE(Chargeback::allocate(ledger, month("2026-08-01"))->totalCents, 600);
+
+        // Closing August books July's late data: September does not count it again.
+        QVERIFY(Chargeback::closePeriod(ledger, month("2026-08-01"), 2000).ok());
+        QVERIFY(byCentre("2026-09-01", "adjustment").isEmpty());
+        add("2026-07-25", "b", "0.5"); // later still
+        QCOMPARE(byCentre("2026-09-01", "adjustment"), (QMap<QString, qint64>{{QStringLiteral("b"), 50}}));
+
+        // Re-opening: the latest closed month first, and with a reason.
+        QVERIFY(Chargeback::reopenPeriod(ledger, *parseDate("2026-07-01"), QStringLiteral("fix"), 3000)
+                    .error()
+                    .message.contains(QLatin1String("re-open 2026-08 first")));
+        QVERIFY(!Chargeback::reopenPeriod(ledger, *parseDate("2026-08-01"), QString(), 3000).ok());
+        QVERIFY(Chargeback::reopenPeriod(ledger, *parseDate("2026-08-01"), QStringLiteral("late invoice"), 3000).ok());
+        QVERIFY(!Chargeback::allocate(ledger, month("2026-08-01"))->issued);
+        // Open again, August carries all of July's late data: none of it is lost.
+        QCOMPARE(
+            byCentre("2026-08-01", "adjustment"),
+            (QMap<QString, qint64>{{QStringLiteral("a"), 200}, {QStringLiteral("b"), 50}, {QStringLiteral("c"), 100}}));
+        const auto history = Chargeback::periodHistory(ledger);
+        QCOMPARE(history->size(), 3);
+        QCOMPARE(history->first().action, QStringLiteral("reopen"));
+        QCOMPARE(history->first().note, QStringLiteral("late invoice"));
+        QCOMPARE(*Chargeback::closedMonths(ledger), QVector<qint64>{*parseDate("2026-07-01")});
+    }
+
     void cli()
     {
         TempDir dir;

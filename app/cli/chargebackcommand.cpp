@@ -3,6 +3,7 @@
 #include "clisupport.h"
 
 #include "chargeback/chargeback.h"
+#include "common/clock.h"
 #include "common/jsonwriter.h"
 #include "common/money.h"
 #include "common/timeutil.h"
@@ -13,6 +14,15 @@
 #include <QSaveFile>
 
 namespace CostGov::Cli {
+
+const char *const kPeriodHelp =
+    "Usage: costgovctl [--db PATH] period close YYYY-MM [--by team] [--shared RULE] [--centres FILE]\n"
+    "       costgovctl [--db PATH] period reopen YYYY-MM --reason TEXT\n"
+    "       costgovctl [--db PATH] period list\n"
+    "\n"
+    "Closing a month keeps its chargeback statement as issued: chargeback shows it unchanged,\n"
+    "and data that arrives later for it appears as adjustment lines per cost centre in the next\n"
+    "open month. Re-opening needs a reason, is recorded, and starts with the latest closed month.\n";
 
 const char *const kChargebackHelp =
     "Usage: costgovctl [--db PATH] chargeback --month YYYY-MM [--by team] [--shared RULE]\n"
@@ -34,7 +44,9 @@ const char *const kChargebackHelp =
     "(--account sets BillingAccountId, default 'organization'). --out writes to a file, or with\n"
     "--per-centre one CSV per cost centre into a folder. --centres maps values of --by to cost\n"
     "centres and owners (CSV lines: value,cost centre[,owner e-mail]). After the total, the CSV\n"
-    "lists what prompt caching saved each cost centre (information, not charged).\n";
+    "lists what prompt caching saved each cost centre (information, not charged). A closed month\n"
+    "(costgovctl period) shows as issued; an open one adds adjustments for late data of the closed\n"
+    "months before it.\n";
 
 namespace {
 
@@ -86,6 +98,43 @@ QString safeFileName(const QString &name)
     return safe.isEmpty() ? QStringLiteral("_") : safe;
 }
 
+// --by, --shared and --centres, and the month; nullopt: go on.
+std::optional<int> statementOptions(const QCommandLineParser &parser, const QString &monthText, const char *command,
+                                    Chargeback::Options &options)
+{
+    const QString cmd = QLatin1String(command);
+    const auto first = parseDate(QString(monthText + QStringLiteral("-01")).toStdString());
+    if (!first || monthText.size() != 7)
+        return usage(QStringLiteral("a month YYYY-MM is required"), cmd);
+    options.month = {*first, *first + daysInMonth(*first) - 1};
+    if (parser.isSet(QStringLiteral("by"))) {
+        const auto by = Storage::dimensionFromName(parser.value(QStringLiteral("by")));
+        if (!by || Storage::isTimeDimension(*by))
+            return usage(QStringLiteral("--by names a dimension such as team, feature or project"), cmd);
+        options.by = *by;
+    }
+    const QString shared = parser.value(QStringLiteral("shared"));
+    if (shared.isEmpty() || shared == QLatin1String("proportional")) {
+        options.shared = Chargeback::SharedRule::Proportional;
+    } else if (shared == QLatin1String("even")) {
+        options.shared = Chargeback::SharedRule::Even;
+    } else if (shared == QLatin1String("none")) {
+        options.shared = Chargeback::SharedRule::None;
+    } else if (shared.startsWith(QLatin1String("fixed:"))) {
+        const auto fixed = readFixed(shared.mid(6));
+        if (!fixed.ok())
+            return usage(fixed.error().message, cmd);
+        options.shared = Chargeback::SharedRule::Fixed;
+        options.fixedPercent = *fixed;
+    } else {
+        return usage(QStringLiteral("--shared is proportional, even, fixed:FILE or none"), cmd);
+    }
+    if (parser.isSet(QStringLiteral("centres")))
+        if (const Status read = Chargeback::readCentres(parser.value(QStringLiteral("centres")), options); !read.ok())
+            return usage(read.error().message, cmd);
+    return std::nullopt;
+}
+
 } // namespace
 
 int chargebackCommand(const QStringList &args, const QString &dbPath)
@@ -100,39 +149,10 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
     if (!parser.positionalArguments().isEmpty())
         return usage(QStringLiteral("unexpected %1").arg(parser.positionalArguments().first()),
                      QStringLiteral("chargeback"));
-    const QString monthText = parser.value(QStringLiteral("month"));
-    const auto first = parseDate(QString(monthText + QStringLiteral("-01")).toStdString());
-    if (!first || monthText.size() != 7)
-        return usage(QStringLiteral("--month YYYY-MM is required"), QStringLiteral("chargeback"));
     Chargeback::Options options;
-    options.month = {*first, *first + daysInMonth(*first) - 1};
-    if (parser.isSet(QStringLiteral("by"))) {
-        const auto by = Storage::dimensionFromName(parser.value(QStringLiteral("by")));
-        if (!by || Storage::isTimeDimension(*by))
-            return usage(QStringLiteral("--by names a dimension such as team, feature or project"),
-                         QStringLiteral("chargeback"));
-        options.by = *by;
-    }
-    const QString shared = parser.value(QStringLiteral("shared"));
-    if (shared.isEmpty() || shared == QLatin1String("proportional")) {
-        options.shared = Chargeback::SharedRule::Proportional;
-    } else if (shared == QLatin1String("even")) {
-        options.shared = Chargeback::SharedRule::Even;
-    } else if (shared == QLatin1String("none")) {
-        options.shared = Chargeback::SharedRule::None;
-    } else if (shared.startsWith(QLatin1String("fixed:"))) {
-        const auto fixed = readFixed(shared.mid(6));
-        if (!fixed.ok())
-            return usage(fixed.error().message, QStringLiteral("chargeback"));
-        options.shared = Chargeback::SharedRule::Fixed;
-        options.fixedPercent = *fixed;
-    } else {
-        return usage(QStringLiteral("--shared is proportional, even, fixed:FILE or none"),
-                     QStringLiteral("chargeback"));
-    }
-    if (parser.isSet(QStringLiteral("centres")))
-        if (const Status read = Chargeback::readCentres(parser.value(QStringLiteral("centres")), options); !read.ok())
-            return usage(read.error().message, QStringLiteral("chargeback"));
+    if (const auto exit = statementOptions(parser, parser.value(QStringLiteral("month")), "chargeback", options))
+        return *exit;
+    const QString monthText = parser.value(QStringLiteral("month"));
     int exitCode = Ok;
     const auto format = formatOption(
         parser, {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("focus"), QStringLiteral("json")},
@@ -188,7 +208,9 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
     } else if (*format == QLatin1String("json")) {
         JsonWriter w;
         w.beginObject().key(QStringLiteral("month")).value(monthText).key(QStringLiteral("by")).value(s.by);
-        w.key(QStringLiteral("shared")).value(s.sharedRule);
+        w.key(QStringLiteral("shared")).value(s.sharedRule).key(QStringLiteral("issued")).value(s.issued);
+        if (s.issued)
+            w.key(QStringLiteral("closed_at")).value(isoTimestamp(s.closedMs));
         w.key(QStringLiteral("total_usd")).number(usdFixed(s.totalCents * 10'000'000, 2));
         w.key(QStringLiteral("billed_usd")).number(usdText(s.billedNano));
         w.key(QStringLiteral("metered_usd")).number(usdText(s.meteredNano));
@@ -206,7 +228,9 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
         bytes = w.data() + '\n';
     } else {
         QString text =
-            QStringLiteral("Chargeback %1 by %2 (shared cost split %3)\n\n").arg(monthText, s.by, s.sharedRule);
+            QStringLiteral("Chargeback %1 by %2 (shared cost split %3)%4\n\n")
+                .arg(monthText, s.by, s.sharedRule,
+                     s.issued ? QStringLiteral(", closed %1: as issued").arg(isoTimestamp(s.closedMs)) : QString());
         QMap<QString, qint64> centres;
         for (const Chargeback::Line &l : s.lines)
             centres[l.costCentre] += l.cents;
@@ -235,6 +259,56 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
     if (const Status w = writeFile(path, bytes); !w.ok())
         return fromError(w.error());
     out() << "Wrote " << path << ".\n";
+    out().flush();
+    return Ok;
+}
+
+int periodCommand(const QStringList &args, const QString &dbPath)
+{
+    QCommandLineParser parser;
+    for (const char *name : {"by", "shared", "centres", "reason"})
+        parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
+    if (const auto exit = parseOptions(parser, args, "period", kPeriodHelp))
+        return *exit;
+    const QStringList words = parser.positionalArguments();
+    const QString action = words.value(0);
+    const bool withMonth = action == QLatin1String("close") || action == QLatin1String("reopen");
+    if (!(withMonth && words.size() == 2) && !(action == QLatin1String("list") && words.size() == 1))
+        return usage(QStringLiteral("say close YYYY-MM, reopen YYYY-MM or list"), QStringLiteral("period"));
+    Chargeback::Options options;
+    if (withMonth)
+        if (const auto exit = statementOptions(parser, words[1], "period", options))
+            return *exit;
+    int exitCode = Ok;
+    auto ledger = openLedger(parser, dbPath, exitCode);
+    if (!ledger)
+        return exitCode;
+    const qint64 now = Clock::system().nowMs();
+    if (action == QLatin1String("close")) {
+        if (const Status s = Chargeback::closePeriod(*ledger, options, now); !s.ok())
+            return fromError(s.error());
+        out() << "Closed " << words[1] << ": its statement stays as issued; later data for it becomes adjustments "
+              << "in the next open month.\n";
+    } else if (action == QLatin1String("reopen")) {
+        if (const Status s =
+                Chargeback::reopenPeriod(*ledger, options.month.from, parser.value(QStringLiteral("reason")), now);
+            !s.ok())
+            return fromError(s.error());
+        out() << "Re-opened " << words[1] << ".\n";
+    } else {
+        const auto closed = Chargeback::closedMonths(*ledger);
+        const auto events =
+            closed.ok() ? Chargeback::periodHistory(*ledger) : Result<QVector<Chargeback::PeriodEvent>>(closed.error());
+        if (!events.ok())
+            return fromError(events.error());
+        QStringList names;
+        for (const qint64 m : *closed)
+            names.append(isoMonth(monthKey(m)));
+        out() << "Closed: " << (names.isEmpty() ? QStringLiteral("none") : names.join(QStringLiteral(", "))) << '\n';
+        for (const Chargeback::PeriodEvent &e : *events)
+            out() << "  " << isoTimestamp(e.atMs) << "  " << e.action << ' ' << isoMonth(monthKey(e.monthFirstDay))
+                  << "  " << e.note << '\n';
+    }
     out().flush();
     return Ok;
 }

@@ -41,5 +41,7 @@ int budgetsCommand(const QStringList &args, const QString &dbPath);
 // chargebackcommand.cpp
 extern const char *const kChargebackHelp;
 int chargebackCommand(const QStringList &args, const QString &dbPath);
+extern const char *const kPeriodHelp;
+int periodCommand(const QStringList &args, const QString &dbPath);
 
 } // namespace CostGov::Cli

@@ -1324,6 +1324,7 @@ const QVector<Command> &commands()
         {"alerts", "alert rules: evaluate, history, backtest", kAlertsHelp, alertsCommand},
         {"budgets", "budgets by calendar window, with thresholds and a forecast", kBudgetsHelp, budgetsCommand},
         {"chargeback", "a month's chargeback statement: CSV, FinOps FOCUS, JSON", kChargebackHelp, chargebackCommand},
+        {"period", "close and re-open chargeback months", kPeriodHelp, periodCommand},
         {"attribution", "rules that give billed cost and requests a team and feature", kAttributionHelp,
          attributionCommand},
     };

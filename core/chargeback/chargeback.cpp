@@ -8,6 +8,7 @@
 #include "storage/pricestore.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
@@ -110,7 +111,10 @@ Status readCentres(const QString &path, Options &options)
     return {};
 }
 
-Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
+namespace {
+
+// The month as the data is now, without periods.
+Result<Statement> allocateLive(Storage::Ledger &ledger, const Options &options)
 {
     Statement s;
     s.ownerOf = options.ownerOf;
@@ -302,6 +306,314 @@ Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
     return s;
 }
 
+Error dbError(const QSqlQuery &query, const char *what)
+{
+    return makeError(ErrorCode::Database,
+                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
+}
+
+QByteArray toJson(const Statement &s)
+{
+    QJsonArray lines;
+    for (const Line &l : s.lines)
+        lines.append(QJsonObject{{QStringLiteral("cost_centre"), l.costCentre},
+                                 {QStringLiteral("provider"), l.provider},
+                                 {QStringLiteral("model"), l.model},
+                                 {QStringLiteral("basis"), l.basis},
+                                 {QStringLiteral("detail"), l.detail},
+                                 {QStringLiteral("requests"), l.requests},
+                                 {QStringLiteral("tokens"), l.tokens},
+                                 {QStringLiteral("exact_nano"), QString::number(l.exactNano)},
+                                 {QStringLiteral("cents"), l.cents}});
+    QJsonArray savings;
+    for (const Saving &v : s.savings)
+        savings.append(QJsonObject{{QStringLiteral("cost_centre"), v.costCentre},
+                                   {QStringLiteral("model"), v.model},
+                                   {QStringLiteral("cached_tokens"), v.cachedTokens},
+                                   {QStringLiteral("nano"), QString::number(v.nano)}});
+    QJsonObject owners;
+    for (auto it = s.ownerOf.cbegin(); it != s.ownerOf.cend(); ++it)
+        owners.insert(it.key(), it.value());
+    return QJsonDocument(QJsonObject{{QStringLiteral("by"), s.by},
+                                     {QStringLiteral("shared"), s.sharedRule},
+                                     {QStringLiteral("total_nano"), QString::number(s.totalNano)},
+                                     {QStringLiteral("total_cents"), s.totalCents},
+                                     {QStringLiteral("billed_nano"), QString::number(s.billedNano)},
+                                     {QStringLiteral("metered_nano"), QString::number(s.meteredNano)},
+                                     {QStringLiteral("unpriced_requests"), s.unpricedRequests},
+                                     {QStringLiteral("owners"), owners},
+                                     {QStringLiteral("lines"), lines},
+                                     {QStringLiteral("savings"), savings}})
+        .toJson(QJsonDocument::Compact);
+}
+
+Statement fromJson(const QByteArray &json)
+{
+    const QJsonObject o = QJsonDocument::fromJson(json).object();
+    Statement s;
+    s.by = o.value(QStringLiteral("by")).toString();
+    s.sharedRule = o.value(QStringLiteral("shared")).toString();
+    s.totalNano = o.value(QStringLiteral("total_nano")).toString().toLongLong();
+    s.totalCents = o.value(QStringLiteral("total_cents")).toInteger();
+    s.billedNano = o.value(QStringLiteral("billed_nano")).toString().toLongLong();
+    s.meteredNano = o.value(QStringLiteral("metered_nano")).toString().toLongLong();
+    s.unpricedRequests = o.value(QStringLiteral("unpriced_requests")).toInteger();
+    const QJsonObject owners = o.value(QStringLiteral("owners")).toObject();
+    for (auto it = owners.begin(); it != owners.end(); ++it)
+        s.ownerOf.insert(it.key(), it.value().toString());
+    for (const QJsonValue &v : o.value(QStringLiteral("lines")).toArray()) {
+        const QJsonObject l = v.toObject();
+        s.lines.append({l.value(QStringLiteral("cost_centre")).toString(),
+                        l.value(QStringLiteral("provider")).toString(), l.value(QStringLiteral("model")).toString(),
+                        l.value(QStringLiteral("basis")).toString(), l.value(QStringLiteral("detail")).toString(),
+                        l.value(QStringLiteral("requests")).toInteger(), l.value(QStringLiteral("tokens")).toInteger(),
+                        l.value(QStringLiteral("exact_nano")).toString().toLongLong(),
+                        l.value(QStringLiteral("cents")).toInteger()});
+    }
+    for (const QJsonValue &v : o.value(QStringLiteral("savings")).toArray()) {
+        const QJsonObject l = v.toObject();
+        s.savings.append({l.value(QStringLiteral("cost_centre")).toString(),
+                          l.value(QStringLiteral("model")).toString(),
+                          l.value(QStringLiteral("cached_tokens")).toInteger(),
+                          l.value(QStringLiteral("nano")).toString().toLongLong()});
+    }
+    return s;
+}
+
+// Each cost centre's share of a statement, adjustments left out.
+QHash<QString, Nano> shares(const Statement &s)
+{
+    QHash<QString, Nano> byCentre;
+    for (const Line &l : s.lines)
+        if (l.basis != QLatin1String("adjustment"))
+            byCentre[l.costCentre] += l.exactNano;
+    return byCentre;
+}
+
+QByteArray sharesJson(const QHash<QString, Nano> &byCentre)
+{
+    QJsonObject o;
+    for (auto it = byCentre.cbegin(); it != byCentre.cend(); ++it)
+        o.insert(it.key(), QString::number(it.value()));
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+qint64 previousMonth(qint64 firstDay)
+{
+    const qint64 last = firstDay - 1;
+    return last - (civilFromDays(last).day - 1);
+}
+
+struct Period {
+    qint64 closedMs = 0;
+    QByteArray statement;
+    QHash<QString, Nano> baseline;
+};
+
+Result<std::optional<Period>> period(Storage::Ledger &ledger, qint64 firstDay)
+{
+    QSqlQuery q(ledger.db());
+    q.prepare(QStringLiteral("SELECT closed_ms, statement, baseline FROM chargeback_periods WHERE month_day = ?"));
+    q.addBindValue(firstDay);
+    if (!q.exec())
+        return dbError(q, "read the closed months");
+    if (!q.next())
+        return std::optional<Period>();
+    Period p;
+    p.closedMs = q.value(0).toLongLong();
+    p.statement = q.value(1).toString().toUtf8();
+    const QJsonObject baseline = QJsonDocument::fromJson(q.value(2).toString().toUtf8()).object();
+    for (auto it = baseline.begin(); it != baseline.end(); ++it)
+        p.baseline.insert(it.key(), it.value().toString().toLongLong());
+    return std::optional<Period>(p);
+}
+
+Status recordEvent(QSqlDatabase &db, qint64 firstDay, const char *action, qint64 atMs, const QString &note)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO chargeback_events (month_day, action, at_ms, note) VALUES (?, ?, ?, ?)"));
+    for (const QVariant &v : {QVariant(firstDay), QVariant(QLatin1String(action)), QVariant(atMs), QVariant(note)})
+        q.addBindValue(v);
+    return q.exec() ? Status() : Status(dbError(q, "record the period change"));
+}
+
+} // namespace
+
+Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
+{
+    const auto closed = period(ledger, options.month.from);
+    if (!closed.ok())
+        return closed.error();
+    if (*closed) {
+        Statement s = fromJson((*closed)->statement);
+        s.month = options.month;
+        s.issued = true;
+        s.closedMs = (*closed)->closedMs;
+        return s;
+    }
+    auto s = allocateLive(ledger, options);
+    if (!s.ok())
+        return s;
+    // Late data for the closed months right before this one: adjustment lines per cost centre.
+    for (qint64 month = previousMonth(options.month.from);; month = previousMonth(month)) {
+        const auto before = period(ledger, month);
+        if (!before.ok())
+            return before.error();
+        if (!*before)
+            break;
+        Options then = options;
+        then.month = {month, month + daysInMonth(month) - 1};
+        const auto now = allocateLive(ledger, then);
+        if (!now.ok())
+            return now.error();
+        const QHash<QString, Nano> current = shares(*now);
+        QSet<QString> centres(current.keyBegin(), current.keyEnd());
+        for (auto it = (*before)->baseline.cbegin(); it != (*before)->baseline.cend(); ++it)
+            centres.insert(it.key());
+        QStringList sorted(centres.begin(), centres.end());
+        sorted.sort();
+        for (const QString &centre : sorted) {
+            const Nano delta = current.value(centre) - (*before)->baseline.value(centre);
+            if (delta == 0)
+                continue;
+            Line l;
+            l.costCentre = centre;
+            l.basis = QStringLiteral("adjustment");
+            l.detail = QStringLiteral("late data for %1 (closed)").arg(isoMonth(monthKey(month)));
+            l.exactNano = delta;
+            l.cents =
+                delta >= 0 ? (delta + kNanoPerCent / 2) / kNanoPerCent : -((-delta + kNanoPerCent / 2) / kNanoPerCent);
+            s->lines.append(l);
+            s->totalNano += delta;
+            s->totalCents += l.cents;
+        }
+        s->adjusted.insert(month, current);
+    }
+    return s;
+}
+
+Status closePeriod(Storage::Ledger &ledger, const Options &options, qint64 nowMs)
+{
+    const auto s = allocate(ledger, options);
+    if (!s.ok())
+        return s.error();
+    if (s->issued)
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("%1 is already closed (since %2)")
+                             .arg(isoMonth(monthKey(options.month.from)), isoTimestamp(s->closedMs)));
+    QSqlDatabase db = ledger.db();
+    if (!db.transaction())
+        return makeError(ErrorCode::Database, db.lastError().text());
+    auto write = [&]() -> Status {
+        // The baselines this month moves, as they were: re-opening it puts them back.
+        QJsonObject restores;
+        for (auto it = s->adjusted.cbegin(); it != s->adjusted.cend(); ++it) {
+            const auto before = period(ledger, it.key());
+            if (!before.ok())
+                return before.error();
+            restores.insert(QString::number(it.key()),
+                            QJsonDocument::fromJson(sharesJson((*before)->baseline)).object());
+        }
+        QSqlQuery insert(db);
+        insert.prepare(QStringLiteral("INSERT INTO chargeback_periods (month_day, closed_ms, statement, baseline, "
+                                      "restores) VALUES (?, ?, ?, ?, ?)"));
+        for (const QVariant &v :
+             {QVariant(options.month.from), QVariant(nowMs), QVariant(QString::fromUtf8(toJson(*s))),
+              QVariant(QString::fromUtf8(sharesJson(shares(*s)))),
+              QVariant(QString::fromUtf8(QJsonDocument(restores).toJson(QJsonDocument::Compact)))})
+            insert.addBindValue(v);
+        if (!insert.exec())
+            return dbError(insert, "close the month");
+        // The late data booked here is no longer late for those months.
+        for (auto it = s->adjusted.cbegin(); it != s->adjusted.cend(); ++it) {
+            QSqlQuery update(db);
+            update.prepare(QStringLiteral("UPDATE chargeback_periods SET baseline = ? WHERE month_day = ?"));
+            update.addBindValue(QString::fromUtf8(sharesJson(it.value())));
+            update.addBindValue(it.key());
+            if (!update.exec())
+                return dbError(update, "book the adjustments");
+        }
+        return recordEvent(db, options.month.from, "close", nowMs,
+                           QStringLiteral("$%1 issued").arg(usdFixed(s->totalCents * kNanoPerCent, 2)));
+    };
+    if (const Status w = write(); !w.ok() || !db.commit()) {
+        db.rollback();
+        return w.ok() ? Status(makeError(ErrorCode::Database, db.lastError().text())) : w;
+    }
+    return {};
+}
+
+Status reopenPeriod(Storage::Ledger &ledger, qint64 monthFirstDay, const QString &reason, qint64 nowMs)
+{
+    if (reason.trimmed().isEmpty())
+        return makeError(ErrorCode::Usage, QStringLiteral("re-opening a month needs a reason"));
+    const auto months = closedMonths(ledger);
+    if (!months.ok())
+        return months.error();
+    const QString name = isoMonth(monthKey(monthFirstDay));
+    if (!months->contains(monthFirstDay))
+        return makeError(ErrorCode::Usage, QStringLiteral("%1 is not closed").arg(name));
+    if (months->last() != monthFirstDay)
+        return makeError(
+            ErrorCode::Usage,
+            QStringLiteral("re-open %1 first: it is closed after %2").arg(isoMonth(monthKey(months->last())), name));
+    QSqlDatabase db = ledger.db();
+    if (!db.transaction())
+        return makeError(ErrorCode::Database, db.lastError().text());
+    auto reopen = [&]() -> Status {
+        // The months whose late data it booked count it from where they were before.
+        QSqlQuery restores(db);
+        restores.prepare(QStringLiteral("SELECT restores FROM chargeback_periods WHERE month_day = ?"));
+        restores.addBindValue(monthFirstDay);
+        if (!restores.exec() || !restores.next())
+            return dbError(restores, "read the closed month");
+        const QJsonObject before = QJsonDocument::fromJson(restores.value(0).toString().toUtf8()).object();
+        for (auto it = before.begin(); it != before.end(); ++it) {
+            QSqlQuery update(db);
+            update.prepare(QStringLiteral("UPDATE chargeback_periods SET baseline = ? WHERE month_day = ?"));
+            update.addBindValue(QString::fromUtf8(QJsonDocument(it.value().toObject()).toJson(QJsonDocument::Compact)));
+            update.addBindValue(it.key().toLongLong());
+            if (!update.exec())
+                return dbError(update, "restore an adjustment baseline");
+        }
+        QSqlQuery remove(db);
+        remove.prepare(QStringLiteral("DELETE FROM chargeback_periods WHERE month_day = ?"));
+        remove.addBindValue(monthFirstDay);
+        if (!remove.exec())
+            return dbError(remove, "re-open the month");
+        return recordEvent(db, monthFirstDay, "reopen", nowMs, reason.trimmed());
+    };
+    Status done = reopen();
+    if (!done.ok() || !db.commit()) {
+        db.rollback();
+        return done.ok() ? Status(makeError(ErrorCode::Database, db.lastError().text())) : done;
+    }
+    return {};
+}
+
+Result<QVector<PeriodEvent>> periodHistory(Storage::Ledger &ledger)
+{
+    QSqlQuery q(ledger.db());
+    if (!q.exec(QStringLiteral(
+            "SELECT month_day, action, at_ms, note FROM chargeback_events ORDER BY at_ms DESC, id DESC")))
+        return dbError(q, "read the period history");
+    QVector<PeriodEvent> events;
+    while (q.next())
+        events.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toString()});
+    return events;
+}
+
+Result<QVector<qint64>> closedMonths(Storage::Ledger &ledger)
+{
+    QSqlQuery q(ledger.db());
+    if (!q.exec(QStringLiteral("SELECT month_day FROM chargeback_periods ORDER BY month_day")))
+        return dbError(q, "read the closed months");
+    QVector<qint64> months;
+    while (q.next())
+        months.append(q.value(0).toLongLong());
+    return months;
+}
+
 QByteArray statementCsv(const Statement &s, bool byteOrderMark)
 {
     CsvWriter csv;
@@ -317,11 +629,12 @@ QByteArray statementCsv(const Statement &s, bool byteOrderMark)
                 numeric);
     }
     csv.row({QStringLiteral("TOTAL"), QString(), QString(), QString(), QString(),
-             QStringLiteral("%1 to %2, shared split %3%4")
+             QStringLiteral("%1 to %2, shared split %3%4%5")
                  .arg(isoDate(s.month.from), isoDate(s.month.to), s.sharedRule,
                       s.unpricedRequests == 0
                           ? QString()
-                          : QStringLiteral("; %1 requests without a price are not included").arg(s.unpricedRequests)),
+                          : QStringLiteral("; %1 requests without a price are not included").arg(s.unpricedRequests),
+                      s.issued ? QStringLiteral("; closed %1, as issued").arg(isoTimestamp(s.closedMs)) : QString()),
              QString(), QString(), centsText(s.totalCents), QStringLiteral("100.00")},
             numeric);
     // Information after the total: what prompt caching saved (not charged, not in the total).

@@ -73,13 +73,40 @@ struct Statement {
     Nano billedNano = 0;         ///< the providers' bills for the month
     Nano meteredNano = 0;        ///< metered cost of the providers without a bill
     qint64 unpricedRequests = 0; ///< of providers without a bill: their cost is unknown, not in the lines
+    /// A closed month's statement as it was issued (then the options asked for do not apply).
+    bool issued = false;
+    qint64 closedMs = 0;
+    /// Closed months whose late data this statement books as adjustment lines: their first day ->
+    /// what each cost centre's share is now.
+    QHash<qint64, QHash<QString, Nano>> adjusted;
 };
 
-/// Allocates a month: billed cost where a provider billed it, split across cost centres by their
+/// A closed month gives its statement as issued. An open month also carries, as "adjustment"
+/// lines per cost centre, what arrived late for the closed months right before it (each rounded
+/// to the cent on its own; the total includes them). Otherwise it allocates the month: billed
+/// cost where a provider billed it, split across cost centres by their
 /// metered share within the same provider and project (a billed project an attribution rule gives
 /// a team goes to that team), metered cost for providers without a bill; what is left (billed
 /// projects nobody can be matched to, untagged requests) is split by the shared rule.
 Result<Statement> allocate(Storage::Ledger &ledger, const Options &options);
+
+/// Closes a month: its statement (allocated with the options) is kept as issued; later data for it
+/// becomes adjustments in the next open month. Refused when it is already closed.
+Status closePeriod(Storage::Ledger &ledger, const Options &options, qint64 nowMs);
+/// Re-opens a closed month (recorded with the reason). Refused while a later month is closed:
+/// re-open that one first (its adjustments would otherwise count twice).
+Status reopenPeriod(Storage::Ledger &ledger, qint64 monthFirstDay, const QString &reason, qint64 nowMs);
+
+struct PeriodEvent {
+    qint64 monthFirstDay = 0;
+    QString action; ///< close, reopen
+    qint64 atMs = 0;
+    QString note; ///< the total when closed, the reason when re-opened
+};
+/// Every close and re-open, the newest first.
+Result<QVector<PeriodEvent>> periodHistory(Storage::Ledger &ledger);
+/// The first days of the closed months, oldest first.
+Result<QVector<qint64>> closedMonths(Storage::Ledger &ledger);
 
 /// Splits an amount of nano-USD into cents by weights with the largest-remainder method: the
 /// parts add up to the amount rounded to the cent, each part is within a cent of its exact share.

@@ -219,12 +219,30 @@ Migration alerts()
         {}};
 }
 
+Migration chargebackPeriods()
+{
+    return {
+        9,
+        QStringLiteral("closed chargeback months and their history"),
+        {
+            // statement: the lines as issued (JSON); baseline: each cost centre's share (nano)
+            // that adjustments are counted from; restores: the baselines of the months whose
+            // late data this month booked, as they were before (re-opening puts them back).
+            QStringLiteral("CREATE TABLE chargeback_periods (month_day INTEGER PRIMARY KEY, closed_ms BIGINT NOT NULL, "
+                           "statement TEXT NOT NULL, baseline TEXT NOT NULL, restores TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE chargeback_events (id INTEGER PRIMARY KEY, month_day INTEGER NOT NULL, "
+                           "action TEXT NOT NULL, at_ms BIGINT NOT NULL, note TEXT NOT NULL)"),
+        },
+        {}};
+}
+
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
-    static const std::vector<Migration> all{ledgerCore(),  priceCatalog(),     userRollup(),        billedCosts(),
-                                            billedUsage(), attributionRules(), sourceAttribution(), alerts()};
+    static const std::vector<Migration> all{ledgerCore(),        priceCatalog(), userRollup(),
+                                            billedCosts(),       billedUsage(),  attributionRules(),
+                                            sourceAttribution(), alerts(),       chargebackPeriods()};
     return all;
 }
 
