@@ -15,8 +15,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTest>
 
 using namespace CostGov;
@@ -376,6 +378,25 @@ private slots:
         }
         QVERIFY(care);
         QVERIFY(saving);
+        // PDF statements, one per cost centre: pages and text a reader can extract (poppler-utils).
+        const Test::CtlRun pdfs = ctl({QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("--out"),
+                                       dir.file(QStringLiteral("pdf"))});
+        QVERIFY2(pdfs.exitCode == 0, pdfs.err.constData());
+        const QString pdf = dir.file(QStringLiteral("pdf/chargeback-2026-07-support.pdf"));
+        QVERIFY(Test::readFile(pdf).startsWith("%PDF-"));
+        const QString pdftotext = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
+        QVERIFY2(!pdftotext.isEmpty(), "pdftotext is missing (packaging/dev.sh test installs poppler-utils)");
+        QProcess extract;
+        extract.start(pdftotext, {pdf, QStringLiteral("-")});
+        QVERIFY(extract.waitForFinished(30'000));
+        const QByteArray text = extract.readAllStandardOutput();
+        QVERIFY2(text.contains("Chargeback statement: support") && text.contains("Period: 2026-07-01 to 2026-07-31"),
+                 text.constData());
+        QProcess info;
+        info.start(QStandardPaths::findExecutable(QStringLiteral("pdfinfo")), {pdf});
+        QVERIFY(info.waitForFinished(30'000));
+        QVERIFY(info.readAllStandardOutput().contains("Pages:           1"));
+
         const QString bad = dir.write(QStringLiteral("fixed.csv"), "support,60\nsearch,30\n");
         const Test::CtlRun refused = ctl({QStringLiteral("--shared"), QStringLiteral("fixed:") + bad});
         QCOMPARE(refused.exitCode, 1);

@@ -3,6 +3,7 @@
 #include "clisupport.h"
 
 #include "chargeback/chargeback.h"
+#include "chargeback/statementpdf.h"
 #include "common/clock.h"
 #include "common/jsonwriter.h"
 #include "common/money.h"
@@ -26,7 +27,7 @@ const char *const kPeriodHelp =
 
 const char *const kChargebackHelp =
     "Usage: costgovctl [--db PATH] chargeback --month YYYY-MM [--by team] [--shared RULE]\n"
-    "                  [--format table|csv|focus|json] [--out FILE|DIR] [--per-centre] [--bom]\n"
+    "                  [--format table|csv|focus|json|pdf] [--out FILE|DIR] [--per-centre] [--bom]\n"
     "                  [--account NAME] [--centres FILE]\n"
     "\n"
     "A month's chargeback statement: billed cost where a provider bill exists (costgovctl sync),\n"
@@ -42,7 +43,8 @@ const char *const kChargebackHelp =
     "--by names the dimension that makes a cost centre (default team). --format csv is the human\n"
     "statement (--bom adds a UTF-8 byte order mark for spreadsheets), focus is FinOps FOCUS 1.2\n"
     "(--account sets BillingAccountId, default 'organization'). --out writes to a file, or with\n"
-    "--per-centre one CSV per cost centre into a folder. --centres maps values of --by to cost\n"
+    "--per-centre one CSV per cost centre into a folder; --format pdf one PDF statement per cost\n"
+    "centre (lines, a chart by model, the shared rule, cache savings). --centres maps values of --by to cost\n"
     "centres and owners (CSV lines: value,cost centre[,owner e-mail]). After the total, the CSV\n"
     "lists what prompt caching saved each cost centre (information, not charged). A closed month\n"
     "(costgovctl period) shows as issued; an open one adds adjustments for late data of the closed\n"
@@ -154,15 +156,18 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
         return *exit;
     const QString monthText = parser.value(QStringLiteral("month"));
     int exitCode = Ok;
-    const auto format = formatOption(
-        parser, {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("focus"), QStringLiteral("json")},
-        "chargeback", exitCode);
+    const auto format = formatOption(parser,
+                                     {QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("focus"),
+                                      QStringLiteral("json"), QStringLiteral("pdf")},
+                                     "chargeback", exitCode);
     if (!format)
         return exitCode;
-    const bool perCentre = parser.isSet(QStringLiteral("per-centre"));
+    const bool pdf = *format == QLatin1String("pdf");
+    const bool perCentre = parser.isSet(QStringLiteral("per-centre")) || pdf;
     const QString outPath = parser.value(QStringLiteral("out"));
-    if (perCentre && (outPath.isEmpty() || *format != QLatin1String("csv")))
-        return usage(QStringLiteral("--per-centre writes CSV files into the folder --out names"),
+    if (perCentre && (outPath.isEmpty() || (*format != QLatin1String("csv") && !pdf)))
+        return usage(QStringLiteral("--per-centre and --format pdf write one file per cost centre into the folder "
+                                    "--out names"),
                      QStringLiteral("chargeback"));
     auto ledger = openLedger(parser, dbPath, exitCode);
     if (!ledger)
@@ -188,9 +193,11 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
         for (const Chargeback::Saving &saving : s.savings)
             byCentre[saving.costCentre].savings.append(saving);
         for (auto it = byCentre.cbegin(); it != byCentre.cend(); ++it) {
-            const QString path =
-                QDir(outPath).filePath(QStringLiteral("chargeback-%1-%2.csv").arg(monthText, safeFileName(it.key())));
-            if (const Status w = writeFile(path, Chargeback::statementCsv(*it, bom)); !w.ok())
+            const QString path = QDir(outPath).filePath(
+                QStringLiteral("chargeback-%1-%2.%3")
+                    .arg(monthText, safeFileName(it.key()), pdf ? QStringLiteral("pdf") : QStringLiteral("csv")));
+            const QByteArray bytes = pdf ? Chargeback::statementPdf(s, it.key()) : Chargeback::statementCsv(*it, bom);
+            if (const Status w = writeFile(path, bytes); !w.ok())
                 return fromError(w.error());
         }
         out() << "Wrote " << byCentre.size() << " statements to " << outPath << ".\n";
