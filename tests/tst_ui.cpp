@@ -4,6 +4,7 @@
 #include "support/testsupport.h"
 
 #include "billingpage.h"
+#include "chargebackpage.h"
 #include "explorerpage.h"
 #include "filterbar.h"
 #include "kpitile.h"
@@ -468,6 +469,49 @@ private slots:
                  qPrintable(window.findChild<QLabel *>(QStringLiteral("ledgerStatus"))->text()));
     }
 
+    void chargebackPageAddsUpExportsAndCloses()
+    {
+        TempDir dir;
+        {
+            auto ledger = Storage::Ledger::open(dir.ledgerPath());
+            QVERIFY(ledger.ok());
+            Ingest::ImportOptions import;
+            import.paths = {Test::dataPath(QStringLiteral("canonical_sample.jsonl"))};
+            QVERIFY(Ingest::runImport(**ledger, import, Clock::system()).ok());
+        }
+        const ManualClock clock(*parseTimestampMs("2026-08-15T12:00:00Z"));
+        Ui::MainWindow window(dir.ledgerPath(), clock);
+        window.show();
+        QVERIFY(window.showPage(QStringLiteral("chargeback")));
+        auto *page = window.findChild<Ui::ChargebackPage *>();
+        QSignalSpy refreshed(page, &Ui::ChargebackPage::refreshed);
+        page->refresh();
+        QVERIFY(refreshed.wait(10'000));
+        // The month being closed is last month; the statement adds up to its total.
+        QCOMPARE(window.findChild<QComboBox *>(QStringLiteral("chargebackMonth"))->currentText(),
+                 QStringLiteral("2026-07"));
+        QVERIFY(window.findChild<QTableWidget *>(QStringLiteral("chargebackLines"))->rowCount() >= 2);
+        auto *check = window.findChild<QLabel *>(QStringLiteral("chargebackCheck"));
+        QVERIFY2(check->text().contains(QLatin1String("difference $0.00")), qPrintable(check->text()));
+        QVERIFY(check->text().contains(QLatin1String("1 requests have no price")));
+
+        const QString csv = dir.file(QStringLiteral("july.csv"));
+        QVERIFY(page->exportTo(csv, QStringLiteral("csv")).ok());
+        QVERIFY(Test::readFile(csv).startsWith("\xEF\xBB\xBF"
+                                               "cost_centre,owner,provider"));
+        QVERIFY(page->exportTo(dir.path(), QStringLiteral("pdf")).ok());
+        QVERIFY(QFile::exists(dir.file(QStringLiteral("chargeback-2026-07-support.pdf"))));
+
+        page->closeMonth();
+        QVERIFY(refreshed.wait(10'000));
+        QVERIFY(page->statement().issued);
+        QVERIFY(check->text().contains(QLatin1String("shown as issued")));
+        QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("closeMonth"))->isEnabled());
+        page->reopenMonth(QStringLiteral("a late invoice"));
+        QVERIFY(refreshed.wait(10'000));
+        QVERIFY(!page->statement().issued);
+    }
+
     void screenshotsOfEveryPage()
     {
         TempDir dir;
@@ -477,7 +521,8 @@ private slots:
                      .exitCode,
                  0);
         for (const QString &page : {QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("requests"),
-                                    QStringLiteral("sources"), QStringLiteral("prices"), QStringLiteral("billing")}) {
+                                    QStringLiteral("sources"), QStringLiteral("prices"), QStringLiteral("billing"),
+                                    QStringLiteral("alerts"), QStringLiteral("chargeback")}) {
             const QString png = dir.path() + QStringLiteral("/%1.png").arg(page);
             QProcess app;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

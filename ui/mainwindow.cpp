@@ -6,6 +6,7 @@
 #include "alertspage.h"
 #include "background.h"
 #include "billingpage.h"
+#include "chargebackpage.h"
 #include "connectionspanel.h"
 #include "explorerpage.h"
 #include "filterbar.h"
@@ -72,7 +73,16 @@ namespace CostGov::Ui {
 
 namespace {
 
-enum Page { PageOverview, PageExplorer, PageRequests, PageSources, PagePrices, PageBilling, PageAlerts };
+enum Page {
+    PageOverview,
+    PageExplorer,
+    PageRequests,
+    PageSources,
+    PagePrices,
+    PageBilling,
+    PageAlerts,
+    PageChargeback
+};
 
 // The Overview's top tables, left to right.
 constexpr Storage::Dimension kTopDimensions[] = {Storage::Dimension::Team, Storage::Dimension::Feature,
@@ -98,6 +108,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_navigation->addItem(tr("Prices"));
     m_navigation->addItem(tr("Billing"));
     m_navigation->addItem(tr("Alerts"));
+    m_navigation->addItem(tr("Chargeback"));
     m_navigation->setFixedWidth(150);
     m_navigation->setAccessibleName(tr("Pages"));
 
@@ -129,6 +140,9 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_alerts = new AlertsPage(m_ledgerPath, m_clock, *m_alertCenter);
     connect(m_alerts, &AlertsPage::refreshed, this, [this] { pageRefreshed(AlertsDone); });
     m_pages->addWidget(m_alerts);
+    m_chargeback = new ChargebackPage(m_ledgerPath, m_clock);
+    connect(m_chargeback, &ChargebackPage::refreshed, this, [this] { pageRefreshed(ChargebackDone); });
+    m_pages->addWidget(m_chargeback);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     // Alerts: evaluated after every sync (and import, see showImportResult) and on a timer; a
@@ -225,8 +239,9 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     scopeLayout->addLayout(rangeBar);
     scopeLayout->addWidget(m_filterBar);
     right->addWidget(scopeBar);
-    connect(m_navigation, &QListWidget::currentRowChanged, scopeBar,
-            [scopeBar](int page) { scopeBar->setVisible(page != PageBilling && page != PageAlerts); });
+    connect(m_navigation, &QListWidget::currentRowChanged, scopeBar, [scopeBar](int page) {
+        scopeBar->setVisible(page != PageBilling && page != PageAlerts && page != PageChargeback);
+    });
     right->addWidget(m_pages, 1);
     layout->addLayout(right, 1);
     setCentralWidget(central);
@@ -561,9 +576,9 @@ void MainWindow::chooseFolder()
 
 bool MainWindow::showPage(const QString &name)
 {
-    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"), QStringLiteral("requests"),
-                            QStringLiteral("sources"),  QStringLiteral("prices"),   QStringLiteral("billing"),
-                            QStringLiteral("alerts")};
+    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"),  QStringLiteral("requests"),
+                            QStringLiteral("sources"),  QStringLiteral("prices"),    QStringLiteral("billing"),
+                            QStringLiteral("alerts"),   QStringLiteral("chargeback")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)
         return false;
@@ -728,7 +743,7 @@ void MainWindow::refresh()
     m_editRange->setVisible(preset == RangePreset::Custom);
     m_filterBar->setRange(range);
     m_refreshing = OverviewDone | TopTablesDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone | BillingDone
-        | AlertsDone;
+        | AlertsDone | ChargebackDone;
     m_topTablesPending = kTopTables;
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
@@ -796,6 +811,7 @@ void MainWindow::refresh()
     m_prices->refresh();
     m_billing->refresh();
     m_alerts->refresh();
+    m_chargeback->refresh();
 }
 
 void MainWindow::pageRefreshed(int page)

@@ -28,6 +28,7 @@ namespace CostGov::Ui {
 class AlertCenter;
 class AlertsPage;
 class BillingPage;
+class ChargebackPage;
 class BreakdownChart;
 class ConnectionsPanel;
 class SyncService;
@@ -92,7 +93,8 @@ private:
         RequestsDone = 16,
         TopTablesDone = 32,
         BillingDone = 64,
-        AlertsDone = 128
+        AlertsDone = 128,
+        ChargebackDone = 256
     };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
@@ -137,6 +139,7 @@ private:
     ConnectionsPanel *m_connections = nullptr;
     AlertCenter *m_alertCenter = nullptr;
     AlertsPage *m_alerts = nullptr;
+    ChargebackPage *m_chargeback = nullptr;
     QLabel *m_notice = nullptr;
     bool m_quitting = false;
     SyncService *m_syncService = nullptr;

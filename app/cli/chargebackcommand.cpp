@@ -52,38 +52,6 @@ const char *const kChargebackHelp =
 
 namespace {
 
-// cost centre,percent lines.
-Result<QHash<QString, double>> readFixed(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return makeError(ErrorCode::Usage, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    QHash<QString, double> percent;
-    double total = 0;
-    int line = 0;
-    while (!file.atEnd()) {
-        ++line;
-        const QString text = QString::fromUtf8(file.readLine()).trimmed();
-        if (text.isEmpty() || text.startsWith(u'#'))
-            continue;
-        bool ok = false;
-        const double value = text.section(u',', -1).trimmed().toDouble(&ok);
-        const QString centre = text.section(u',', 0, -2).trimmed();
-        if (!ok || centre.isEmpty() || value < 0)
-            return makeError(ErrorCode::Usage,
-                             QStringLiteral("%1 line %2: expected \"cost centre,percent\", not \"%3\"")
-                                 .arg(path)
-                                 .arg(line)
-                                 .arg(text));
-        percent[centre] += value;
-        total += value;
-    }
-    if (std::abs(total - 100.0) > 1e-6)
-        return makeError(ErrorCode::Usage,
-                         QStringLiteral("%1: the percentages add up to %2, not 100").arg(path).arg(total));
-    return percent;
-}
-
 Status writeFile(const QString &path, const QByteArray &bytes)
 {
     QSaveFile file(path);
@@ -123,11 +91,9 @@ std::optional<int> statementOptions(const QCommandLineParser &parser, const QStr
     } else if (shared == QLatin1String("none")) {
         options.shared = Chargeback::SharedRule::None;
     } else if (shared.startsWith(QLatin1String("fixed:"))) {
-        const auto fixed = readFixed(shared.mid(6));
-        if (!fixed.ok())
-            return usage(fixed.error().message, cmd);
+        if (const Status read = Chargeback::readFixedPercent(shared.mid(6), options); !read.ok())
+            return usage(read.error().message, cmd);
         options.shared = Chargeback::SharedRule::Fixed;
-        options.fixedPercent = *fixed;
     } else {
         return usage(QStringLiteral("--shared is proportional, even, fixed:FILE or none"), cmd);
     }

@@ -86,6 +86,38 @@ QVector<qint64> splitCents(Nano amount, const QVector<Nano> &weights)
     return splitExactly(amount, weights, kNanoPerCent);
 }
 
+Status readFixedPercent(const QString &path, Options &options)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        return makeError(ErrorCode::Usage, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    QHash<QString, double> percent;
+    double total = 0;
+    int line = 0;
+    while (!file.atEnd()) {
+        ++line;
+        const QString text = QString::fromUtf8(file.readLine()).trimmed();
+        if (text.isEmpty() || text.startsWith(u'#'))
+            continue;
+        bool ok = false;
+        const double value = text.section(u',', -1).trimmed().toDouble(&ok);
+        const QString centre = text.section(u',', 0, -2).trimmed();
+        if (!ok || centre.isEmpty() || value < 0)
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("%1 line %2: expected \"cost centre,percent\", not \"%3\"")
+                                 .arg(path)
+                                 .arg(line)
+                                 .arg(text));
+        percent[centre] += value;
+        total += value;
+    }
+    if (std::abs(total - 100.0) > 1e-6)
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("%1: the percentages add up to %2, not 100").arg(path).arg(total));
+    options.fixedPercent = percent;
+    return {};
+}
+
 Status readCentres(const QString &path, Options &options)
 {
     QFile file(path);

@@ -33,6 +33,8 @@ struct Options {
     QHash<QString, QString> ownerOf; ///< cost centre -> owner e-mail
 };
 
+/// Reads fixed shares of the shared cost: CSV lines "cost centre,percent" adding up to 100.
+Status readFixedPercent(const QString &path, Options &options);
 /// Reads a cost-centre mapping: CSV lines "value,cost centre[,owner e-mail]" ('#' comments).
 Status readCentres(const QString &path, Options &options);
 
