@@ -483,6 +483,153 @@
     </message>
 </context>
 <context>
+    <name>CostGov::Ui::ChargebackPage</name>
+    <message>
+        <source>Proportional to direct spend</source>
+        <translation>Anteilig zu den direkten Ausgaben</translation>
+    </message>
+    <message>
+        <source>Evenly</source>
+        <translation>Gleichmäßig</translation>
+    </message>
+    <message>
+        <source>Fixed percentages from a file...</source>
+        <translation>Feste Prozentsätze aus einer Datei …</translation>
+    </message>
+    <message>
+        <source>Not split (an Unallocated line)</source>
+        <translation>Nicht aufgeteilt (eine Zeile „Unallocated“)</translation>
+    </message>
+    <message>
+        <source>&amp;Month:</source>
+        <translation>&amp;Monat:</translation>
+    </message>
+    <message>
+        <source>Cost centre &amp;by:</source>
+        <translation>Kostenstelle &amp;nach:</translation>
+    </message>
+    <message>
+        <source>S&amp;hared cost:</source>
+        <translation>&amp;Gemeinkosten:</translation>
+    </message>
+    <message>
+        <source>Fixed Percentages</source>
+        <translation>Feste Prozentsätze</translation>
+    </message>
+    <message>
+        <source>CSV (cost centre,percent) (*.csv *.txt)</source>
+        <translation>CSV (Kostenstelle,Prozent) (*.csv *.txt)</translation>
+    </message>
+    <message>
+        <source>Cost centre</source>
+        <translation>Kostenstelle</translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Basis</source>
+        <translation>Grundlage</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>Tokens</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Betrag</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>Anteil</translation>
+    </message>
+    <message>
+        <source>Folder for the PDF Statements</source>
+        <translation>Ordner für die PDF-Abrechnungen</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exported to %1.</source>
+        <translation>Exportiert nach %1.</translation>
+    </message>
+    <message>
+        <source>Export &amp;CSV...</source>
+        <translation>&amp;CSV exportieren …</translation>
+    </message>
+    <message>
+        <source>Export &amp;FOCUS...</source>
+        <translation>&amp;FOCUS exportieren …</translation>
+    </message>
+    <message>
+        <source>Export &amp;PDFs...</source>
+        <translation>&amp;PDFs exportieren …</translation>
+    </message>
+    <message>
+        <source>C&amp;lose Month...</source>
+        <translation>Monat ab&amp;schließen …</translation>
+    </message>
+    <message>
+        <source>Close Month</source>
+        <translation>Monat abschließen</translation>
+    </message>
+    <message>
+        <source>Close %1? Its statement stays as issued; data that arrives later for it becomes adjustments in the next open month.</source>
+        <translation>%1 abschließen? Die Abrechnung bleibt wie ausgestellt; später eintreffende Daten dafür werden zu Korrekturen im nächsten offenen Monat.</translation>
+    </message>
+    <message>
+        <source>&amp;Re-open Month...</source>
+        <translation>Monat wieder ö&amp;ffnen …</translation>
+    </message>
+    <message>
+        <source>Re-open Month</source>
+        <translation>Monat wieder öffnen</translation>
+    </message>
+    <message>
+        <source>Why is %1 re-opened? (recorded)</source>
+        <translation>Warum wird %1 wieder geöffnet? (wird festgehalten)</translation>
+    </message>
+    <message>
+        <source>Allocated %1 = period total %2 (billed %3, metered where no bill %4): difference %5.</source>
+        <translation>Verteilt %1 = Summe des Zeitraums %2 (berechnet %3, gemessen ohne Rechnung %4): Differenz %5.</translation>
+    </message>
+    <message>
+        <source>Closed %1: shown as issued.</source>
+        <translation>Abgeschlossen %1: wie ausgestellt angezeigt.</translation>
+    </message>
+    <message>
+        <source>%1 requests have no price and are not included.</source>
+        <translation>%1 Anfragen haben keinen Preis und sind nicht enthalten.</translation>
+    </message>
+    <message>
+        <source>%1 by %2</source>
+        <translation>%1 nach %2</translation>
+    </message>
+    <message>
+        <source>%1 closed.</source>
+        <translation>%1 abgeschlossen.</translation>
+    </message>
+    <message>
+        <source>%1 re-opened.</source>
+        <translation>%1 wieder geöffnet.</translation>
+    </message>
+</context>
+<context>
     <name>CostGov::Ui::ConnectionsPanel</name>
     <message>
         <source>On demand</source>
@@ -1107,6 +1254,10 @@
     <message>
         <source>Alerts</source>
         <translation>Warnungen</translation>
+    </message>
+    <message>
+        <source>Chargeback</source>
+        <translation>Verrechnung</translation>
     </message>
 </context>
 <context>
