@@ -17,6 +17,7 @@
 #include <QSqlQuery>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 namespace CostGov::Chargeback {
@@ -86,31 +87,50 @@ QVector<qint64> splitCents(Nano amount, const QVector<Nano> &weights)
     return splitExactly(amount, weights, kNanoPerCent);
 }
 
-Status readFixedPercent(const QString &path, Options &options)
+namespace {
+
+// Calls each(fields) for the lines of a small settings CSV that are not empty or '#' comments;
+// each returns false for a line it cannot read, which fails naming the file, line and format.
+Status readSettingsLines(const QString &path, const char *format, const std::function<bool(const QStringList &)> &each)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
         return makeError(ErrorCode::Usage, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    QHash<QString, double> percent;
-    double total = 0;
-    int line = 0;
-    while (!file.atEnd()) {
-        ++line;
+    for (int line = 1; !file.atEnd(); ++line) {
         const QString text = QString::fromUtf8(file.readLine()).trimmed();
         if (text.isEmpty() || text.startsWith(u'#'))
             continue;
-        bool ok = false;
-        const double value = text.section(u',', -1).trimmed().toDouble(&ok);
-        const QString centre = text.section(u',', 0, -2).trimmed();
-        if (!ok || centre.isEmpty() || value < 0)
+        QStringList fields = text.split(u',');
+        for (QString &f : fields)
+            f = f.trimmed();
+        if (!each(fields))
             return makeError(ErrorCode::Usage,
-                             QStringLiteral("%1 line %2: expected \"cost centre,percent\", not \"%3\"")
+                             QStringLiteral("%1 line %2: expected \"%3\", not \"%4\"")
                                  .arg(path)
                                  .arg(line)
-                                 .arg(text));
+                                 .arg(QLatin1String(format), text));
+    }
+    return {};
+}
+
+} // namespace
+
+Status readFixedPercent(const QString &path, Options &options)
+{
+    QHash<QString, double> percent;
+    double total = 0;
+    const Status read = readSettingsLines(path, "cost centre,percent", [&](const QStringList &fields) {
+        bool ok = false;
+        const double value = fields.last().toDouble(&ok);
+        const QString centre = fields.mid(0, fields.size() - 1).join(u',');
+        if (!ok || centre.isEmpty() || value < 0)
+            return false;
         percent[centre] += value;
         total += value;
-    }
+        return true;
+    });
+    if (!read.ok())
+        return read;
     if (std::abs(total - 100.0) > 1e-6)
         return makeError(ErrorCode::Usage,
                          QStringLiteral("%1: the percentages add up to %2, not 100").arg(path).arg(total));
@@ -120,27 +140,14 @@ Status readFixedPercent(const QString &path, Options &options)
 
 Status readCentres(const QString &path, Options &options)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return makeError(ErrorCode::Usage, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    int line = 0;
-    while (!file.atEnd()) {
-        ++line;
-        const QString text = QString::fromUtf8(file.readLine()).trimmed();
-        if (text.isEmpty() || text.startsWith(u'#'))
-            continue;
-        const QStringList cells = text.split(u',');
-        if (cells.size() < 2 || cells.size() > 3 || cells[0].trimmed().isEmpty() || cells[1].trimmed().isEmpty())
-            return makeError(ErrorCode::Usage,
-                             QStringLiteral("%1 line %2: expected \"value,cost centre[,owner e-mail]\", not \"%3\"")
-                                 .arg(path)
-                                 .arg(line)
-                                 .arg(text));
-        options.centreOf.insert(cells[0].trimmed(), cells[1].trimmed());
-        if (cells.size() == 3 && !cells[2].trimmed().isEmpty())
-            options.ownerOf.insert(cells[1].trimmed(), cells[2].trimmed());
-    }
-    return {};
+    return readSettingsLines(path, "value,cost centre[,owner e-mail]", [&](const QStringList &fields) {
+        if (fields.size() < 2 || fields.size() > 3 || fields[0].isEmpty() || fields[1].isEmpty())
+            return false;
+        options.centreOf.insert(fields[0], fields[1]);
+        if (fields.size() == 3 && !fields[2].isEmpty())
+            options.ownerOf.insert(fields[1], fields[2]);
+        return true;
+    });
 }
 
 namespace {
