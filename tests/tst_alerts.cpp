@@ -188,6 +188,66 @@ private slots:
         QVERIFY(h->first().figuresJson.contains(QLatin1String("\"spent_usd\":\"60\"")));
     }
 
+    void quietPausedAndLocalDays()
+    {
+        TempDir dir;
+        auto opened = Storage::Ledger::open(dir.ledgerPath());
+        QVERIFY(opened.ok());
+        Storage::Ledger &ledger = **opened;
+        Rule budget = Rule::withDefaults(Kind::Budget);
+        budget.name = QStringLiteral("Teams");
+        budget.amount = Test::usd("100");
+        budget.groupBy = Storage::Dimension::Team;
+        budget.minRequests = 1;
+        const qint64 id = *addRule(ledger, budget);
+        add(ledger, dir, {{at("2026-11-10T10:00:00Z"), 60.0}});
+
+        // Notifications paused: nothing told, and told once they are not.
+        auto e = evaluate(ledger, at("2026-11-10T12:00:00Z"), true);
+        QCOMPARE(e->findings.first().state, State::Warning);
+        QVERIFY(e->notifications.isEmpty());
+        e = evaluate(ledger, at("2026-11-10T13:00:00Z"));
+        QCOMPARE(e->notifications.size(), 1);
+        QCOMPARE(e->notifications.first().finding.threshold, 50);
+
+        // A paused rule pauses each of its groups; resumed, it tells only what is new.
+        QVERIFY(pauseRule(ledger, id, at("2026-11-11T00:00:00Z")).ok());
+        e = evaluate(ledger, at("2026-11-10T14:00:00Z"));
+        QCOMPARE(e->findings.size(), 1);
+        QCOMPARE(e->findings.first().group, QStringLiteral("search"));
+        QCOMPARE(e->findings.first().state, State::Paused);
+        add(ledger, dir, {{at("2026-11-10T15:00:00Z"), 50.0}});
+        e = evaluate(ledger, at("2026-11-11T01:00:00Z"));
+        QCOMPARE(e->findings.size(), 1);
+        QCOMPARE(e->findings.first().state, State::Alert);
+        QCOMPARE(e->notifications.size(), 1);
+        QCOMPARE(e->notifications.first().finding.threshold, 100);
+        QCOMPARE(evaluate(ledger, at("2026-11-11T02:00:00Z"))->notifications.size(), 0);
+
+        // An acknowledge survives the next evaluation.
+        QVERIFY(acknowledge(ledger, id, QStringLiteral("search")).ok());
+        QVERIFY(evaluate(ledger, at("2026-11-11T03:00:00Z")).ok());
+        QVERIFY(states(ledger)->first().acknowledged);
+
+        // Backtests follow the rule's days: a $10 daily budget in Berlin, $12 each day.
+        QVector<Request> daily;
+        for (int d = 1; d <= 8; ++d)
+            daily.append({at(qPrintable(QStringLiteral("2026-09-%1T12:00:00Z").arg(d, 2, 10, QLatin1Char('0')))), 12.0,
+                          QStringLiteral("ops")});
+        add(ledger, dir, daily);
+        Rule berlin = Rule::withDefaults(Kind::Budget);
+        berlin.name = QStringLiteral("Ops daily");
+        berlin.amount = Test::usd("10");
+        berlin.window = Window::Day;
+        berlin.timeZone = QStringLiteral("Europe/Berlin");
+        berlin.filters = {{Storage::Dimension::Team, {QStringLiteral("ops")}}};
+        berlin.minRequests = 1;
+        const auto test = backtest(ledger, berlin, at("2026-09-08T20:00:00Z"), 8);
+        QVERIFY(test.ok());
+        QCOMPARE(test->firings.size(), 8);
+        QCOMPARE(isoDate(test->firings.first().first), QStringLiteral("2026-09-01"));
+    }
+
     void budgetForecastsTheRunRate()
     {
         TempDir dir;

@@ -86,8 +86,9 @@ void AlertCenter::evaluate()
     }
     m_running = true;
     const qint64 now = m_clock.nowMs();
+    const bool quiet = pausedUntilMs() > 0; // told once the pause is over
     inBackground(
-        this, m_ledgerPath, [now](Storage::Ledger &ledger) { return Alerts::evaluate(ledger, now); },
+        this, m_ledgerPath, [now, quiet](Storage::Ledger &ledger) { return Alerts::evaluate(ledger, now, quiet); },
         [this](const Result<Alerts::Evaluation> &result) {
             m_running = false;
             if (result.ok()) {
@@ -97,9 +98,8 @@ void AlertCenter::evaluate()
                         || (f.state == Alerts::State::Warning && m_worst != Alerts::State::Alert))
                         m_worst = f.state;
                 updateTray();
-                if (pausedUntilMs() == 0)
-                    for (const Alerts::Notification &n : result->notifications)
-                        notify(n);
+                for (const Alerts::Notification &n : result->notifications)
+                    notify(n);
                 emit evaluated(*result);
             } else {
                 emit notice(tr("Alerts"), tr("The alert rules could not be evaluated: %1").arg(result.error().message));

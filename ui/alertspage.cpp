@@ -230,9 +230,10 @@ void AlertsPage::display(const Data &loaded)
     for (const Alerts::Rule &r : loaded.rules)
         names.insert(r.id, r.name);
     const auto selectedActive = m_active->selectionModel()->selectedRows();
-    const QString keep = selectedActive.isEmpty()
-        ? QString()
-        : m_active->item(selectedActive.first().row(), 1)->data(Qt::UserRole).toString();
+    // A tray click asked for an alert: select it; else keep the selection.
+    const QString keep = !m_pendingAlert.isEmpty() ? std::exchange(m_pendingAlert, QString())
+        : selectedActive.isEmpty()                 ? QString()
+                                                   : m_active->item(selectedActive.first().row(), 1)->data(Qt::UserRole).toString();
     m_active->setRowCount(0);
     int alerts = 0;
     for (const Alerts::StoredState &s : loaded.states) {

@@ -220,7 +220,6 @@ void SyncService::runSync(const QVector<Job> &jobs)
         [jobs, clock, cancel, self](Storage::Ledger &ledger) -> Result<QVector<Outcome>> {
             QVector<Outcome> outcomes;
             for (const Job &job : jobs) {
-                const QString title = Billing::providerTitle(job.provider);
                 if (job.key.isEmpty()) {
                     outcomes.append({job.provider, false, job.keyError});
                     continue;

@@ -228,9 +228,7 @@ Result<QVector<Finding>> assessDaily(Storage::Ledger &ledger, const Rule &rule, 
     const QTimeZone zone(rule.timeZone.toUtf8());
     const qint64 dayStart = localDayStart(nowMs, zone, -1), dayEnd = localDayStart(nowMs, zone, 0);
     const QString dayText = localText(dayStart, zone).left(10);
-    std::optional<Dimension> groupBy = rule.groupBy;
-    if (rule.kind == Kind::Concentration && !groupBy)
-        groupBy = Dimension::User;
+    const std::optional<Dimension> groupBy = rule.groupBy; // a concentration rule always has one
     const auto day = spendBetween(ledger, dayStart, dayEnd, rule.filters, groupBy);
     if (!day.ok())
         return day.error();
@@ -412,9 +410,9 @@ Result<QVector<Finding>> assessNoData(Storage::Ledger &ledger, const Rule &rule,
         if (!wanted(Dimension::Source, it.key()))
             continue;
         QSqlQuery q(ledger.db());
-        q.prepare(QStringLiteral("SELECT MAX(x.ts) FROM request_segments s CROSS JOIN requests x ON x.id BETWEEN "
-                                 "s.first_id AND s.last_id JOIN dimsets d ON d.id = x.dimset JOIN labels l ON "
-                                 "l.id = d.source WHERE s.day = ? AND +x.day = s.day AND l.value = ? AND x.ts <= ?"));
+        q.prepare(QStringLiteral("SELECT MAX(x.ts) FROM request_segments s CROSS JOIN requests x JOIN dimsets d ON "
+                                 "d.id = x.dimset JOIN labels l ON l.id = d.source WHERE s.day = ? AND x.id BETWEEN "
+                                 "s.first_id AND s.last_id AND +x.day = s.day AND l.value = ? AND x.ts <= ?"));
         q.addBindValue(it.value());
         q.addBindValue(it.key());
         q.addBindValue(nowMs);
@@ -535,7 +533,9 @@ struct Step {
     bool record = false;
 };
 
-Step step(const Rule &rule, const StoredState &previous, const Finding &f, qint64 nowMs)
+// quiet: nobody may be told now (the alert is snoozed or notifications are paused). What would
+// have been told stays untold, and is told once no longer quiet.
+Step step(const Rule &rule, const StoredState &previous, const Finding &f, qint64 nowMs, bool quiet)
 {
     Step s;
     s.next = previous;
@@ -543,17 +543,20 @@ Step step(const Rule &rule, const StoredState &previous, const Finding &f, qint6
     s.next.group = f.group;
     if (f.windowKey != previous.windowKey) // a new budget window: its thresholds notify again
         s.next.thresholdNotified = 0;
-    const bool newThreshold = rule.kind == Kind::Budget && f.threshold > s.next.thresholdNotified;
     const bool changed = f.state != previous.state;
-    if (severity(f.state) > severity(previous.state) || (newThreshold && severity(f.state) > 0)) {
-        s.notify = true;
+    const bool newThreshold = rule.kind == Kind::Budget && severity(f.state) > 0 && f.threshold > s.next.thresholdNotified;
+    // Back from a rule's pause, a budget tells only thresholds it has not told yet.
+    const bool fromPause = previous.state == State::Paused && rule.kind == Kind::Budget;
+    bool tell = false;
+    if (newThreshold || (severity(f.state) > severity(previous.state) && !fromPause)) {
+        tell = true;
+    } else if (severity(f.state) > 0 && !changed && previous.lastNotifiedMs < previous.sinceMs) {
+        tell = true; // began while quiet, never told
     } else if (f.state == State::Alert && !changed && rule.renotifyMinutes > 0 && !previous.acknowledged
                && nowMs - previous.lastNotifiedMs >= qint64(rule.renotifyMinutes) * 60'000) {
-        s.notify = s.repeat = true;
+        tell = s.repeat = true;
     }
     s.record = changed || newThreshold;
-    if (s.notify && previous.snoozedUntilMs > nowMs)
-        s.notify = false; // snoozed: the state moves, nobody is told
     s.next.state = f.state;
     s.next.windowKey = f.windowKey;
     s.next.message = f.message;
@@ -561,11 +564,15 @@ Step step(const Rule &rule, const StoredState &previous, const Finding &f, qint6
     if (changed) {
         s.next.sinceMs = nowMs;
         s.next.acknowledged = false;
+        if (fromPause && severity(f.state) > 0 && !newThreshold)
+            s.next.lastNotifiedMs = nowMs; // told before the pause
     }
-    if (newThreshold)
-        s.next.thresholdNotified = f.threshold;
-    if (s.notify)
+    s.notify = tell && !quiet;
+    if (s.notify) {
         s.next.lastNotifiedMs = nowMs;
+        if (newThreshold)
+            s.next.thresholdNotified = f.threshold;
+    }
     return s;
 }
 
@@ -576,14 +583,22 @@ Result<QVector<Finding>> verdicts(Storage::Ledger &ledger, const Rule &rule, qin
 {
     QVector<Finding> findings;
     if (rule.pausedUntilMs && *rule.pausedUntilMs > nowMs) {
-        Finding paused;
-        paused.ruleId = rule.id;
-        paused.state = State::Paused;
-        paused.message =
-            QStringLiteral("%1: paused until %2")
-                .arg(rule.name,
-                     QDateTime::fromMSecsSinceEpoch(*rule.pausedUntilMs, QTimeZone::utc()).toString(Qt::ISODate));
-        findings.append(paused);
+        // Every group the rule has is paused (one finding when it has none yet).
+        QStringList groups = previous.keys();
+        if (groups.isEmpty())
+            groups.append(QString());
+        for (const QString &group : groups) {
+            Finding paused;
+            paused.ruleId = rule.id;
+            paused.group = group;
+            paused.state = State::Paused;
+            paused.windowKey = previous.value(group).windowKey;
+            paused.message = QStringLiteral("%1: paused until %2")
+                                 .arg(groupLabel(rule, group), QDateTime::fromMSecsSinceEpoch(*rule.pausedUntilMs,
+                                                                                             QTimeZone::utc())
+                                                                   .toString(Qt::ISODate));
+            findings.append(paused);
+        }
     } else {
         auto assessed = assess(ledger, rule, nowMs);
         if (!assessed.ok())
@@ -880,7 +895,7 @@ Result<QVector<StoredState>> states(Storage::Ledger &ledger)
     return result;
 }
 
-Result<Evaluation> evaluate(Storage::Ledger &ledger, qint64 nowMs)
+Result<Evaluation> evaluate(Storage::Ledger &ledger, qint64 nowMs, bool quiet)
 {
     const auto rules = listRules(ledger);
     if (!rules.ok())
@@ -903,7 +918,8 @@ Result<Evaluation> evaluate(Storage::Ledger &ledger, qint64 nowMs)
                              QStringLiteral("rule %1 (%2): %3").arg(r.id).arg(r.name, findings.error().message));
         for (const Finding &f : *findings) {
             evaluation.findings.append(f);
-            const Step s = step(r, previous.value(f.group), f, nowMs);
+            const StoredState before = previous.value(f.group);
+            const Step s = step(r, before, f, nowMs, quiet || before.snoozedUntilMs > nowMs);
             if (s.notify)
                 evaluation.notifications.append({r, f, previous.value(f.group).state, s.repeat});
             steps.append({&r, s});
@@ -920,9 +936,11 @@ Result<Evaluation> evaluate(Storage::Ledger &ledger, qint64 nowMs)
                 "last_notified_ms, acknowledged, snoozed_until_ms, message, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
                 "?, ?, ?) ON CONFLICT (rule_id, group_key) DO UPDATE SET state = excluded.state, since_ms = "
                 "excluded.since_ms, threshold_notified = excluded.threshold_notified, window_key = "
-                "excluded.window_key, last_notified_ms = excluded.last_notified_ms, acknowledged = "
-                "excluded.acknowledged, snoozed_until_ms = excluded.snoozed_until_ms, message = excluded.message, "
-                "figures = excluded.figures"));
+                "excluded.window_key, last_notified_ms = excluded.last_notified_ms, message = excluded.message, "
+                "figures = excluded.figures, "
+                // An acknowledge or snooze made while this evaluation ran is kept.
+                "acknowledged = CASE WHEN alert_states.state = excluded.state THEN alert_states.acknowledged "
+                "ELSE excluded.acknowledged END"));
             const StoredState &n = s.next;
             for (const QVariant &v :
                  {QVariant(n.ruleId), text(n.group), QVariant(stateName(n.state)), QVariant(n.sinceMs),
@@ -1019,21 +1037,26 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Rule &r, qint64 nowMs, 
     Backtest result;
     result.days = days;
     QHash<QString, StoredState> states;
-    const qint64 today = utcDay(nowMs);
-    for (qint64 day = today - days + 1; day <= today; ++day) {
-        // The end of each day (now for today), as if the app had evaluated then.
-        const qint64 at = std::min(nowMs, (day + 1) * kMsPerDay - 1);
-        Rule unpaused = r;
-        unpaused.pausedUntilMs.reset();
+    Rule unpaused = r;
+    unpaused.pausedUntilMs.reset();
+    // The end of each local day of the rule's time zone (now for today), as if the app had
+    // evaluated then.
+    const QTimeZone zone(r.timeZone.toUtf8());
+    for (qint64 dayStart = localDayStart(nowMs, zone, 1 - days), i = 0; i < days; ++i) {
+        const qint64 next = localDayStart(dayStart, zone, 1);
+        const qint64 at = std::min(nowMs, next - 1);
+        const QDate date = QDateTime::fromMSecsSinceEpoch(dayStart, zone).date();
+        const qint64 day = daysFromCivil(date.year(), unsigned(date.month()), unsigned(date.day()));
         const auto findings = verdicts(ledger, unpaused, at, states);
         if (!findings.ok())
             return findings.error();
         for (const Finding &f : *findings) {
-            const Step s = step(unpaused, states.value(f.group), f, at);
+            const Step s = step(unpaused, states.value(f.group), f, at, false);
             if (s.notify)
                 result.firings.append({day, f.message});
             states.insert(f.group, s.next);
         }
+        dayStart = next;
     }
     return result;
 }

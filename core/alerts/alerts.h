@@ -124,7 +124,9 @@ struct Evaluation {
 /// Assesses every rule at nowMs, moves each rule and group's state, records the transitions in
 /// the history and returns what to notify: a move to a worse state, a budget threshold crossed
 /// for the first time in its window, or an ALERT not acknowledged after its re-notify interval.
-Result<Evaluation> evaluate(Storage::Ledger &ledger, qint64 nowMs);
+/// quiet (notifications paused): nothing is told now; what would have been is told once a later
+/// evaluation is not quiet (snoozed alerts alike).
+Result<Evaluation> evaluate(Storage::Ledger &ledger, qint64 nowMs, bool quiet = false);
 
 Result<QVector<StoredState>> states(Storage::Ledger &ledger);
 /// No more re-notifications for this ALERT (until the state changes).
@@ -147,8 +149,9 @@ struct HistoryEntry {
 /// The newest first.
 Result<QVector<HistoryEntry>> history(Storage::Ledger &ledger, int limit = 200);
 
-/// How often a rule would have notified: evaluated at the end of each of the last days, with the
-/// state machine, from nothing. The days (UTC day numbers) it would have notified on, and why.
+/// How often a rule would have notified: evaluated at the end of each of the last days (of its
+/// time zone), with the state machine, from nothing. The days it would have notified on (day
+/// numbers of the local dates), and why.
 struct Backtest {
     int days = 0;
     QVector<std::pair<qint64, QString>> firings; ///< day, message

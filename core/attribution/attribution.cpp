@@ -80,7 +80,8 @@ RequestRules::RequestRules(const QVector<Rule> &rules)
         } else {
             c.field = rule.field == QLatin1String("team") ? Field::Team : Field::Project;
         }
-        m_readsTags = m_readsTags || c.field == Field::Tag || c.field == Field::Service;
+        // (A team rule reads tags too: a LiteLLM team id is kept as the team_id tag.)
+        m_readsTags = m_readsTags || c.field != Field::Project;
         c.prefix = value.endsWith(u'*');
         c.value = (c.prefix ? value.chopped(1) : value).toStdString();
         c.target = {rule.team.toStdString(), rule.feature.toStdString()};

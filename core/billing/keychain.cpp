@@ -1,7 +1,6 @@
 #include "keychain.h"
 
 #include <QEventLoop>
-#include <QPointer>
 
 #include <qt6keychain/keychain.h>
 
@@ -28,11 +27,8 @@ void run(Job *job, Provider provider, QObject *context, Done done)
 {
     job->setKey(entryName(provider));
     job->setAutoDelete(true);
-    QPointer<QObject> guard(context);
-    QObject::connect(job, &QKeychain::Job::finished, context, [job, guard, done] {
-        if (guard)
-            done(*job);
-    });
+    // The context as receiver: the callback is dropped if the context is gone.
+    QObject::connect(job, &QKeychain::Job::finished, context, [job, done] { done(*job); });
     job->start();
 }
 

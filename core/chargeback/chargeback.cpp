@@ -34,7 +34,13 @@ QVector<qint64> splitExactly(qint64 amount, const QVector<qint64> &weights, qint
     const Int128 total = std::accumulate(weights.begin(), weights.end(), Int128(0));
     if (weights.isEmpty() || total <= 0)
         return parts;
-    const qint64 units = amount >= 0 ? (amount + unit / 2) / unit : -((-amount + unit / 2) / unit);
+    if (amount < 0) { // a credit: split what it takes away, the same way
+        parts = splitExactly(-amount, weights, unit);
+        for (qint64 &p : parts)
+            p = -p;
+        return parts;
+    }
+    const qint64 units = (amount + unit / 2) / unit;
     QVector<std::pair<Int128, int>> remainders;
     qint64 given = 0;
     for (int i = 0; i < weights.size(); ++i) {
@@ -323,7 +329,7 @@ Result<Statement> allocateLive(Storage::Ledger &ledger, const Options &options)
         saving.costCentre = m.centre;
         saving.model = m.model;
         saving.cachedTokens += m.metrics.cacheReadTokens;
-        saving.nano += m.metrics.cacheReadTokens * (*price->prices.input - *price->prices.cacheRead) / 1000;
+        saving.nano += qint64(Int128(m.metrics.cacheReadTokens) * (*price->prices.input - *price->prices.cacheRead) / 1000);
     }
     s.savings = savings.values().toVector();
 

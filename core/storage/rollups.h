@@ -32,8 +32,8 @@ const std::vector<RollupSpec> &rollupSpecs();
 /// CREATE TABLE statement of a rollup table.
 QString rollupTableSql(const RollupSpec &spec);
 
-/// Recomputes one rollup table from the requests table for the given days (all days when
-/// empty). Runs inside the caller's transaction.
+/// Recomputes one rollup table from the requests table for the given days (every day
+/// request_segments lists when empty). Runs inside the caller's transaction.
 Status rebuildRollup(Ledger &ledger, const RollupSpec &spec, const QVector<qint64> &days);
 
 /// Every rollup table.

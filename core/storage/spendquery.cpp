@@ -188,9 +188,9 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
                            "SUM(x.cache_hit_requests), SUM(x.error_requests)");
     } else {
         // The days' requests through request_segments: requests have no index on day.
-        // (CROSS JOIN and +x.day keep SQLite on the rowid ranges, not an automatic index on day.)
-        from = instants ? QStringLiteral("request_segments s CROSS JOIN requests x ON x.id BETWEEN s.first_id AND "
-                                         "s.last_id JOIN dimsets d ON d.id = x.dimset")
+        // (CROSS JOIN and +x.day keep SQLite on the rowid ranges, not an automatic index on day;
+        // the range is in WHERE: PostgreSQL allows no ON after CROSS JOIN.)
+        from = instants ? QStringLiteral("request_segments s CROSS JOIN requests x JOIN dimsets d ON d.id = x.dimset")
                         : QStringLiteral("requests x JOIN dimsets d ON d.id = x.dimset");
         metrics = QStringLiteral("COUNT(*), SUM(x.input_tokens), SUM(x.output_tokens), SUM(x.cache_read_tokens), "
                                  "SUM(x.cache_write_tokens), COALESCE(SUM(x.cost_nano), 0), "
@@ -221,6 +221,7 @@ Result<SpendReport> runSpendQuery(Ledger &ledger, const SpendQuery &request)
     QStringList where;
     if (instants) {
         where.append(QStringLiteral("s.day BETWEEN %1 AND %2").arg(*request.fromDay).arg(*request.toDay));
+        where.append(QStringLiteral("x.id BETWEEN s.first_id AND s.last_id"));
         where.append(QStringLiteral("+x.day = s.day"));
     } else {
         if (request.fromDay)
