@@ -233,7 +233,7 @@ void AlertsPage::display(const Data &loaded)
     // A tray click asked for an alert: select it; else keep the selection.
     const QString keep = !m_pendingAlert.isEmpty() ? std::exchange(m_pendingAlert, QString())
         : selectedActive.isEmpty()                 ? QString()
-                                                   : m_active->item(selectedActive.first().row(), 1)->data(Qt::UserRole).toString();
+                                   : m_active->item(selectedActive.first().row(), 1)->data(Qt::UserRole).toString();
     m_active->setRowCount(0);
     int alerts = 0;
     for (const Alerts::StoredState &s : loaded.states) {

@@ -544,7 +544,8 @@ Step step(const Rule &rule, const StoredState &previous, const Finding &f, qint6
     if (f.windowKey != previous.windowKey) // a new budget window: its thresholds notify again
         s.next.thresholdNotified = 0;
     const bool changed = f.state != previous.state;
-    const bool newThreshold = rule.kind == Kind::Budget && severity(f.state) > 0 && f.threshold > s.next.thresholdNotified;
+    const bool newThreshold =
+        rule.kind == Kind::Budget && severity(f.state) > 0 && f.threshold > s.next.thresholdNotified;
     // Back from a rule's pause, a budget tells only thresholds it has not told yet.
     const bool fromPause = previous.state == State::Paused && rule.kind == Kind::Budget;
     bool tell = false;
@@ -593,10 +594,10 @@ Result<QVector<Finding>> verdicts(Storage::Ledger &ledger, const Rule &rule, qin
             paused.group = group;
             paused.state = State::Paused;
             paused.windowKey = previous.value(group).windowKey;
-            paused.message = QStringLiteral("%1: paused until %2")
-                                 .arg(groupLabel(rule, group), QDateTime::fromMSecsSinceEpoch(*rule.pausedUntilMs,
-                                                                                             QTimeZone::utc())
-                                                                   .toString(Qt::ISODate));
+            paused.message =
+                QStringLiteral("%1: paused until %2")
+                    .arg(groupLabel(rule, group),
+                         QDateTime::fromMSecsSinceEpoch(*rule.pausedUntilMs, QTimeZone::utc()).toString(Qt::ISODate));
             findings.append(paused);
         }
     } else {

@@ -236,7 +236,7 @@ Result<Statement> allocateLive(Storage::Ledger &ledger, const Options &options)
         QVector<const Metered *> matches;
         for (const bool withModel : {true, false}) {
             for (const Metered &m : rows)
-                if (m.provider == provider && !project.isEmpty() && m.project == project && !m.centre.isEmpty()
+                if (m.provider == provider && !project.isEmpty() && m.project == project
                     && (!withModel || m.model == model) && m.metrics.costNano > 0)
                     matches.append(&m);
             if (!matches.isEmpty())
@@ -253,9 +253,13 @@ Result<Statement> allocateLive(Storage::Ledger &ledger, const Options &options)
         for (const Metered *m : matches)
             weights.append(m->metrics.costNano);
         const QVector<qint64> parts = splitExactly(amount, weights, 1);
-        for (int i = 0; i < matches.size(); ++i)
-            add(matches[i]->centre, provider, matches[i]->model, QStringLiteral("billed"),
-                QStringLiteral("split by metered share in %1").arg(project), parts[i]);
+        for (int i = 0; i < matches.size(); ++i) {
+            if (matches[i]->centre.isEmpty()) // the share of requests without a cost centre is shared cost
+                shared.append({provider, QStringLiteral("requests without a %1 in %2").arg(s.by, project), parts[i]});
+            else
+                add(matches[i]->centre, provider, matches[i]->model, QStringLiteral("billed"),
+                    QStringLiteral("split by metered share in %1").arg(project), parts[i]);
+        }
     }
     // Providers without a bill: the metered cost itself; untagged requests are shared.
     for (const Metered &m : rows) {
@@ -329,7 +333,8 @@ Result<Statement> allocateLive(Storage::Ledger &ledger, const Options &options)
         saving.costCentre = m.centre;
         saving.model = m.model;
         saving.cachedTokens += m.metrics.cacheReadTokens;
-        saving.nano += qint64(Int128(m.metrics.cacheReadTokens) * (*price->prices.input - *price->prices.cacheRead) / 1000);
+        saving.nano +=
+            qint64(Int128(m.metrics.cacheReadTokens) * (*price->prices.input - *price->prices.cacheRead) / 1000);
     }
     s.savings = savings.values().toVector();
 
@@ -357,8 +362,26 @@ Error dbError(const QSqlQuery &query, const char *what)
                      QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
 }
 
-QByteArray toJson(const Statement &s)
+QJsonObject toJson(const QHash<QString, QString> &map)
 {
+    QJsonObject o;
+    for (auto it = map.cbegin(); it != map.cend(); ++it)
+        o.insert(it.key(), it.value());
+    return o;
+}
+
+// The statement as issued, with the options it was allocated with (late data for the month is
+// measured with the same ones).
+QByteArray toJson(const Statement &s, const Options &options)
+{
+    QJsonObject fixed;
+    for (auto it = options.fixedPercent.cbegin(); it != options.fixedPercent.cend(); ++it)
+        fixed.insert(it.key(), it.value());
+    const QJsonObject optionsJson{{QStringLiteral("by"), Storage::dimensionName(options.by)},
+                                  {QStringLiteral("shared"), int(options.shared)},
+                                  {QStringLiteral("fixed"), fixed},
+                                  {QStringLiteral("centres"), toJson(options.centreOf)},
+                                  {QStringLiteral("owners"), toJson(options.ownerOf)}};
     QJsonArray lines;
     for (const Line &l : s.lines)
         lines.append(QJsonObject{{QStringLiteral("cost_centre"), l.costCentre},
@@ -388,7 +411,8 @@ QByteArray toJson(const Statement &s)
                                      {QStringLiteral("unpriced_requests"), s.unpricedRequests},
                                      {QStringLiteral("owners"), owners},
                                      {QStringLiteral("lines"), lines},
-                                     {QStringLiteral("savings"), savings}})
+                                     {QStringLiteral("savings"), savings},
+                                     {QStringLiteral("options"), optionsJson}})
         .toJson(QJsonDocument::Compact);
 }
 
@@ -423,6 +447,26 @@ Statement fromJson(const QByteArray &json)
                           l.value(QStringLiteral("nano")).toString().toLongLong()});
     }
     return s;
+}
+
+Options optionsFrom(const QByteArray &statementJson, qint64 monthFirstDay)
+{
+    const QJsonObject o = QJsonDocument::fromJson(statementJson).object().value(QStringLiteral("options")).toObject();
+    Options options;
+    options.month = {monthFirstDay, monthFirstDay + daysInMonth(monthFirstDay) - 1};
+    options.by =
+        Storage::dimensionFromName(o.value(QStringLiteral("by")).toString()).value_or(Storage::Dimension::Team);
+    options.shared = SharedRule(o.value(QStringLiteral("shared")).toInt());
+    const QJsonObject fixed = o.value(QStringLiteral("fixed")).toObject();
+    for (auto it = fixed.begin(); it != fixed.end(); ++it)
+        options.fixedPercent.insert(it.key(), it.value().toDouble());
+    for (const auto &[key, map] : {std::pair{QStringLiteral("centres"), &options.centreOf},
+                                   std::pair{QStringLiteral("owners"), &options.ownerOf}}) {
+        const QJsonObject values = o.value(key).toObject();
+        for (auto it = values.begin(); it != values.end(); ++it)
+            map->insert(it.key(), it.value().toString());
+    }
+    return options;
 }
 
 // Each cost centre's share of a statement, adjustments left out.
@@ -506,9 +550,7 @@ Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
             return before.error();
         if (!*before)
             break;
-        Options then = options;
-        then.month = {month, month + daysInMonth(month) - 1};
-        const auto now = allocateLive(ledger, then);
+        const auto now = allocateLive(ledger, optionsFrom((*before)->statement, month));
         if (!now.ok())
             return now.error();
         const QHash<QString, Nano> current = shares(*now);
@@ -563,7 +605,7 @@ Status closePeriod(Storage::Ledger &ledger, const Options &options, qint64 nowMs
         insert.prepare(QStringLiteral("INSERT INTO chargeback_periods (month_day, closed_ms, statement, baseline, "
                                       "restores) VALUES (?, ?, ?, ?, ?)"));
         for (const QVariant &v :
-             {QVariant(options.month.from), QVariant(nowMs), QVariant(QString::fromUtf8(toJson(*s))),
+             {QVariant(options.month.from), QVariant(nowMs), QVariant(QString::fromUtf8(toJson(*s, options))),
               QVariant(QString::fromUtf8(sharesJson(shares(*s)))),
               QVariant(QString::fromUtf8(QJsonDocument(restores).toJson(QJsonDocument::Compact)))})
             insert.addBindValue(v);
