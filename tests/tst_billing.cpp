@@ -560,6 +560,13 @@ private slots:
         QCOMPARE(noKey, 1);
         QVERIFY2(noKeyErr.contains("COSTGOV_OPENAI_ADMIN_KEY"), noKeyErr.constData());
         QCOMPARE(std::get<0>(run({QStringLiteral("sync"), QStringLiteral("azure")}, {})), 1);
+        // The key never goes over plain http to another computer (refused before any request).
+        const auto [plain, plainOut, plainErr] =
+            run({QStringLiteral("sync"), QStringLiteral("openai"), QStringLiteral("--base-url"),
+                 QStringLiteral("http://192.0.2.1:8080"), QStringLiteral("--quiet")},
+                QStringLiteral("sk-admin-cli"));
+        QCOMPARE(plain, 1);
+        QVERIFY2(plainErr.contains("only over https") && !plainErr.contains("sk-admin-cli"), plainErr.constData());
     }
 };
 

@@ -236,9 +236,16 @@ void ChargebackPage::display()
             m_lines->setItem(row, c, item);
         }
     }
-    const qint64 difference = sum - s.totalCents;
+    // What the period cost (bills, and metered cost where there is none) to the cent, plus the
+    // adjustments for closed months: the lines must add up to exactly that.
+    qint64 adjustments = 0;
+    for (const Chargeback::Line &l : s.lines)
+        if (l.basis == QLatin1String("adjustment"))
+            adjustments += l.cents;
+    const qint64 expected = (s.billedNano + s.meteredNano + 5'000'000) / 10'000'000 + adjustments;
+    const qint64 difference = sum - expected;
     QString check = tr("Allocated %1 = period total %2 (billed %3, metered where no bill %4): difference %5.")
-                        .arg(usd(sum), usd(s.totalCents), QStringLiteral("$") + usdFixed(s.billedNano, 2),
+                        .arg(usd(sum), usd(expected), QStringLiteral("$") + usdFixed(s.billedNano, 2),
                              QStringLiteral("$") + usdFixed(s.meteredNano, 2), usd(difference));
     if (s.issued)
         check += QLatin1Char(' ')
@@ -312,11 +319,16 @@ Status ChargebackPage::exportTo(const QString &path, const QString &format)
 void ChargebackPage::closeMonth()
 {
     const Chargeback::Options o = options();
+    const QString fixed = o.shared == Chargeback::SharedRule::Fixed ? m_fixedFile : QString();
     const qint64 now = m_clock.nowMs();
     inBackground(
         this, m_ledgerPath,
-        [o, now](Storage::Ledger &ledger) -> Result<bool> {
-            const Status s = Chargeback::closePeriod(ledger, o, now);
+        [o, fixed, now](Storage::Ledger &ledger) -> Result<bool> {
+            Chargeback::Options withFixed = o; // the statement issued is the one shown
+            if (!fixed.isEmpty())
+                if (const Status read = Chargeback::readFixedPercent(fixed, withFixed); !read.ok())
+                    return read.error();
+            const Status s = Chargeback::closePeriod(ledger, withFixed, now);
             if (!s.ok())
                 return s.error();
             return true;

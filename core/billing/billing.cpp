@@ -9,6 +9,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
@@ -385,7 +386,11 @@ private:
             const json error = json::parse(response.body.constData(), response.body.constData() + response.body.size(),
                                            nullptr, false);
             if (error.is_object() && error.contains("error") && error["error"].is_object())
-                response.message = text(error["error"], "message");
+                // Providers quote part of a rejected key ("sk-admin-****abcd"): never pass it on.
+                response.message =
+                    text(error["error"], "message")
+                        .replace(QRegularExpression(QStringLiteral("sk-[A-Za-z0-9_*-]+|\\*{3,}[A-Za-z0-9_-]*")),
+                                 QStringLiteral("[key]"));
             bool ok = false;
             const int seconds = reply->rawHeader("Retry-After").toInt(&ok);
             if (ok && seconds >= 0)
@@ -461,9 +466,28 @@ namespace {
 
 /// The days a sync covers: as asked, else from kRevisionDays before the endpoint's checkpoint
 /// (or 30 days back) to today.
+/// The admin key goes only over https, or over http to this computer (a stand-in server).
+Status checkAddress(const SyncOptions &options)
+{
+    if (options.baseUrl.isEmpty())
+        return {};
+    const QUrl url(options.baseUrl);
+    const QString host = url.host();
+    const bool local =
+        host == QLatin1String("127.0.0.1") || host == QLatin1String("localhost") || host == QLatin1String("::1");
+    if (url.scheme() == QLatin1String("https") || (url.scheme() == QLatin1String("http") && local))
+        return {};
+    return makeError(ErrorCode::Usage,
+                     QStringLiteral("the admin key is sent only over https (or over http to this "
+                                    "computer), not to %1")
+                         .arg(options.baseUrl));
+}
+
 Status syncRange(Storage::Ledger &ledger, const SyncOptions &options, const Clock &clock, const QString &endpoint,
                  SyncSummary &summary)
 {
+    if (const Status address = checkAddress(options); !address.ok())
+        return address;
     if (options.key.isEmpty())
         return makeError(ErrorCode::Usage,
                          QStringLiteral("no %1 admin key: set %2, or add the provider connection on the "
@@ -679,6 +703,8 @@ Result<SyncSummary> syncUsage(Storage::Ledger &ledger, const SyncOptions &option
 
 Result<int> testConnection(const SyncOptions &options, const Clock &clock)
 {
+    if (const Status address = checkAddress(options); !address.ok())
+        return address.error();
     if (options.key.isEmpty())
         return makeError(ErrorCode::Usage, QStringLiteral("no %1 admin key").arg(providerTitle(options.provider)));
     SyncSummary summary;
