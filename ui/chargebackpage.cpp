@@ -301,11 +301,8 @@ Status ChargebackPage::exportTo(const QString &path, const QString &format)
         for (const Chargeback::Line &l : m_statement.lines)
             centres.insert(l.costCentre, true);
         for (auto it = centres.cbegin(); it != centres.cend(); ++it) {
-            QString safe;
-            for (const QChar c : it.key())
-                safe += c.isLetterOrNumber() || c == u'-' || c == u'_' ? c : u'_';
-            const QString file = QDir(path).filePath(
-                QStringLiteral("chargeback-%1-%2.pdf").arg(isoMonth(monthKey(m_statement.month.from)), safe));
+            const QString file =
+                QDir(path).filePath(Chargeback::statementFileName(m_statement, it.key(), QStringLiteral("pdf")));
             if (const Status s = save(file, Chargeback::statementPdf(m_statement, it.key())); !s.ok())
                 return s;
         }

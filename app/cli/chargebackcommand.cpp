@@ -60,14 +60,6 @@ Status writeFile(const QString &path, const QByteArray &bytes)
     return {};
 }
 
-QString safeFileName(const QString &name)
-{
-    QString safe;
-    for (const QChar c : name)
-        safe += c.isLetterOrNumber() || c == u'-' || c == u'_' ? c : u'_';
-    return safe.isEmpty() ? QStringLiteral("_") : safe;
-}
-
 // --by, --shared and --centres, and the month; nullopt: go on.
 std::optional<int> statementOptions(const QCommandLineParser &parser, const QString &monthText, const char *command,
                                     Chargeback::Options &options)
@@ -160,8 +152,7 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
             byCentre[saving.costCentre].savings.append(saving);
         for (auto it = byCentre.cbegin(); it != byCentre.cend(); ++it) {
             const QString path = QDir(outPath).filePath(
-                QStringLiteral("chargeback-%1-%2.%3")
-                    .arg(monthText, safeFileName(it.key()), pdf ? QStringLiteral("pdf") : QStringLiteral("csv")));
+                Chargeback::statementFileName(s, it.key(), pdf ? QStringLiteral("pdf") : QStringLiteral("csv")));
             const QByteArray bytes = pdf ? Chargeback::statementPdf(s, it.key()) : Chargeback::statementCsv(*it, bom);
             if (const Status w = writeFile(path, bytes); !w.ok())
                 return fromError(w.error());

@@ -701,6 +701,15 @@ Result<QVector<qint64>> closedMonths(Storage::Ledger &ledger)
     return months;
 }
 
+QString statementFileName(const Statement &s, const QString &costCentre, const QString &extension)
+{
+    QString safe;
+    for (const QChar c : costCentre)
+        safe += c.isLetterOrNumber() || c == u'-' || c == u'_' ? c : u'_';
+    return QStringLiteral("chargeback-%1-%2.%3")
+        .arg(isoMonth(monthKey(s.month.from)), safe.isEmpty() ? QStringLiteral("_") : safe, extension);
+}
+
 QByteArray statementCsv(const Statement &s, bool byteOrderMark)
 {
     CsvWriter csv;

@@ -114,6 +114,9 @@ Result<QVector<qint64>> closedMonths(Storage::Ledger &ledger);
 /// parts add up to the amount rounded to the cent, each part is within a cent of its exact share.
 QVector<qint64> splitCents(Nano amount, const QVector<Nano> &weights);
 
+/// chargeback-2026-10-customer-support.pdf: a cost centre's statement file, safe in any folder.
+QString statementFileName(const Statement &statement, const QString &costCentre, const QString &extension);
+
 /// Human CSV: cost centre, provider, model, basis, requests, tokens, amount (USD), share.
 QByteArray statementCsv(const Statement &statement, bool byteOrderMark);
 /// FinOps FOCUS 1.2 CSV: one row per line with every mandatory column.
