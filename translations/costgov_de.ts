@@ -628,6 +628,26 @@
         <source>%1 re-opened.</source>
         <translation>%1 wieder geöffnet.</translation>
     </message>
+    <message>
+        <source>Cost Centres...</source>
+        <translation>Kostenstellen …</translation>
+    </message>
+    <message>
+        <source>Map values to cost centres and owners from a CSV file (value,cost centre,owner e-mail). Cancel the file dialog to map nothing.</source>
+        <translation>Werte aus einer CSV-Datei Kostenstellen und Verantwortlichen zuordnen (Wert,Kostenstelle,E-Mail). Den Dateidialog abbrechen, um nichts zuzuordnen.</translation>
+    </message>
+    <message>
+        <source>Cost Centres</source>
+        <translation>Kostenstellen</translation>
+    </message>
+    <message>
+        <source>CSV (value,cost centre,owner) (*.csv *.txt)</source>
+        <translation>CSV (Wert,Kostenstelle,Verantwortliche) (*.csv *.txt)</translation>
+    </message>
+    <message>
+        <source>Cost Centres: %1</source>
+        <translation>Kostenstellen: %1</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::ConnectionsPanel</name>

@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHorizontalBarSeries>
 #include <QInputDialog>
@@ -29,6 +30,18 @@
 namespace CostGov::Ui {
 
 namespace {
+
+// The options with what the chosen files add (the same files costgovctl reads).
+Result<Chargeback::Options> withFiles(Chargeback::Options o, const QString &fixed, const QString &centres)
+{
+    if (!fixed.isEmpty())
+        if (const Status read = Chargeback::readFixedPercent(fixed, o); !read.ok())
+            return read.error();
+    if (!centres.isEmpty())
+        if (const Status read = Chargeback::readCentres(centres, o); !read.ok())
+            return read.error();
+    return o;
+}
 
 QString usd(qint64 cents)
 {
@@ -81,6 +94,17 @@ ChargebackPage::ChargebackPage(const QString &ledgerPath, const Clock &clock, QW
     bar->addWidget(m_by);
     bar->addWidget(label(tr("S&hared cost:"), m_shared));
     bar->addWidget(m_shared);
+    auto *centres = new QPushButton(tr("Cost Centres..."));
+    centres->setToolTip(tr("Map values to cost centres and owners from a CSV file (value,cost centre,owner e-mail). "
+                           "Cancel the file dialog to map nothing."));
+    connect(centres, &QPushButton::clicked, this, [this, centres] {
+        m_centresFile = QFileDialog::getOpenFileName(this, tr("Cost Centres"), QString(),
+                                                     tr("CSV (value,cost centre,owner) (*.csv *.txt)"));
+        centres->setText(m_centresFile.isEmpty() ? tr("Cost Centres...")
+                                                 : tr("Cost Centres: %1").arg(QFileInfo(m_centresFile).fileName()));
+        refresh();
+    });
+    bar->addWidget(centres);
     bar->addStretch(1);
     layout->addLayout(bar);
     connect(m_month, &QComboBox::currentIndexChanged, this, &ChargebackPage::refresh);
@@ -189,12 +213,11 @@ void ChargebackPage::refresh()
     const int ticket = m_latest.next();
     inBackground(
         this, m_ledgerPath,
-        [o, fixed](Storage::Ledger &ledger) -> Result<Chargeback::Statement> {
-            Chargeback::Options withFixed = o;
-            if (!fixed.isEmpty()) // the same file as costgovctl chargeback --shared fixed:FILE
-                if (const Status read = Chargeback::readFixedPercent(fixed, withFixed); !read.ok())
-                    return read.error();
-            return Chargeback::allocate(ledger, withFixed);
+        [o, fixed, centres = m_centresFile](Storage::Ledger &ledger) -> Result<Chargeback::Statement> {
+            const auto options = withFiles(o, fixed, centres);
+            if (!options.ok())
+                return options.error();
+            return Chargeback::allocate(ledger, *options);
         },
         [this, ticket](const Result<Chargeback::Statement> &result) {
             if (!m_latest.isCurrent(ticket))
@@ -320,12 +343,11 @@ void ChargebackPage::closeMonth()
     const qint64 now = m_clock.nowMs();
     inBackground(
         this, m_ledgerPath,
-        [o, fixed, now](Storage::Ledger &ledger) -> Result<bool> {
-            Chargeback::Options withFixed = o; // the statement issued is the one shown
-            if (!fixed.isEmpty())
-                if (const Status read = Chargeback::readFixedPercent(fixed, withFixed); !read.ok())
-                    return read.error();
-            const Status s = Chargeback::closePeriod(ledger, withFixed, now);
+        [o, fixed, centres = m_centresFile, now](Storage::Ledger &ledger) -> Result<bool> {
+            const auto options = withFiles(o, fixed, centres); // the statement issued is the one shown
+            if (!options.ok())
+                return options.error();
+            const Status s = Chargeback::closePeriod(ledger, *options, now);
             if (!s.ok())
                 return s.error();
             return true;

@@ -48,6 +48,7 @@ private:
     QComboBox *m_by = nullptr;
     QComboBox *m_shared = nullptr;
     QString m_fixedFile;
+    QString m_centresFile; ///< value,cost centre,owner e-mail (as costgovctl chargeback --centres)
     QLabel *m_check = nullptr;
     QLabel *m_status = nullptr;
     QTableWidget *m_lines = nullptr;
