@@ -54,7 +54,7 @@ struct UsageRecord {
     bool error = false;
 
     // Filled by the import job.
-    std::string source;      ///< import source label (--source, or the format name)
+    std::string source; ///< import source label (--source, or the format name)
     /// The team and feature the source gave, when an attribution rule replaced them.
     bool attributed = false;
     std::string sourceTeam;
