@@ -22,7 +22,6 @@
 #include <QMap>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -45,15 +44,7 @@ Result<Chargeback::Options> withFiles(Chargeback::Options o, const QString &fixe
 
 QString usd(qint64 cents)
 {
-    return QStringLiteral("$") + usdFixed(cents * 10'000'000, 2);
-}
-
-Status save(const QString &path, const QByteArray &bytes)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        return makeError(ErrorCode::Io, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-    return {};
+    return QStringLiteral("$") + Chargeback::centsText(cents);
 }
 
 } // namespace
@@ -265,7 +256,7 @@ void ChargebackPage::display()
     for (const Chargeback::Line &l : s.lines)
         if (l.basis == QLatin1String("adjustment"))
             adjustments += l.cents;
-    const qint64 expected = (s.billedNano + s.meteredNano + 5'000'000) / 10'000'000 + adjustments;
+    const qint64 expected = Chargeback::centsOf(s.billedNano + s.meteredNano) + adjustments;
     const qint64 difference = sum - expected;
     QString check = tr("Allocated %1 = period total %2 (billed %3, metered where no bill %4): difference %5.")
                         .arg(usd(sum), usd(expected), QStringLiteral("$") + usdFixed(s.billedNano, 2),
@@ -326,14 +317,16 @@ Status ChargebackPage::exportTo(const QString &path, const QString &format)
         for (auto it = centres.cbegin(); it != centres.cend(); ++it) {
             const QString file =
                 QDir(path).filePath(Chargeback::statementFileName(m_statement, it.key(), QStringLiteral("pdf")));
-            if (const Status s = save(file, Chargeback::statementPdf(m_statement, it.key())); !s.ok())
+            if (const Status s = Chargeback::writeExport(file, Chargeback::statementPdf(m_statement, it.key()));
+                !s.ok())
                 return s;
         }
         return {};
     }
-    return save(path,
-                format == QLatin1String("focus") ? Chargeback::focusCsv(m_statement, QStringLiteral("organization"))
-                                                 : Chargeback::statementCsv(m_statement, true));
+    return Chargeback::writeExport(path,
+                                   format == QLatin1String("focus")
+                                       ? Chargeback::focusCsv(m_statement, QStringLiteral("organization"))
+                                       : Chargeback::statementCsv(m_statement, true));
 }
 
 void ChargebackPage::closeMonth()

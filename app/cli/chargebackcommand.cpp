@@ -12,7 +12,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 
 namespace CostGov::Cli {
 
@@ -51,14 +50,6 @@ const char *const kChargebackHelp =
     "months before it.\n";
 
 namespace {
-
-Status writeFile(const QString &path, const QByteArray &bytes)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        return makeError(ErrorCode::Io, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-    return {};
-}
 
 // --by, --shared and --centres, and the month; nullopt: go on.
 std::optional<int> statementOptions(const QCommandLineParser &parser, const QString &monthText, const char *command,
@@ -154,7 +145,7 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
             const QString path = QDir(outPath).filePath(
                 Chargeback::statementFileName(s, it.key(), pdf ? QStringLiteral("pdf") : QStringLiteral("csv")));
             const QByteArray bytes = pdf ? Chargeback::statementPdf(s, it.key()) : Chargeback::statementCsv(*it, bom);
-            if (const Status w = writeFile(path, bytes); !w.ok())
+            if (const Status w = Chargeback::writeExport(path, bytes); !w.ok())
                 return fromError(w.error());
         }
         out() << "Wrote " << byCentre.size() << " statements to " << outPath << ".\n";
@@ -175,7 +166,7 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
         w.key(QStringLiteral("shared")).value(s.sharedRule).key(QStringLiteral("issued")).value(s.issued);
         if (s.issued)
             w.key(QStringLiteral("closed_at")).value(isoTimestamp(s.closedMs));
-        w.key(QStringLiteral("total_usd")).number(usdFixed(s.totalCents * 10'000'000, 2));
+        w.key(QStringLiteral("total_usd")).number(Chargeback::centsText(s.totalCents));
         w.key(QStringLiteral("billed_usd")).number(usdText(s.billedNano));
         w.key(QStringLiteral("metered_usd")).number(usdText(s.meteredNano));
         w.key(QStringLiteral("unpriced_requests")).value(s.unpricedRequests);
@@ -185,7 +176,7 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
             w.key(QStringLiteral("provider")).value(l.provider).key(QStringLiteral("model")).value(l.model);
             w.key(QStringLiteral("basis")).value(l.basis).key(QStringLiteral("detail")).value(l.detail);
             w.key(QStringLiteral("requests")).value(l.requests).key(QStringLiteral("tokens")).value(l.tokens);
-            w.key(QStringLiteral("amount_usd")).number(usdFixed(l.cents * 10'000'000, 2));
+            w.key(QStringLiteral("amount_usd")).number(Chargeback::centsText(l.cents));
             w.key(QStringLiteral("exact_usd")).number(usdText(l.exactNano)).endObject();
         }
         w.endArray().endObject();
@@ -199,10 +190,10 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
         for (const Chargeback::Line &l : s.lines)
             centres[l.costCentre] += l.cents;
         for (auto it = centres.cbegin(); it != centres.cend(); ++it)
-            text += QStringLiteral("  %1  $%2\n").arg(it.key().leftJustified(28), usdFixed(it.value() * 10'000'000, 2));
+            text += QStringLiteral("  %1  $%2\n").arg(it.key().leftJustified(28), Chargeback::centsText(it.value()));
         text += QStringLiteral("  %1  $%2\n\nBilled by providers $%3; metered where no bill $%4. --format csv lists "
                                "every line.\n")
-                    .arg(QStringLiteral("TOTAL").leftJustified(28), usdFixed(s.totalCents * 10'000'000, 2),
+                    .arg(QStringLiteral("TOTAL").leftJustified(28), Chargeback::centsText(s.totalCents),
                          usdText(s.billedNano), usdText(s.meteredNano));
         if (s.unpricedRequests > 0)
             text += QStringLiteral("%1 requests have no price: their cost is unknown and not included (costgovctl "
@@ -220,7 +211,7 @@ int chargebackCommand(const QStringList &args, const QString &dbPath)
             QStringLiteral("chargeback-%1.%2")
                 .arg(monthText, *format == QLatin1String("json") ? QStringLiteral("json") : QStringLiteral("csv")))
         : outPath;
-    if (const Status w = writeFile(path, bytes); !w.ok())
+    if (const Status w = Chargeback::writeExport(path, bytes); !w.ok())
         return fromError(w.error());
     out() << "Wrote " << path << ".\n";
     out().flush();

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
+#include <QSaveFile>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -65,11 +66,6 @@ QString providerTitle(const QString &provider)
     return provider;
 }
 
-QString centsText(qint64 cents)
-{
-    return usdFixed(cents * kNanoPerCent, 2);
-}
-
 struct Metered {
     QString centre, provider, project, model;
     Storage::SpendMetrics metrics;
@@ -86,6 +82,24 @@ struct Shared {
 QString unallocated()
 {
     return QStringLiteral("Unallocated");
+}
+
+qint64 centsOf(Nano nano)
+{
+    return nano >= 0 ? (nano + kNanoPerCent / 2) / kNanoPerCent : -((-nano + kNanoPerCent / 2) / kNanoPerCent);
+}
+
+QString centsText(qint64 cents)
+{
+    return usdFixed(cents * kNanoPerCent, 2);
+}
+
+Status writeExport(const QString &path, const QByteArray &bytes)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return makeError(ErrorCode::Io, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    return {};
 }
 
 QVector<qint64> splitCents(Nano amount, const QVector<Nano> &weights)
@@ -568,8 +582,7 @@ Result<Statement> allocate(Storage::Ledger &ledger, const Options &options)
             l.basis = QStringLiteral("adjustment");
             l.detail = QStringLiteral("late data for %1 (closed)").arg(isoMonth(monthKey(month)));
             l.exactNano = delta;
-            l.cents =
-                delta >= 0 ? (delta + kNanoPerCent / 2) / kNanoPerCent : -((-delta + kNanoPerCent / 2) / kNanoPerCent);
+            l.cents = centsOf(delta);
             s->lines.append(l);
             s->totalNano += delta;
             s->totalCents += l.cents;
@@ -621,7 +634,7 @@ Status closePeriod(Storage::Ledger &ledger, const Options &options, qint64 nowMs
                 return dbError(update, "book the adjustments");
         }
         return recordEvent(db, options.month.from, "close", nowMs,
-                           QStringLiteral("$%1 issued").arg(usdFixed(s->totalCents * kNanoPerCent, 2)));
+                           QStringLiteral("$%1 issued").arg(centsText(s->totalCents)));
     };
     if (const Status w = write(); !w.ok() || !db.commit()) {
         db.rollback();

@@ -114,6 +114,13 @@ Result<QVector<qint64>> closedMonths(Storage::Ledger &ledger);
 /// parts add up to the amount rounded to the cent, each part is within a cent of its exact share.
 QVector<qint64> splitCents(Nano amount, const QVector<Nano> &weights);
 
+/// Nano-USD rounded to the cent (half away from zero), and cents as text ("12.34").
+qint64 centsOf(Nano nano);
+QString centsText(qint64 cents);
+
+/// Writes an export in one go (a half-written file never stays behind).
+Status writeExport(const QString &path, const QByteArray &bytes);
+
 /// chargeback-2026-10-customer-support.pdf: a cost centre's statement file, safe in any folder.
 QString statementFileName(const Statement &statement, const QString &costCentre, const QString &extension);
 

@@ -16,7 +16,7 @@ namespace {
 
 QString usd(qint64 cents)
 {
-    return QStringLiteral("$") + usdFixed(cents * 10'000'000, 2);
+    return QStringLiteral("$") + centsText(cents);
 }
 
 // Horizontal bars of the amounts, largest first, labelled.
