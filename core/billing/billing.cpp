@@ -88,13 +88,18 @@ Result<json> envelope(const QByteArray &body, std::optional<QString> &nextPage)
     return document["data"];
 }
 
-/// Calls each(startMs, endMs, results) for every bucket, read in the provider's shape: OpenAI's
-/// start_time and end_time in Unix seconds, Anthropic's starting_at and ending_at in RFC 3339.
-template <class Each>
-Status forEachBucket(const json &data, Provider provider, int &buckets, Each each)
+/// One page of a report: the envelope, then each(page, startMs, endMs, results) for every bucket,
+/// read in the provider's shape: OpenAI's start_time and end_time in Unix seconds, Anthropic's
+/// starting_at and ending_at in RFC 3339.
+template <class Page, class Each>
+Result<Page> readPage(const QByteArray &body, Provider provider, Each each)
 {
+    Page page;
+    const auto data = envelope(body, page.nextPage);
+    if (!data.ok())
+        return data.error();
     const bool openAi = provider == Provider::OpenAi;
-    for (const json &bucket : data) {
+    for (const json &bucket : *data) {
         std::optional<qint64> start, end;
         if (bucket.is_object() && openAi) {
             const auto seconds = [&bucket](const char *key) -> std::optional<qint64> {
@@ -111,13 +116,13 @@ Status forEachBucket(const json &data, Provider provider, int &buckets, Each eac
         if (!start || !end || !bucket.contains("results") || !bucket["results"].is_array())
             return shapeError(
                 QStringLiteral("bucket %1 lacks %2 or results")
-                    .arg(buckets)
+                    .arg(page.buckets)
                     .arg(openAi ? QStringLiteral("start_time, end_time") : QStringLiteral("starting_at, ending_at")));
-        ++buckets;
-        if (const Status done = each(start.value_or(0), end.value_or(0), bucket["results"]); !done.ok())
-            return done;
+        ++page.buckets;
+        if (const Status done = each(page, start.value_or(0), end.value_or(0), bucket["results"]); !done.ok())
+            return done.error();
     }
-    return {};
+    return page;
 }
 
 // "gpt-4o-2024-08-06, cached input" -> model and kind; "priority | gpt-5, output, long context" too;
@@ -140,12 +145,8 @@ void splitLineItem(const QString &lineItem, BilledCost &row)
 
 Result<CostPage> parseOpenAiCosts(const QByteArray &body)
 {
-    CostPage page;
-    const auto data = envelope(body, page.nextPage);
-    if (!data.ok())
-        return data.error();
-    const Status read = forEachBucket(
-        *data, Provider::OpenAi, page.buckets, [&page](qint64 startMs, qint64 endMs, const json &results) -> Status {
+    return readPage<CostPage>(
+        body, Provider::OpenAi, [](CostPage &page, qint64 startMs, qint64 endMs, const json &results) -> Status {
             for (const json &result : results) {
                 BilledCost row;
                 row.bucketStartMs = startMs;
@@ -168,19 +169,12 @@ Result<CostPage> parseOpenAiCosts(const QByteArray &body)
             }
             return {};
         });
-    if (!read.ok())
-        return read.error();
-    return page;
 }
 
 Result<CostPage> parseAnthropicCostReport(const QByteArray &body)
 {
-    CostPage page;
-    const auto data = envelope(body, page.nextPage);
-    if (!data.ok())
-        return data.error();
-    const Status read = forEachBucket(
-        *data, Provider::Anthropic, page.buckets, [&page](qint64 startMs, qint64 endMs, const json &results) -> Status {
+    return readPage<CostPage>(
+        body, Provider::Anthropic, [](CostPage &page, qint64 startMs, qint64 endMs, const json &results) -> Status {
             for (const json &result : results) {
                 BilledCost row;
                 row.bucketStartMs = startMs;
@@ -202,55 +196,39 @@ Result<CostPage> parseAnthropicCostReport(const QByteArray &body)
             }
             return {};
         });
-    if (!read.ok())
-        return read.error();
-    return page;
 }
 
 Result<UsagePage> parseOpenAiUsage(const QByteArray &body, const QString &kind)
 {
-    UsagePage page;
-    const auto data = envelope(body, page.nextPage);
-    if (!data.ok())
-        return data.error();
-    const Status read =
-        forEachBucket(*data, Provider::OpenAi, page.buckets,
-                      [&page, &kind](qint64 startMs, qint64 endMs, const json &results) -> Status {
-                          for (const json &result : results) {
-                              if (!result.is_object() || !result.contains("input_tokens"))
-                                  return shapeError(QStringLiteral("a usage result has no input_tokens"));
-                              BilledUsage row;
-                              row.bucketStartMs = startMs;
-                              row.bucketEndMs = endMs;
-                              row.kind = kind;
-                              row.project = text(result, "project_id");
-                              row.apiKey = text(result, "api_key_id");
-                              row.model = text(result, "model");
-                              const qint64 input = count(result, "input_tokens");
-                              row.cacheRead = count(result, "input_cached_tokens");
-                              row.cacheWrite5m = count(result, "input_cache_write_tokens");
-                              row.inputUncached = result.contains("input_uncached_tokens")
-                                  ? count(result, "input_uncached_tokens")
-                                  : input - row.cacheRead - row.cacheWrite5m;
-                              row.output = count(result, "output_tokens");
-                              row.requests = count(result, "num_model_requests");
-                              page.rows.append(row);
-                          }
-                          return {};
-                      });
-    if (!read.ok())
-        return read.error();
-    return page;
+    return readPage<UsagePage>(
+        body, Provider::OpenAi, [&kind](UsagePage &page, qint64 startMs, qint64 endMs, const json &results) -> Status {
+            for (const json &result : results) {
+                if (!result.is_object() || !result.contains("input_tokens"))
+                    return shapeError(QStringLiteral("a usage result has no input_tokens"));
+                BilledUsage row;
+                row.bucketStartMs = startMs;
+                row.bucketEndMs = endMs;
+                row.kind = kind;
+                row.project = text(result, "project_id");
+                row.apiKey = text(result, "api_key_id");
+                row.model = text(result, "model");
+                const qint64 input = count(result, "input_tokens");
+                row.cacheRead = count(result, "input_cached_tokens");
+                row.cacheWrite5m = count(result, "input_cache_write_tokens");
+                row.inputUncached = result.contains("input_uncached_tokens") ? count(result, "input_uncached_tokens")
+                                                                             : input - row.cacheRead - row.cacheWrite5m;
+                row.output = count(result, "output_tokens");
+                row.requests = count(result, "num_model_requests");
+                page.rows.append(row);
+            }
+            return {};
+        });
 }
 
 Result<UsagePage> parseAnthropicUsage(const QByteArray &body)
 {
-    UsagePage page;
-    const auto data = envelope(body, page.nextPage);
-    if (!data.ok())
-        return data.error();
-    const Status read = forEachBucket(
-        *data, Provider::Anthropic, page.buckets, [&page](qint64 startMs, qint64 endMs, const json &results) -> Status {
+    return readPage<UsagePage>(
+        body, Provider::Anthropic, [](UsagePage &page, qint64 startMs, qint64 endMs, const json &results) -> Status {
             for (const json &result : results) {
                 if (!result.is_object())
                     return shapeError(QStringLiteral("a usage result is not an object"));
@@ -274,9 +252,6 @@ Result<UsagePage> parseAnthropicUsage(const QByteArray &body)
             }
             return {};
         });
-    if (!read.ok())
-        return read.error();
-    return page;
 }
 
 namespace {
