@@ -20,7 +20,7 @@ build_packages=(
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libqt6sql6-sqlite
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n qt6-qpa-plugins
     nlohmann-json3-dev libsimdjson-dev libsqlite3-dev fonts-dejavu-core
-    qtkeychain-qt6-dev libsecret-1-0
+    qtkeychain-qt6-dev libsecret-1-0 libcpp-httplib-dev
 )
 test_packages=(xvfb xauth trayer sqlite3 dbus-daemon dbus-bin gnome-keyring poppler-utils)
 

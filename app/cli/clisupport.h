@@ -44,4 +44,8 @@ int chargebackCommand(const QStringList &args, const QString &dbPath);
 extern const char *const kPeriodHelp;
 int periodCommand(const QStringList &args, const QString &dbPath);
 
+// policycommand.cpp
+extern const char *const kPolicyHelp;
+int policyCommand(const QStringList &args, const QString &dbPath);
+
 } // namespace CostGov::Cli

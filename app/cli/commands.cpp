@@ -1327,6 +1327,8 @@ const QVector<Command> &commands()
         {"period", "close and re-open chargeback months", kPeriodHelp, periodCommand},
         {"attribution", "rules that give billed cost and requests a team and feature", kAttributionHelp,
          attributionCommand},
+        {"policy", "routing and caching policies: validate, backtest, export, push to agents", kPolicyHelp,
+         policyCommand},
     };
     return all;
 }

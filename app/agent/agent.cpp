@@ -1,0 +1,1188 @@
+#include "agent.h"
+
+#include "alerts/alerts.h"
+#include "common/timeutil.h"
+
+#include <QCryptographicHash>
+#include <QDate>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSaveFile>
+#include <QUrl>
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+
+namespace CostGov::Agent {
+
+using Policy::Target;
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QString text(const QJsonObject &o, const char *key, const QString &fallback = {})
+{
+    return o.value(QLatin1String(key)).toString(fallback);
+}
+
+/// A secret from an environment variable or from a file only its owner may read.
+Result<QByteArray> readSecret(const QJsonObject &o, const char *envKey, const char *fileKey, const QString &what,
+                              const QDir &base)
+{
+    const QString env = text(o, envKey);
+    if (!env.isEmpty()) {
+        const QByteArray value = qgetenv(env.toLocal8Bit().constData()).trimmed();
+        if (value.isEmpty())
+            return makeError(ErrorCode::Usage, QStringLiteral("%1: the environment variable %2 is not set").arg(what, env));
+        return value;
+    }
+    if (text(o, fileKey).isEmpty())
+        return QByteArray();
+    const QString path = base.absoluteFilePath(text(o, fileKey));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Io, QStringLiteral("%1: cannot read %2: %3").arg(what, path, file.errorString()));
+    if (file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                              QFileDevice::WriteOther))
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("%1: %2 can be read by others; make it private (chmod 600)").arg(what, path));
+    return file.readAll().trimmed();
+}
+
+void jsonError(httplib::Response &res, int status, const QString &type, const QString &message,
+               const QJsonObject &extra = {})
+{
+    QJsonObject error{{QStringLiteral("message"), message}, {QStringLiteral("type"), type}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        error.insert(it.key(), it.value());
+    res.status = status;
+    res.set_content(QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact).toStdString(),
+                    "application/json");
+}
+
+bool retryable(int status)
+{
+    return status == 0 || status == 429 || status >= 500;
+}
+
+struct Usage {
+    qint64 input = 0, output = 0, cacheRead = 0;
+    bool known = false;
+};
+
+Usage usageOf(const QJsonObject &usage)
+{
+    Usage u;
+    if (usage.isEmpty())
+        return u;
+    u.known = true;
+    const qint64 prompt = usage.value(QStringLiteral("prompt_tokens")).toInteger();
+    u.cacheRead = usage.value(QStringLiteral("prompt_tokens_details")).toObject().value(QStringLiteral("cached_tokens")).toInteger();
+    u.input = std::max<qint64>(0, prompt - u.cacheRead);
+    u.output = usage.value(QStringLiteral("completion_tokens")).toInteger();
+    return u;
+}
+
+QString randomId()
+{
+    quint64 bits[2];
+    QRandomGenerator::system()->fillRange(bits);
+    return QStringLiteral("cg-%1%2").arg(bits[0], 16, 16, QLatin1Char('0')).arg(bits[1], 16, 16, QLatin1Char('0'));
+}
+
+bool constantTimeEqual(const QByteArray &a, const QByteArray &b)
+{
+    if (a.size() != b.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+} // namespace
+
+// ---- Configuration
+
+Result<Config> readConfig(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Io, QStringLiteral("cannot read the config %1: %2").arg(path, file.errorString()));
+    QJsonParseError parseError{};
+    const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+        return makeError(ErrorCode::Data, QStringLiteral("%1 is not a JSON object: %2").arg(path, parseError.errorString()));
+    const QJsonObject o = doc.object();
+    const QDir base = QFileInfo(path).absoluteDir();
+    const auto pathOf = [&](const char *key) {
+        const QString p = text(o, key);
+        return p.isEmpty() ? p : base.absoluteFilePath(p);
+    };
+    Config c;
+    const auto listen = [&](const char *key, QString &host, int &port) -> Status {
+        const QString value = text(o, key);
+        if (value.isEmpty())
+            return {};
+        const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
+        bool ok = false;
+        port = value.mid(colon + 1).toInt(&ok);
+        if (colon <= 0 || !ok || port < 0 || port > 65535)
+            return makeError(ErrorCode::Usage, QStringLiteral("%1: \"%2\" is not host:port").arg(QLatin1String(key), value));
+        host = value.left(colon);
+        return {};
+    };
+    if (Status s = listen("listen", c.host, c.port); !s)
+        return s.error();
+    if (Status s = listen("management_listen", c.managementHost, c.managementPort); !s)
+        return s.error();
+    auto token = readSecret(o, "management_token_env", "management_token_file", QStringLiteral("management token"), base);
+    if (!token.ok())
+        return token.error();
+    if (token->size() < 16)
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("the management API needs a token of at least 16 characters "
+                                        "(management_token_env or management_token_file)"));
+    c.managementToken = *token;
+    c.stateDir = pathOf("state_dir");
+    c.logDir = pathOf("log_dir");
+    if (c.stateDir.isEmpty() || c.logDir.isEmpty())
+        return makeError(ErrorCode::Usage, QStringLiteral("%1: state_dir and log_dir are required").arg(path));
+    c.policyFile = pathOf("policy_file");
+    c.pricesFile = pathOf("prices_file");
+    c.logMaxBytes = o.value(QStringLiteral("log_max_bytes")).toInteger(c.logMaxBytes);
+    c.logPrompts = o.value(QStringLiteral("log_prompts")).toBool(false);
+    c.threads = std::clamp(o.value(QStringLiteral("threads")).toInt(c.threads), 2, 1024);
+    c.maxBodyBytes = o.value(QStringLiteral("max_body_bytes")).toInteger(c.maxBodyBytes);
+    c.upstreamTimeoutSeconds = o.value(QStringLiteral("upstream_timeout_seconds")).toInt(c.upstreamTimeoutSeconds);
+    for (const QJsonValue &v : o.value(QStringLiteral("upstreams")).toArray()) {
+        const QJsonObject u = v.toObject();
+        Upstream up{text(u, "provider"), text(u, "base_url"), {}, {}};
+        for (const QJsonValue &m : u.value(QStringLiteral("models")).toArray())
+            up.models.append(m.toString());
+        const QUrl url(up.baseUrl);
+        if (up.provider.isEmpty() || !url.isValid() ||
+            (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("upstream \"%1\": needs a provider and an http(s) base_url").arg(up.provider));
+        auto key = readSecret(u, "key_env", "key_file", QStringLiteral("upstream %1 key").arg(up.provider), base);
+        if (!key.ok())
+            return key.error();
+        up.key = *key;
+        c.upstreams.append(up);
+    }
+    if (c.upstreams.isEmpty())
+        return makeError(ErrorCode::Usage, QStringLiteral("%1: no upstreams configured").arg(path));
+    for (const QJsonValue &v : o.value(QStringLiteral("client_keys")).toArray()) {
+        const QJsonObject k = v.toObject();
+        ClientKey key{text(k, "key_sha256").toLatin1().toLower(), text(k, "team"), text(k, "feature"), text(k, "user"),
+                      text(k, "environment")};
+        if (key.sha256.size() != 64)
+            return makeError(ErrorCode::Usage, QStringLiteral("client_keys: key_sha256 must be a hex SHA-256"));
+        c.clientKeys.append(key);
+    }
+    return c;
+}
+
+// ---- Upstreams: a pool of keep-alive clients per provider
+
+class Agent::Upstreams {
+public:
+    struct Reply {
+        int status = 0; ///< 0: no answer
+        std::string body;
+        QString error;
+        Target target;
+    };
+
+    Upstreams(const QVector<Upstream> &upstreams, int timeoutSeconds) : m_timeout(timeoutSeconds)
+    {
+        for (const Upstream &u : upstreams) {
+            auto pool = std::make_unique<Pool>();
+            pool->upstream = u;
+            const QUrl url(u.baseUrl);
+            pool->origin = QString(url.scheme() + QStringLiteral("://") + url.authority()).toStdString();
+            QString prefix = url.path();
+            while (prefix.endsWith(QLatin1Char('/')))
+                prefix.chop(1);
+            if (prefix.endsWith(QLatin1String("/v1")))
+                prefix.chop(3);
+            pool->prefix = prefix.toStdString();
+            m_pools.emplace(u.provider, std::move(pool));
+        }
+    }
+
+    bool has(const QString &provider) const { return m_pools.count(provider) > 0; }
+
+    std::unique_ptr<httplib::Client> client(const QString &provider, std::string &prefix)
+    {
+        Pool &pool = *m_pools.at(provider);
+        prefix = pool.prefix;
+        {
+            std::lock_guard lock(pool.mutex);
+            if (!pool.idle.empty()) {
+                auto c = std::move(pool.idle.back());
+                pool.idle.pop_back();
+                return c;
+            }
+        }
+        auto c = std::make_unique<httplib::Client>(pool.origin);
+        c->set_keep_alive(true);
+        c->set_connection_timeout(10, 0);
+        c->set_read_timeout(m_timeout, 0);
+        c->set_write_timeout(m_timeout, 0);
+        c->set_bearer_token_auth(pool.upstream.key.toStdString());
+        return c;
+    }
+
+    void release(const QString &provider, std::unique_ptr<httplib::Client> c)
+    {
+        Pool &pool = *m_pools.at(provider);
+        std::lock_guard lock(pool.mutex);
+        if (pool.idle.size() < 256)
+            pool.idle.push_back(std::move(c));
+    }
+
+    Reply post(const Target &target, const char *path, const std::string &body)
+    {
+        Reply reply;
+        reply.target = target;
+        if (!has(target.provider)) {
+            reply.error = QStringLiteral("no upstream named \"%1\" is configured").arg(target.provider);
+            return reply;
+        }
+        std::string prefix;
+        auto c = client(target.provider, prefix);
+        auto result = c->Post(prefix + path, body, "application/json");
+        if (!result) {
+            reply.error = QString::fromStdString(httplib::to_string(result.error()));
+            return reply; // the client is dropped with its broken connection
+        }
+        reply.status = result->status;
+        reply.body = std::move(result->body);
+        release(target.provider, std::move(c));
+        return reply;
+    }
+
+private:
+    struct Pool {
+        Upstream upstream;
+        std::string origin, prefix;
+        std::mutex mutex;
+        std::vector<std::unique_ptr<httplib::Client>> idle;
+    };
+    std::map<QString, std::unique_ptr<Pool>> m_pools;
+    int m_timeout;
+};
+
+// ---- The canonical JSONL log: requests-YYYY-MM-DD-001.jsonl, -002, ... each at most the configured size
+
+class Agent::RequestLog {
+public:
+    RequestLog(QString dir, qint64 maxBytes) : m_dir(std::move(dir)), m_maxBytes(maxBytes) {}
+
+    void write(qint64 tsMs, const QByteArray &line)
+    {
+        std::lock_guard lock(m_mutex);
+        const qint64 day = utcDay(tsMs);
+        if (!m_file.isOpen() || day != m_day || m_file.size() + line.size() > m_maxBytes) {
+            m_file.close();
+            if (day != m_day)
+                m_part = 1;
+            m_day = day;
+            // The next part without room to spare; parts are never renamed, so imports resume.
+            for (;; ++m_part) {
+                m_file.setFileName(QDir(m_dir).filePath(
+                    QStringLiteral("requests-%1-%2.jsonl").arg(isoDate(day)).arg(m_part, 3, 10, QLatin1Char('0'))));
+                if (!m_file.exists() || m_file.size() + line.size() <= m_maxBytes)
+                    break;
+            }
+            if (!m_file.open(QIODevice::Append)) {
+                qWarning("costgov-agent: cannot write %s: %s", qPrintable(m_file.fileName()),
+                         qPrintable(m_file.errorString()));
+                return;
+            }
+        }
+        m_file.write(line);
+        m_file.flush();
+    }
+
+private:
+    QString m_dir;
+    qint64 m_maxBytes;
+    std::mutex m_mutex;
+    QFile m_file;
+    qint64 m_day = -1;
+    int m_part = 1;
+};
+
+// ---- Hard budgets: the policy's baseline plus what this agent served since
+
+class Agent::BudgetMeter {
+public:
+    /// Why the request must be refused, or nothing.
+    std::optional<QString> refusal(const Policy::Policy &policy, const Policy::RequestView &request, qint64 now)
+    {
+        std::lock_guard lock(m_mutex);
+        for (const Policy::Budget &b : policy.budgets) {
+            if (!Policy::inScope(b, request))
+                continue;
+            const auto [spent, window] = spentLocked(b, now);
+            if (spent >= b.limit)
+                return QStringLiteral("budget \"%1\" is spent: %2 of %3 this %4; it resets at %5")
+                    .arg(b.name, usdFixed(spent, 2), usdFixed(b.limit, 2), b.window, isoTimestamp(window.second));
+        }
+        return std::nullopt;
+    }
+
+    void add(const Policy::Policy &policy, const Policy::RequestView &request, Nano cost, qint64 now)
+    {
+        std::lock_guard lock(m_mutex);
+        for (const Policy::Budget &b : policy.budgets) {
+            if (!Policy::inScope(b, request))
+                continue;
+            spentLocked(b, now);
+            m_entries[b.name].spent += cost;
+        }
+    }
+
+    QJsonArray status(const Policy::Policy &policy, qint64 now)
+    {
+        std::lock_guard lock(m_mutex);
+        QJsonArray out;
+        for (const Policy::Budget &b : policy.budgets) {
+            const auto [spent, window] = spentLocked(b, now);
+            out.append(QJsonObject{{QStringLiteral("name"), b.name},
+                                   {QStringLiteral("spent_usd"), usdText(spent)},
+                                   {QStringLiteral("limit_usd"), usdText(b.limit)},
+                                   {QStringLiteral("window_start"), isoTimestamp(window.first)},
+                                   {QStringLiteral("exhausted"), spent >= b.limit}});
+        }
+        return out;
+    }
+
+private:
+    struct Entry {
+        qint64 windowStart = -1;
+        qint64 asOf = -1;
+        Nano spent = 0;
+    };
+
+    std::pair<Nano, std::pair<qint64, qint64>> spentLocked(const Policy::Budget &b, qint64 now)
+    {
+        const auto window = Alerts::windowAround(now, Alerts::windowFromName(b.window).value_or(Alerts::Window::Month),
+                                                 b.timeZone);
+        Entry &e = m_entries[b.name];
+        if (e.windowStart != window.first || e.asOf != b.spentAsOfMs) {
+            // A new window, or a new push whose baseline already counts what was served before it.
+            e = Entry{window.first, b.spentAsOfMs, 0};
+        }
+        const Nano base = b.spentAsOfMs >= window.first && b.spentAsOfMs < window.second ? b.spentAtPush : 0;
+        return {base + e.spent, window};
+    }
+
+    std::mutex m_mutex;
+    std::map<QString, Entry> m_entries;
+};
+
+// ---- One request's log record
+
+struct Agent::Active {
+    Policy::Policy policy;
+    QByteArray document;
+    QString etag;
+};
+
+struct Agent::Record {
+    qint64 tsMs = 0;
+    qint64 startedMs = 0;
+    QString requestId, provider, model, requestedModel, route, status = QStringLiteral("success");
+    Policy::RequestView view;
+    Usage usage;
+    bool cacheHit = false;
+    QJsonObject tags;
+    std::shared_ptr<const Active> active;
+
+    QByteArray line() const
+    {
+        QJsonObject o{{QStringLiteral("ts"), isoTimestamp(tsMs)},
+                      {QStringLiteral("request_id"), requestId},
+                      {QStringLiteral("provider"), provider},
+                      {QStringLiteral("model"), model},
+                      {QStringLiteral("requested_model"), requestedModel},
+                      {QStringLiteral("input_tokens"), usage.input},
+                      {QStringLiteral("output_tokens"), usage.output},
+                      {QStringLiteral("cache_read_tokens"), usage.cacheRead},
+                      {QStringLiteral("cache_write_tokens"), 0},
+                      {QStringLiteral("latency_ms"), QDateTime::currentMSecsSinceEpoch() - startedMs},
+                      {QStringLiteral("status"), status},
+                      {QStringLiteral("cache_hit"), cacheHit}};
+        const auto put = [&o](const char *key, const QString &value) {
+            if (!value.isEmpty())
+                o.insert(QLatin1String(key), value);
+        };
+        put("team", view.team);
+        put("feature", view.feature);
+        put("user", view.user);
+        put("environment", view.environment);
+        put("route", route);
+        if (!tags.isEmpty())
+            o.insert(QStringLiteral("tags"), tags);
+        return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+    }
+};
+
+// ---- The agent
+
+Agent::Agent(Config config) : m_config(std::move(config)) {}
+
+Agent::~Agent()
+{
+    stop();
+}
+
+std::shared_ptr<const Agent::Active> Agent::active() const
+{
+    std::lock_guard lock(m_activeMutex);
+    return m_active;
+}
+
+Status Agent::install(const Policy::Policy &policy, const QByteArray &document, bool persist)
+{
+    auto next = std::make_shared<Active>();
+    next->policy = policy;
+    next->document = document;
+    next->etag = QLatin1Char('"') + Policy::contentHash(policy) + QLatin1Char('"');
+    if (persist) {
+        QSaveFile file(QDir(m_config.stateDir).filePath(QStringLiteral("policy.json")));
+        if (!file.open(QIODevice::WriteOnly) || file.write(document) != document.size() || !file.commit())
+            return makeError(ErrorCode::Io, QStringLiteral("cannot keep the policy in %1: %2")
+                                                .arg(m_config.stateDir, file.errorString()));
+    }
+    m_cache.configure(policy.exact, policy.semantic);
+    std::lock_guard lock(m_activeMutex);
+    m_active = std::move(next);
+    return {};
+}
+
+Status Agent::start()
+{
+    m_startedMs = nowMs();
+    for (const QString &dir : {m_config.stateDir, m_config.logDir})
+        if (!QDir().mkpath(dir))
+            return makeError(ErrorCode::Io, QStringLiteral("cannot create %1").arg(dir));
+    // Prices for budgets.
+    QByteArray prices = Pricing::bundledCatalogJson();
+    if (!m_config.pricesFile.isEmpty()) {
+        QFile f(m_config.pricesFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return makeError(ErrorCode::Io, QStringLiteral("cannot read %1: %2").arg(m_config.pricesFile, f.errorString()));
+        prices = f.readAll();
+    }
+    auto catalog = Pricing::parseLiteLlmCatalog(prices, 0, QStringLiteral("agent"));
+    if (!catalog.ok())
+        return catalog.error();
+    for (const auto &entry : catalog->entries)
+        m_prices.add(entry);
+
+    // The kept policy, else the configured one, else none (requests go as asked).
+    Policy::Policy policy;
+    QByteArray document = Policy::toDocument(policy);
+    for (const QString &path : {QDir(m_config.stateDir).filePath(QStringLiteral("policy.json")), m_config.policyFile}) {
+        QFile f(path);
+        if (path.isEmpty() || !f.exists())
+            continue;
+        if (!f.open(QIODevice::ReadOnly))
+            return makeError(ErrorCode::Io, QStringLiteral("cannot read %1: %2").arg(path, f.errorString()));
+        const QByteArray bytes = f.readAll();
+        Policy::Parsed parsed = Policy::parse(bytes);
+        if (!parsed.ok())
+            return makeError(ErrorCode::Data,
+                             QStringLiteral("%1 is not a valid policy:\n%2").arg(path, Policy::problemsText(parsed.problems)));
+        policy = parsed.policy;
+        document = bytes;
+        break;
+    }
+    if (Status s = install(policy, document, false); !s)
+        return s;
+
+    m_upstreams = std::make_unique<Upstreams>(m_config.upstreams, m_config.upstreamTimeoutSeconds);
+    m_log = std::make_unique<RequestLog>(m_config.logDir, m_config.logMaxBytes);
+    m_budgets = std::make_unique<BudgetMeter>();
+
+    const auto configure = [this](httplib::Server &server, int threads) {
+        server.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+        server.set_payload_max_length(size_t(m_config.maxBodyBytes));
+        server.set_read_timeout(30, 0);
+        server.set_write_timeout(30, 0);
+        server.set_keep_alive_max_count(100000);
+        server.set_keep_alive_timeout(30);
+        server.set_exception_handler([](const httplib::Request &, httplib::Response &res, std::exception_ptr) {
+            jsonError(res, 500, QStringLiteral("server_error"), QStringLiteral("internal error"));
+        });
+        server.set_error_handler([](const httplib::Request &req, httplib::Response &res) {
+            if (!res.body.empty())
+                return;
+            const QString message = res.status == 404   ? QStringLiteral("no such endpoint: %1").arg(QString::fromStdString(req.path))
+                                    : res.status == 413 ? QStringLiteral("request body too large")
+                                                        : QStringLiteral("bad request");
+            jsonError(res, res.status, QStringLiteral("invalid_request_error"), message);
+        });
+    };
+    m_server = std::make_unique<httplib::Server>();
+    configure(*m_server, m_config.threads);
+    m_server->Post("/v1/chat/completions",
+                   [this](const httplib::Request &req, httplib::Response &res) { handleChat(req, res); });
+    m_server->Post("/v1/embeddings",
+                   [this](const httplib::Request &req, httplib::Response &res) { handleEmbeddings(req, res); });
+    m_management = std::make_unique<httplib::Server>();
+    configure(*m_management, 4);
+    const auto management = [this](const httplib::Request &req, httplib::Response &res) { handleManagement(req, res); };
+    m_management->Get(".*", management);
+    m_management->Put(".*", management);
+    m_management->Post(".*", management);
+    m_management->Delete(".*", management);
+
+    const auto bind = [](httplib::Server &server, const QString &host, int port) {
+        const std::string h = host.toStdString();
+        return port == 0 ? server.bind_to_any_port(h) : (server.bind_to_port(h, port) ? port : -1);
+    };
+    m_port = bind(*m_server, m_config.host, m_config.port);
+    if (m_port <= 0)
+        return makeError(ErrorCode::Io, QStringLiteral("cannot listen on %1:%2").arg(m_config.host).arg(m_config.port));
+    m_managementPort = bind(*m_management, m_config.managementHost, m_config.managementPort);
+    if (m_managementPort <= 0)
+        return makeError(ErrorCode::Io, QStringLiteral("cannot listen on %1:%2")
+                                            .arg(m_config.managementHost)
+                                            .arg(m_config.managementPort));
+    m_serverThread = std::thread([this] { m_server->listen_after_bind(); });
+    m_managementThread = std::thread([this] { m_management->listen_after_bind(); });
+    return {};
+}
+
+void Agent::stop()
+{
+    if (m_stopped.exchange(true))
+        return;
+    if (m_server)
+        m_server->stop();
+    if (m_management)
+        m_management->stop();
+    if (m_serverThread.joinable())
+        m_serverThread.join();
+    if (m_managementThread.joinable())
+        m_managementThread.join();
+    // Upstream threads of streams the stopped server dropped end at their next chunk.
+    while (m_streams.load() > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+QString Agent::providerFor(const QString &model) const
+{
+    for (const Upstream &u : m_config.upstreams)
+        for (const QString &pattern : u.models)
+            if (pattern.endsWith(QLatin1Char('*')) ? model.startsWith(QStringView(pattern).chopped(1)) : pattern == model)
+                return u.provider;
+    return m_config.upstreams.first().provider;
+}
+
+std::optional<Policy::Embedding> Agent::embed(const Policy::Policy &policy, const QString &input)
+{
+    if (policy.semantic.embedding == QLatin1String("local"))
+        return Policy::lexicalEmbedding(input);
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("model"), policy.semantic.embeddingTarget.model},
+                                                      {QStringLiteral("input"), input}})
+                                .toJson(QJsonDocument::Compact);
+    const auto reply = m_upstreams->post(policy.semantic.embeddingTarget, "/v1/embeddings", body.toStdString());
+    if (reply.status != 200)
+        return std::nullopt;
+    const QJsonArray values = QJsonDocument::fromJson(QByteArray::fromStdString(reply.body))
+                                  .object()
+                                  .value(QStringLiteral("data"))
+                                  .toArray()
+                                  .at(0)
+                                  .toObject()
+                                  .value(QStringLiteral("embedding"))
+                                  .toArray();
+    if (values.isEmpty())
+        return std::nullopt;
+    Policy::Embedding e;
+    e.reserve(size_t(values.size()));
+    for (const QJsonValue &v : values)
+        e.push_back(float(v.toDouble()));
+    Policy::normalise(e);
+    return e;
+}
+
+void Agent::finish(Record &record, const QByteArray &responseBody)
+{
+    if (!responseBody.isEmpty()) {
+        const QJsonObject answer = QJsonDocument::fromJson(responseBody).object();
+        record.usage = usageOf(answer.value(QStringLiteral("usage")).toObject());
+        const QString id = answer.value(QStringLiteral("id")).toString();
+        if (!id.isEmpty())
+            record.tags.insert(QStringLiteral("upstream_id"), id);
+    }
+    // The agent's own id: an upstream's ids need not be unique, and the ledger dedupes by id.
+    record.requestId = randomId();
+    record.tsMs = record.startedMs;
+    m_log->write(record.tsMs, record.line());
+    if (record.status != QLatin1String("success") || record.cacheHit)
+        return;
+    TokenCounts tokens;
+    tokens.input = record.usage.input;
+    tokens.output = record.usage.output;
+    tokens.cacheRead = record.usage.cacheRead;
+    const auto *price = m_prices.find(record.model.toStdString(), record.tsMs);
+    if (const auto cost = price ? Pricing::computeCost(price->prices, tokens, false) : std::nullopt)
+        m_budgets->add(record.active->policy, record.view, *cost, nowMs());
+}
+
+void Agent::respondFromCache(const Record &base, const QByteArray &cached, const QString &kind, float similarity,
+                             httplib::Response &response)
+{
+    Record record = base;
+    const QJsonObject answer = QJsonDocument::fromJson(cached).object();
+    const Usage saved = usageOf(answer.value(QStringLiteral("usage")).toObject());
+    record.model = answer.value(QStringLiteral("model")).toString(record.model);
+    record.cacheHit = true;
+    record.tags.insert(QStringLiteral("cache_kind"), kind);
+    if (kind == QLatin1String("semantic"))
+        record.tags.insert(QStringLiteral("similarity"), std::round(double(similarity) * 10000.0) / 10000.0);
+    record.tags.insert(QStringLiteral("saved_input_tokens"), saved.input + saved.cacheRead);
+    record.tags.insert(QStringLiteral("saved_output_tokens"), saved.output);
+    finish(record, {});
+    response.status = 200;
+    response.set_header("x-costgov-cache", kind.toStdString());
+    response.set_content(cached.toStdString(), "application/json");
+}
+
+void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
+{
+    ++m_counters.requests;
+    Record record;
+    record.startedMs = nowMs();
+    record.active = active();
+    const Policy::Policy &policy = record.active->policy;
+
+    QJsonParseError parseError{};
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(req.body), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        ++m_counters.badRequests;
+        return jsonError(res, 400, QStringLiteral("invalid_request_error"),
+                         QStringLiteral("the request body is not a JSON object (%1 at offset %2)")
+                             .arg(parseError.errorString())
+                             .arg(parseError.offset));
+    }
+    QJsonObject body = doc.object();
+    if (!body.value(QStringLiteral("model")).isString() || body.value(QStringLiteral("model")).toString().isEmpty() ||
+        !body.value(QStringLiteral("messages")).isArray()) {
+        ++m_counters.badRequests;
+        return jsonError(res, 400, QStringLiteral("invalid_request_error"),
+                         QStringLiteral("a chat completion needs \"model\" (a string) and \"messages\" (a list)"));
+    }
+
+    // Attribution: headers first, else the client key's mapping.
+    Policy::RequestView &view = record.view;
+    view = Policy::viewOfChat(body);
+    const std::string authorization = req.get_header_value("Authorization");
+    if (authorization.rfind("Bearer ", 0) == 0 && !m_config.clientKeys.isEmpty()) {
+        const QByteArray hash =
+            QCryptographicHash::hash(QByteArray::fromStdString(authorization.substr(7)), QCryptographicHash::Sha256).toHex();
+        for (const ClientKey &k : m_config.clientKeys)
+            if (k.sha256 == hash) {
+                view.team = k.team;
+                view.feature = k.feature;
+                view.user = k.user;
+                view.environment = k.environment;
+            }
+    }
+    const auto header = [&req](const char *name, QString &field) {
+        if (req.has_header(name))
+            field = QString::fromStdString(req.get_header_value(name)).left(200);
+    };
+    header("x-costgov-team", view.team);
+    header("x-costgov-feature", view.feature);
+    header("x-costgov-user", view.user);
+    header("x-costgov-environment", view.environment);
+    if (view.user.isEmpty())
+        view.user = body.value(QStringLiteral("user")).toString().left(200);
+
+    record.requestedModel = view.model;
+    record.tags.insert(QStringLiteral("prompt_hash"), Policy::promptHash(body));
+    record.tags.insert(QStringLiteral("tools"), view.tools);
+    record.tags.insert(QStringLiteral("response_format"), view.responseFormat);
+    if (view.maxTokens)
+        record.tags.insert(QStringLiteral("max_tokens"), *view.maxTokens);
+    if (m_config.logPrompts)
+        record.tags.insert(QStringLiteral("prompt"), view.lastUserMessage);
+    if (policy.version > 0)
+        record.tags.insert(QStringLiteral("policy_version"), policy.version);
+
+    if (const auto refusal = m_budgets->refusal(policy, view, nowMs())) {
+        ++m_counters.budgetRejections;
+        record.provider = providerFor(view.model);
+        record.model = view.model;
+        record.status = QStringLiteral("budget_exceeded");
+        finish(record, {});
+        return jsonError(res, 429, QStringLiteral("budget_exceeded"), *refusal,
+                         {{QStringLiteral("code"), QStringLiteral("costgov_budget_exceeded")}});
+    }
+
+    const Policy::Decision decision = Policy::decide(policy, view);
+    QVector<Target> steps = decision.targets;
+    if (steps.isEmpty())
+        steps.append({providerFor(view.model), view.model});
+    record.route = decision.ruleName;
+    record.provider = steps.first().provider;
+    record.model = steps.first().model;
+    const bool streaming = body.value(QStringLiteral("stream")).toBool();
+
+    // Caches: for whole answers only (a stream is passed through as it comes).
+    QByteArray exactKey;
+    std::optional<Policy::Embedding> embedding;
+    QString bucket;
+    if (!streaming && decision.exactCache) {
+        exactKey = Policy::exactKey(body, steps.first().model, Policy::scopeOf(policy.exact.scope, view));
+        if (auto hit = m_cache.exact(exactKey, nowMs())) {
+            ++m_counters.exactHits;
+            return respondFromCache(record, *hit, QStringLiteral("exact"), 1.0f, res);
+        }
+    }
+    if (!streaming && decision.semanticCache) {
+        bucket = steps.first().model + QChar(0x1e) + Policy::scopeOf(policy.semantic.metadata, view);
+        QString input;
+        for (const QJsonValue &m : body.value(QStringLiteral("messages")).toArray())
+            input += m.toObject().value(QStringLiteral("role")).toString() + QLatin1String(": ") +
+                     m.toObject().value(QStringLiteral("content")).toString() + QLatin1Char('\n');
+        embedding = embed(policy, input);
+        if (embedding) {
+            if (auto hit = m_cache.semantic(bucket, *embedding, nowMs())) {
+                ++m_counters.semanticHits;
+                return respondFromCache(record, hit->response, QStringLiteral("semantic"), hit->similarity, res);
+            }
+        }
+    }
+
+    if (streaming) {
+        // A cascade cannot check a stream before passing it on: the last (strongest) model answers.
+        QVector<Target> chain{steps.last()};
+        chain += decision.fallbacks;
+        if (decision.cascade)
+            record.tags.insert(QStringLiteral("cascade"), QStringLiteral("streamed to the last model"));
+        return stream(body, chain, record, res);
+    }
+
+    const bool jsonAsked = view.responseFormat == QLatin1String("json");
+    for (int step = 0; step < steps.size(); ++step) {
+        const bool last = step == steps.size() - 1;
+        QVector<Target> chain{steps.at(step)};
+        chain += decision.fallbacks;
+        Upstreams::Reply reply;
+        for (int attempt = 0; attempt < chain.size(); ++attempt) {
+            body.insert(QStringLiteral("model"), chain.at(attempt).model);
+            ++m_counters.upstreamCalls;
+            reply = m_upstreams->post(chain.at(attempt), "/v1/chat/completions",
+                                      QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString());
+            if (!retryable(reply.status))
+                break;
+            ++m_counters.upstreamErrors;
+            if (attempt + 1 < chain.size()) {
+                ++m_counters.fallbacks;
+                record.tags.insert(QStringLiteral("fallback_from"), chain.at(attempt).model);
+                record.tags.insert(QStringLiteral("fallback_reason"),
+                                   reply.status ? QStringLiteral("HTTP %1").arg(reply.status) : reply.error);
+            }
+        }
+        record.provider = reply.target.provider;
+        record.model = reply.target.model;
+        const QByteArray answer = QByteArray::fromStdString(reply.body);
+        if (reply.status == 0) {
+            record.status = QStringLiteral("upstream_unreachable");
+            finish(record, {});
+            return jsonError(res, 502, QStringLiteral("upstream_error"),
+                             QStringLiteral("no upstream answered: %1").arg(reply.error));
+        }
+        if (reply.status != 200) {
+            record.status = QString::number(reply.status);
+            finish(record, {});
+            res.status = reply.status;
+            res.set_content(reply.body, "application/json");
+            return;
+        }
+        if (decision.cascade && !last) {
+            const QString why = Policy::failedCheck(decision.checks, jsonAsked, QJsonDocument::fromJson(answer).object());
+            if (!why.isEmpty()) {
+                // The cheaper answer was billed: it is logged as a request of its own.
+                ++m_counters.escalations;
+                Record spent = record;
+                spent.tags.insert(QStringLiteral("cascade_step"), step + 1);
+                spent.tags.insert(QStringLiteral("escalated"), why);
+                finish(spent, answer);
+                record.tags.insert(QStringLiteral("escalated_from"), reply.target.model);
+                record.tags.insert(QStringLiteral("escalation_reason"), why);
+                continue;
+            }
+        }
+        if (decision.cascade)
+            record.tags.insert(QStringLiteral("cascade_step"), step + 1);
+        finish(record, answer);
+        if (!exactKey.isEmpty())
+            m_cache.putExact(exactKey, answer, nowMs());
+        if (embedding)
+            m_cache.putSemantic(bucket, *embedding, answer, nowMs());
+        res.status = 200;
+        res.set_content(reply.body, "application/json");
+        return;
+    }
+}
+
+void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record, httplib::Response &res)
+{
+    // The upstream call runs on its own thread; the server thread passes on what it delivers.
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool headers = false, done = false, clientGone = false;
+        int status = 0;
+        std::string contentType = "text/event-stream";
+        std::deque<std::string> chunks;
+    };
+    auto shared = std::make_shared<Shared>();
+    ++m_streams;
+    const bool clientAsked =
+        body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
+    QJsonObject options = body.value(QStringLiteral("stream_options")).toObject();
+    options.insert(QStringLiteral("include_usage"), true);
+    body.insert(QStringLiteral("stream_options"), options);
+
+    std::thread([this, shared, body, chain, record, clientAsked]() mutable {
+        std::string pending, errorBody;
+        std::string usageJson;
+        int finalStatus = 502;
+        for (int attempt = 0; attempt < chain.size(); ++attempt) {
+            const Target &target = chain.at(attempt);
+            if (!m_upstreams->has(target.provider))
+                continue;
+            body.insert(QStringLiteral("model"), target.model);
+            std::string prefix;
+            auto client = m_upstreams->client(target.provider, prefix);
+            httplib::Request request;
+            request.method = "POST";
+            request.path = prefix + "/v1/chat/completions";
+            request.body = QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString();
+            request.set_header("Content-Type", "application/json");
+            request.set_header("Accept", "text/event-stream");
+            int status = 0;
+            const bool lastAttempt = attempt + 1 == chain.size();
+            request.response_handler = [&](const httplib::Response &r) {
+                status = r.status;
+                if (retryable(status) && !lastAttempt)
+                    return false; // try the next target before the client sees anything
+                std::lock_guard lock(shared->mutex);
+                shared->status = status;
+                if (r.has_header("Content-Type"))
+                    shared->contentType = r.get_header_value("Content-Type");
+                shared->headers = true;
+                shared->changed.notify_all();
+                return true;
+            };
+            request.content_receiver = [&](const char *data, size_t length, uint64_t, uint64_t) {
+                if (status != 200) {
+                    errorBody.append(data, length);
+                } else {
+                    pending.append(data, length);
+                    // Whole server-sent events only; the usage chunk is read, and dropped when
+                    // the client did not ask for it.
+                    for (size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
+                        std::string event = pending.substr(0, end + 2);
+                        pending.erase(0, end + 2);
+                        if (event.rfind("data: {", 0) == 0) {
+                            const QJsonObject chunk =
+                                QJsonDocument::fromJson(QByteArray::fromStdString(event.substr(6))).object();
+                            if (chunk.value(QStringLiteral("usage")).isObject()) {
+                                usageJson = event.substr(6);
+                                if (!clientAsked && chunk.value(QStringLiteral("choices")).toArray().isEmpty())
+                                    continue;
+                            }
+                        }
+                        std::lock_guard lock(shared->mutex);
+                        shared->chunks.push_back(std::move(event));
+                        shared->changed.notify_all();
+                    }
+                }
+                std::lock_guard lock(shared->mutex);
+                return !shared->clientGone;
+            };
+            ++m_counters.upstreamCalls;
+            const auto result = client->send(request);
+            finalStatus = status;
+            record.provider = target.provider;
+            record.model = target.model;
+            if (!result && status == 0) {
+                ++m_counters.upstreamErrors;
+                if (!lastAttempt) {
+                    ++m_counters.fallbacks;
+                    continue;
+                }
+                record.status = QStringLiteral("upstream_unreachable");
+                errorBody = QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                                       QJsonObject{{QStringLiteral("message"),
+                                                                    QStringLiteral("no upstream answered: %1")
+                                                                        .arg(QString::fromStdString(httplib::to_string(result.error())))},
+                                                                   {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
+                                .toJson(QJsonDocument::Compact)
+                                .toStdString();
+                finalStatus = 502;
+                break;
+            }
+            if (retryable(status) && !lastAttempt) {
+                ++m_counters.upstreamErrors;
+                ++m_counters.fallbacks;
+                record.tags.insert(QStringLiteral("fallback_from"), target.model);
+                record.tags.insert(QStringLiteral("fallback_reason"), QStringLiteral("HTTP %1").arg(status));
+                continue;
+            }
+            if (result)
+                m_upstreams->release(target.provider, std::move(client));
+            if (status != 200)
+                record.status = QString::number(status);
+            break;
+        }
+        if (!pending.empty()) {
+            std::lock_guard lock(shared->mutex);
+            shared->chunks.push_back(std::move(pending));
+        }
+        // Logged before the client sees the end, so a client that reads its answer finds it logged.
+        finish(record, QByteArray::fromStdString(usageJson));
+        {
+            std::lock_guard lock(shared->mutex);
+            if (!shared->headers) {
+                shared->status = finalStatus;
+                shared->contentType = "application/json";
+                shared->headers = true;
+            }
+            if (!errorBody.empty())
+                shared->chunks.push_back(errorBody);
+            shared->done = true;
+            shared->changed.notify_all();
+        }
+        --m_streams;
+    }).detach();
+
+    std::unique_lock lock(shared->mutex);
+    shared->changed.wait(lock, [&] { return shared->headers; });
+    res.status = shared->status;
+    const std::string contentType = shared->contentType;
+    lock.unlock();
+    res.set_chunked_content_provider(
+        contentType,
+        [shared](size_t, httplib::DataSink &sink) {
+            std::unique_lock guard(shared->mutex);
+            shared->changed.wait(guard, [&] { return !shared->chunks.empty() || shared->done; });
+            while (!shared->chunks.empty()) {
+                std::string chunk = std::move(shared->chunks.front());
+                shared->chunks.pop_front();
+                guard.unlock();
+                if (!sink.write(chunk.data(), chunk.size()))
+                    return false;
+                guard.lock();
+            }
+            if (shared->done)
+                sink.done();
+            return true;
+        },
+        [shared](bool success) {
+            std::lock_guard guard(shared->mutex);
+            if (!success)
+                shared->clientGone = true;
+        });
+}
+
+void Agent::handleEmbeddings(const httplib::Request &req, httplib::Response &res)
+{
+    ++m_counters.requests;
+    Record record;
+    record.startedMs = nowMs();
+    record.active = active();
+    const QJsonObject body = QJsonDocument::fromJson(QByteArray::fromStdString(req.body)).object();
+    const QString model = body.value(QStringLiteral("model")).toString();
+    if (model.isEmpty() || !body.contains(QStringLiteral("input"))) {
+        ++m_counters.badRequests;
+        return jsonError(res, 400, QStringLiteral("invalid_request_error"),
+                         QStringLiteral("an embeddings request needs \"model\" and \"input\""));
+    }
+    const Target target{providerFor(model), model};
+    record.provider = target.provider;
+    record.model = record.requestedModel = model;
+    const auto header = [&req](const char *name, QString &field) {
+        if (req.has_header(name))
+            field = QString::fromStdString(req.get_header_value(name)).left(200);
+    };
+    header("x-costgov-team", record.view.team);
+    header("x-costgov-feature", record.view.feature);
+    header("x-costgov-user", record.view.user);
+    header("x-costgov-environment", record.view.environment);
+    record.view.model = model;
+    if (const auto refusal = m_budgets->refusal(record.active->policy, record.view, nowMs())) {
+        ++m_counters.budgetRejections;
+        record.status = QStringLiteral("budget_exceeded");
+        finish(record, {});
+        return jsonError(res, 429, QStringLiteral("budget_exceeded"), *refusal);
+    }
+    ++m_counters.upstreamCalls;
+    const auto reply = m_upstreams->post(target, "/v1/embeddings", req.body);
+    if (reply.status == 0) {
+        ++m_counters.upstreamErrors;
+        record.status = QStringLiteral("upstream_unreachable");
+        finish(record, {});
+        return jsonError(res, 502, QStringLiteral("upstream_error"), QStringLiteral("no upstream answered: %1").arg(reply.error));
+    }
+    if (reply.status != 200)
+        record.status = QString::number(reply.status);
+    finish(record, reply.status == 200 ? QByteArray::fromStdString(reply.body) : QByteArray());
+    res.status = reply.status;
+    res.set_content(reply.body, "application/json");
+}
+
+QByteArray Agent::statusJson() const
+{
+    const auto a = active();
+    const Policy::CacheStats cache = m_cache.stats();
+    const QJsonObject o{
+        {QStringLiteral("policy_version"), a->policy.version},
+        {QStringLiteral("policy_hash"), Policy::contentHash(a->policy)},
+        {QStringLiteral("policy_name"), a->policy.name},
+        {QStringLiteral("uptime_seconds"), (nowMs() - m_startedMs) / 1000},
+        {QStringLiteral("requests"),
+         QJsonObject{{QStringLiteral("total"), m_counters.requests.load()},
+                     {QStringLiteral("upstream_calls"), m_counters.upstreamCalls.load()},
+                     {QStringLiteral("exact_cache_hits"), m_counters.exactHits.load()},
+                     {QStringLiteral("semantic_cache_hits"), m_counters.semanticHits.load()},
+                     {QStringLiteral("budget_rejections"), m_counters.budgetRejections.load()},
+                     {QStringLiteral("fallbacks"), m_counters.fallbacks.load()},
+                     {QStringLiteral("escalations"), m_counters.escalations.load()},
+                     {QStringLiteral("upstream_errors"), m_counters.upstreamErrors.load()},
+                     {QStringLiteral("bad_requests"), m_counters.badRequests.load()}}},
+        {QStringLiteral("cache"),
+         QJsonObject{{QStringLiteral("exact_entries"), cache.exactEntries},
+                     {QStringLiteral("exact_bytes"), cache.exactBytes},
+                     {QStringLiteral("exact_hits"), cache.exactHits},
+                     {QStringLiteral("exact_misses"), cache.exactMisses},
+                     {QStringLiteral("semantic_entries"), cache.semanticEntries},
+                     {QStringLiteral("semantic_hits"), cache.semanticHits},
+                     {QStringLiteral("semantic_misses"), cache.semanticMisses},
+                     {QStringLiteral("evictions"), cache.evictions}}},
+        {QStringLiteral("budgets"), m_budgets->status(a->policy, nowMs())},
+        {QStringLiteral("policy_updates"), m_counters.policyUpdates.load()},
+        {QStringLiteral("policy_refusals"), m_counters.policyRefusals.load()},
+    };
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QByteArray Agent::metricsText() const
+{
+    const Policy::CacheStats cache = m_cache.stats();
+    const auto a = active();
+    QByteArray out;
+    const auto metric = [&out](const char *name, const char *type, const char *help, qint64 value) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' + name + ' ' +
+               QByteArray::number(value) + '\n';
+    };
+    metric("costgov_agent_requests_total", "counter", "Requests received.", m_counters.requests);
+    metric("costgov_agent_upstream_calls_total", "counter", "Calls made to upstream providers.", m_counters.upstreamCalls);
+    metric("costgov_agent_cache_hits_exact_total", "counter", "Answers from the exact cache.", m_counters.exactHits);
+    metric("costgov_agent_cache_hits_semantic_total", "counter", "Answers from the semantic cache.",
+           m_counters.semanticHits);
+    metric("costgov_agent_budget_rejections_total", "counter", "Requests refused by a hard budget.",
+           m_counters.budgetRejections);
+    metric("costgov_agent_fallbacks_total", "counter", "Fallbacks after 429, 5xx or no answer.", m_counters.fallbacks);
+    metric("costgov_agent_escalations_total", "counter", "Cascade escalations.", m_counters.escalations);
+    metric("costgov_agent_upstream_errors_total", "counter", "Upstream 429, 5xx or no answer.", m_counters.upstreamErrors);
+    metric("costgov_agent_bad_requests_total", "counter", "Malformed requests refused.", m_counters.badRequests);
+    metric("costgov_agent_cache_entries_exact", "gauge", "Entries in the exact cache.", cache.exactEntries);
+    metric("costgov_agent_cache_bytes_exact", "gauge", "Bytes in the exact cache.", cache.exactBytes);
+    metric("costgov_agent_cache_entries_semantic", "gauge", "Entries in the semantic cache.", cache.semanticEntries);
+    metric("costgov_agent_policy_version", "gauge", "Version of the policy in force.", a->policy.version);
+    metric("costgov_agent_uptime_seconds", "gauge", "Seconds since start.", (nowMs() - m_startedMs) / 1000);
+    return out;
+}
+
+void Agent::handleManagement(const httplib::Request &req, httplib::Response &res)
+{
+    const std::string authorization = req.get_header_value("Authorization");
+    const QByteArray expected = "Bearer " + m_config.managementToken;
+    if (!constantTimeEqual(QByteArray::fromStdString(authorization), expected)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        return jsonError(res, 401, QStringLiteral("unauthorized"),
+                         QStringLiteral("a bearer token is required (Authorization: Bearer <token>)"));
+    }
+    const auto a = active();
+    if (req.path == "/v1/policy" && req.method == "GET") {
+        res.set_header("ETag", a->etag.toStdString());
+        res.set_content(QJsonDocument(QJsonObject{{QStringLiteral("version"), a->policy.version},
+                                                  {QStringLiteral("hash"), Policy::contentHash(a->policy)},
+                                                  {QStringLiteral("policy"), Policy::toJson(a->policy)}})
+                            .toJson(QJsonDocument::Indented)
+                            .toStdString(),
+                        "application/json");
+        return;
+    }
+    if (req.path == "/v1/policy" && req.method == "PUT") {
+        const std::string ifMatch = req.get_header_value("If-Match");
+        if (ifMatch.empty())
+            return jsonError(res, 428, QStringLiteral("precondition_required"),
+                             QStringLiteral("PUT /v1/policy needs If-Match with the ETag of GET /v1/policy"));
+        if (ifMatch != "*" && QString::fromStdString(ifMatch) != a->etag) {
+            res.set_header("ETag", a->etag.toStdString());
+            return jsonError(res, 412, QStringLiteral("precondition_failed"),
+                             QStringLiteral("the policy changed since it was read (ETag %1)").arg(a->etag));
+        }
+        const QByteArray document = QByteArray::fromStdString(req.body);
+        const Policy::Parsed parsed = Policy::parse(document);
+        if (!parsed.ok()) {
+            ++m_counters.policyRefusals;
+            QJsonArray problems;
+            for (const auto &p : parsed.problems)
+                problems.append(p.path.isEmpty() ? p.message : p.path + QStringLiteral(": ") + p.message);
+            res.set_header("ETag", a->etag.toStdString());
+            return jsonError(res, 422, QStringLiteral("invalid_policy"),
+                             QStringLiteral("policy refused; version %1 stays in force").arg(a->policy.version),
+                             {{QStringLiteral("problems"), problems}});
+        }
+        if (Status s = install(parsed.policy, document, true); !s)
+            return jsonError(res, 500, QStringLiteral("server_error"), s.error().message);
+        ++m_counters.policyUpdates;
+        const auto now = active();
+        res.set_header("ETag", now->etag.toStdString());
+        res.set_content(QJsonDocument(QJsonObject{{QStringLiteral("version"), now->policy.version},
+                                                  {QStringLiteral("hash"), Policy::contentHash(now->policy)}})
+                            .toJson(QJsonDocument::Compact)
+                            .toStdString(),
+                        "application/json");
+        return;
+    }
+    if (req.path == "/v1/status" && req.method == "GET") {
+        res.set_content(statusJson().toStdString(), "application/json");
+        return;
+    }
+    if (req.path == "/metrics" && req.method == "GET") {
+        res.set_content(metricsText().toStdString(), "text/plain; version=0.0.4");
+        return;
+    }
+    jsonError(res, 404, QStringLiteral("not_found"),
+              QStringLiteral("no such endpoint: %1 %2").arg(QString::fromStdString(req.method), QString::fromStdString(req.path)));
+}
+
+} // namespace CostGov::Agent

@@ -1,0 +1,255 @@
+#include "cache.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include "common/stablehash.h"
+
+#include <cmath>
+
+namespace CostGov::Policy {
+
+namespace {
+
+QString normalised(const QString &text)
+{
+    return text.simplified();
+}
+
+/// The messages with role, name, tool calls and whitespace-normalised text.
+QJsonArray normalisedMessages(const QJsonObject &body)
+{
+    QJsonArray out;
+    for (const QJsonValue &value : body.value(QStringLiteral("messages")).toArray()) {
+        QJsonObject m = value.toObject();
+        const QJsonValue content = m.value(QStringLiteral("content"));
+        if (content.isString()) {
+            m.insert(QStringLiteral("content"), normalised(content.toString()));
+        } else if (content.isArray()) {
+            QJsonArray parts;
+            for (const QJsonValue &part : content.toArray()) {
+                QJsonObject p = part.toObject();
+                if (p.value(QStringLiteral("type")).toString() == QLatin1String("text"))
+                    p.insert(QStringLiteral("text"), normalised(p.value(QStringLiteral("text")).toString()));
+                parts.append(p);
+            }
+            m.insert(QStringLiteral("content"), parts);
+        }
+        out.append(m);
+    }
+    return out;
+}
+
+QByteArray sha256Hex(const QByteArray &bytes)
+{
+    return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex();
+}
+
+} // namespace
+
+QByteArray exactKey(const QJsonObject &body, const QString &model, const QString &scope)
+{
+    QJsonObject key = body;
+    for (const char *ignored : {"stream", "stream_options", "user", "metadata", "store"})
+        key.remove(QLatin1String(ignored));
+    key.insert(QStringLiteral("model"), model);
+    key.insert(QStringLiteral("messages"), normalisedMessages(body));
+    key.insert(QStringLiteral("~scope"), scope);
+    return sha256Hex(QJsonDocument(key).toJson(QJsonDocument::Compact));
+}
+
+QString promptHash(const QJsonObject &body)
+{
+    return QString::fromLatin1(sha256Hex(QJsonDocument(normalisedMessages(body)).toJson(QJsonDocument::Compact)).left(16));
+}
+
+QString scopeOf(const QStringList &dimensions, const RequestView &r)
+{
+    QStringList values;
+    for (const QString &d : dimensions) {
+        if (d == QLatin1String("team"))
+            values.append(r.team);
+        else if (d == QLatin1String("feature"))
+            values.append(r.feature);
+        else if (d == QLatin1String("user"))
+            values.append(r.user);
+        else if (d == QLatin1String("environment"))
+            values.append(r.environment);
+    }
+    return values.join(QChar(0x1f));
+}
+
+Embedding lexicalEmbedding(const QString &text)
+{
+    Embedding e(256, 0.0f);
+    QStringList words;
+    QString word;
+    const QString padded = text.toLower() + QLatin1Char(' ');
+    for (const QChar c : padded) {
+        if (c.isLetterOrNumber()) {
+            word += c;
+        } else if (!word.isEmpty()) {
+            words.append(word);
+            word.clear();
+        }
+    }
+    const auto add = [&e](const QString &feature, float weight) {
+        const QByteArray bytes = feature.toUtf8();
+        const quint64 h = stableHash64(std::string_view(bytes.constData(), size_t(bytes.size())));
+        e[h % e.size()] += (h >> 63) ? weight : -weight;
+    };
+    for (qsizetype i = 0; i < words.size(); ++i) {
+        add(words.at(i), 1.0f);
+        if (i + 1 < words.size())
+            add(words.at(i) + QLatin1Char(' ') + words.at(i + 1), 0.5f);
+    }
+    normalise(e);
+    return e;
+}
+
+void normalise(Embedding &e)
+{
+    float norm = 0;
+    for (float v : e)
+        norm += v * v;
+    if (norm > 0) {
+        norm = std::sqrt(norm);
+        for (float &v : e)
+            v /= norm;
+    }
+}
+
+float cosine(const Embedding &a, const Embedding &b)
+{
+    if (a.size() != b.size())
+        return 0;
+    float dot = 0;
+    for (size_t i = 0; i < a.size(); ++i)
+        dot += a[i] * b[i];
+    return dot;
+}
+
+void ResponseCache::configure(const ExactCache &exact, const SemanticCache &semantic)
+{
+    std::lock_guard lock(m_mutex);
+    m_exactConfig = exact;
+    m_semanticConfig = semantic;
+    evictExact();
+}
+
+void ResponseCache::clear()
+{
+    std::lock_guard lock(m_mutex);
+    m_lru.clear();
+    m_byKey.clear();
+    m_buckets.clear();
+    m_semanticCount = 0;
+    m_stats.exactEntries = m_stats.exactBytes = m_stats.semanticEntries = 0;
+}
+
+std::optional<QByteArray> ResponseCache::exact(const QByteArray &key, qint64 nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_byKey.find(key);
+    if (it == m_byKey.end() || it.value()->expiresMs <= nowMs) {
+        ++m_stats.exactMisses;
+        return std::nullopt;
+    }
+    m_lru.splice(m_lru.begin(), m_lru, it.value());
+    ++m_stats.exactHits;
+    return m_lru.front().response;
+}
+
+void ResponseCache::putExact(const QByteArray &key, const QByteArray &response, qint64 nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    if (const auto it = m_byKey.find(key); it != m_byKey.end()) {
+        m_stats.exactBytes -= it.value()->response.size() + it.value()->key.size();
+        m_lru.erase(it.value());
+        m_byKey.erase(it);
+        --m_stats.exactEntries;
+    }
+    m_lru.push_front({key, response, nowMs + m_exactConfig.ttlSeconds * 1000});
+    m_byKey.insert(key, m_lru.begin());
+    m_stats.exactBytes += response.size() + key.size();
+    ++m_stats.exactEntries;
+    evictExact();
+}
+
+void ResponseCache::evictExact()
+{
+    while (!m_lru.empty() &&
+           (m_stats.exactEntries > m_exactConfig.maxEntries || m_stats.exactBytes > m_exactConfig.maxBytes)) {
+        const ExactEntry &last = m_lru.back();
+        m_stats.exactBytes -= last.response.size() + last.key.size();
+        m_byKey.remove(last.key);
+        m_lru.pop_back();
+        --m_stats.exactEntries;
+        ++m_stats.evictions;
+    }
+}
+
+std::optional<ResponseCache::SemanticHit> ResponseCache::semantic(const QString &bucket, const Embedding &embedding,
+                                                                  qint64 nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_buckets.find(bucket);
+    const SemanticEntry *best = nullptr;
+    float bestScore = float(m_semanticConfig.threshold);
+    if (it != m_buckets.end()) {
+        for (const SemanticEntry &entry : it.value()) {
+            if (entry.expiresMs <= nowMs)
+                continue;
+            const float score = cosine(entry.embedding, embedding);
+            if (score >= bestScore) {
+                bestScore = score;
+                best = &entry;
+            }
+        }
+    }
+    if (!best) {
+        ++m_stats.semanticMisses;
+        return std::nullopt;
+    }
+    ++m_stats.semanticHits;
+    return SemanticHit{best->response, bestScore};
+}
+
+void ResponseCache::putSemantic(const QString &bucket, const Embedding &embedding, const QByteArray &response,
+                                qint64 nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<SemanticEntry> &entries = m_buckets[bucket];
+    // Expired entries go first; then, at the limit, the oldest entry of any bucket.
+    const auto before = entries.size();
+    std::erase_if(entries, [nowMs](const SemanticEntry &e) { return e.expiresMs <= nowMs; });
+    m_semanticCount -= qint64(before - entries.size());
+    if (m_semanticCount >= m_semanticConfig.maxEntries) {
+        std::vector<SemanticEntry> *oldestBucket = nullptr;
+        size_t oldestIndex = 0;
+        for (auto b = m_buckets.begin(); b != m_buckets.end(); ++b)
+            for (size_t i = 0; i < b.value().size(); ++i)
+                if (!oldestBucket || b.value()[i].serial < (*oldestBucket)[oldestIndex].serial) {
+                    oldestBucket = &b.value();
+                    oldestIndex = i;
+                }
+        if (oldestBucket) {
+            oldestBucket->erase(oldestBucket->begin() + qsizetype(oldestIndex));
+            --m_semanticCount;
+            ++m_stats.evictions;
+        }
+    }
+    m_buckets[bucket].push_back({embedding, response, nowMs + m_semanticConfig.ttlSeconds * 1000, ++m_serial});
+    ++m_semanticCount;
+}
+
+CacheStats ResponseCache::stats() const
+{
+    std::lock_guard lock(m_mutex);
+    CacheStats s = m_stats;
+    s.semanticEntries = m_semanticCount;
+    return s;
+}
+
+} // namespace CostGov::Policy

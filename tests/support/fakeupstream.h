@@ -1,0 +1,193 @@
+#pragma once
+
+// A stand-in for an OpenAI-compatible provider on 127.0.0.1, answering at once, faithful to the
+// chat completions and embeddings shapes (usage, prompt_tokens_details, server-sent events with
+// stream_options.include_usage). What it answers depends on the model asked for:
+//   "overloaded"      429 with Retry-After      "broken"     503
+//   "weak-json"       an answer that is not JSON  "truncated"  finish_reason "length"
+//   "refuser"         a refusal                   anything else: a JSON answer naming the model
+// Usage: prompt_tokens = 1000, completion_tokens = 500, 200 of the prompt cached.
+
+#include <httplib.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace CostGov::Test {
+
+class FakeUpstream {
+public:
+    FakeUpstream()
+    {
+        m_server.new_task_queue = [] { return new httplib::ThreadPool(16); };
+        m_server.set_keep_alive_max_count(1000000);
+        m_server.Post("/v1/chat/completions", [this](const httplib::Request &req, httplib::Response &res) {
+            ++calls;
+            const QJsonObject body = QJsonDocument::fromJson(QByteArray::fromStdString(req.body)).object();
+            const QString model = body.value(QStringLiteral("model")).toString();
+            {
+                std::lock_guard lock(m_mutex);
+                models.push_back(model);
+                authorizations.push_back(req.get_header_value("Authorization"));
+            }
+            if (model == QLatin1String("overloaded")) {
+                res.status = 429;
+                res.set_header("Retry-After", "2");
+                res.set_content(R"({"error":{"message":"Rate limit reached","type":"rate_limit_error"}})",
+                                "application/json");
+                return;
+            }
+            if (model == QLatin1String("broken")) {
+                res.status = 503;
+                res.set_content(R"({"error":{"message":"The server is overloaded","type":"server_error"}})",
+                                "application/json");
+                return;
+            }
+            if (body.value(QStringLiteral("stream")).toBool())
+                return stream(body, res);
+            res.set_content(answer(model).toStdString(), "application/json");
+        });
+        m_server.Post("/v1/embeddings", [this](const httplib::Request &req, httplib::Response &res) {
+            ++calls;
+            const QJsonObject body = QJsonDocument::fromJson(QByteArray::fromStdString(req.body)).object();
+            QJsonArray vector;
+            const QString input = body.value(QStringLiteral("input")).toString();
+            for (int i = 0; i < 8; ++i)
+                vector.append(double(input.count(QChar(u'a' + i))) + 0.5);
+            const QJsonObject out{
+                {QStringLiteral("object"), QStringLiteral("list")},
+                {QStringLiteral("model"), body.value(QStringLiteral("model"))},
+                {QStringLiteral("data"),
+                 QJsonArray{QJsonObject{{QStringLiteral("object"), QStringLiteral("embedding")},
+                                        {QStringLiteral("index"), 0},
+                                        {QStringLiteral("embedding"), vector}}}},
+                {QStringLiteral("usage"), QJsonObject{{QStringLiteral("prompt_tokens"), 12}, {QStringLiteral("total_tokens"), 12}}}};
+            res.set_content(QJsonDocument(out).toJson(QJsonDocument::Compact).toStdString(), "application/json");
+        });
+        port = m_server.bind_to_any_port("127.0.0.1");
+        m_thread = std::thread([this] { m_server.listen_after_bind(); });
+    }
+    ~FakeUpstream()
+    {
+        m_server.stop();
+        m_thread.join();
+    }
+    FakeUpstream(const FakeUpstream &) = delete;
+    FakeUpstream &operator=(const FakeUpstream &) = delete;
+
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+    std::vector<QString> modelsSeen()
+    {
+        std::lock_guard lock(m_mutex);
+        return models;
+    }
+    void clear()
+    {
+        std::lock_guard lock(m_mutex);
+        models.clear();
+        authorizations.clear();
+        calls = 0;
+    }
+
+    /// The events a streamed answer is sent as (without the usage event and [DONE]).
+    static std::vector<std::string> streamEvents(const QString &model)
+    {
+        std::vector<std::string> events;
+        const QStringList words{QStringLiteral("Streaming "), QStringLiteral("answer "), QStringLiteral("from "), model};
+        for (int i = 0; i < words.size(); ++i) {
+            const QJsonObject chunk{
+                {QStringLiteral("id"), QStringLiteral("chatcmpl-stream")},
+                {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                {QStringLiteral("model"), model},
+                {QStringLiteral("choices"),
+                 QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                                        {QStringLiteral("delta"), QJsonObject{{QStringLiteral("content"), words.at(i)}}},
+                                        {QStringLiteral("finish_reason"),
+                                         i + 1 == words.size() ? QJsonValue(QStringLiteral("stop")) : QJsonValue()}}}}};
+            events.push_back("data: " + QJsonDocument(chunk).toJson(QJsonDocument::Compact).toStdString() + "\n\n");
+        }
+        return events;
+    }
+
+    int port = 0;
+    std::atomic_int calls{0};
+    std::vector<QString> models;
+    std::vector<std::string> authorizations;
+
+private:
+    static QByteArray answer(const QString &model)
+    {
+        QString content = QStringLiteral("{\"answer\":\"from %1\"}").arg(model);
+        QString finish = QStringLiteral("stop");
+        QJsonObject message{{QStringLiteral("role"), QStringLiteral("assistant")}};
+        if (model == QLatin1String("weak-json"))
+            content = QStringLiteral("Sure! Here is the answer you wanted, more or less.");
+        if (model == QLatin1String("truncated"))
+            finish = QStringLiteral("length");
+        if (model == QLatin1String("refuser")) {
+            content = QString();
+            message.insert(QStringLiteral("refusal"), QStringLiteral("I can't help with that."));
+        }
+        message.insert(QStringLiteral("content"), content);
+        const QJsonObject out{
+            {QStringLiteral("id"), QStringLiteral("chatcmpl-%1").arg(model)},
+            {QStringLiteral("object"), QStringLiteral("chat.completion")},
+            {QStringLiteral("model"), model},
+            {QStringLiteral("choices"),
+             QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                                    {QStringLiteral("message"), message},
+                                    {QStringLiteral("finish_reason"), finish}}}},
+            {QStringLiteral("usage"),
+             QJsonObject{{QStringLiteral("prompt_tokens"), 1000},
+                         {QStringLiteral("completion_tokens"), 500},
+                         {QStringLiteral("total_tokens"), 1500},
+                         {QStringLiteral("prompt_tokens_details"), QJsonObject{{QStringLiteral("cached_tokens"), 200}}}}}};
+        return QJsonDocument(out).toJson(QJsonDocument::Compact);
+    }
+
+    static void stream(const QJsonObject &body, httplib::Response &res)
+    {
+        const QString model = body.value(QStringLiteral("model")).toString();
+        const bool usage =
+            body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
+        res.set_chunked_content_provider("text/event-stream", [model, usage](size_t, httplib::DataSink &sink) {
+            for (const std::string &event : streamEvents(model))
+                sink.write(event.data(), event.size());
+            if (usage) {
+                const std::string u = usageEvent(model);
+                sink.write(u.data(), u.size());
+            }
+            sink.write("data: [DONE]\n\n", 14);
+            sink.done();
+            return true;
+        });
+    }
+
+public:
+    static std::string usageEvent(const QString &model)
+    {
+        const QJsonObject chunk{{QStringLiteral("id"), QStringLiteral("chatcmpl-stream")},
+                                {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                                {QStringLiteral("model"), model},
+                                {QStringLiteral("choices"), QJsonArray()},
+                                {QStringLiteral("usage"),
+                                 QJsonObject{{QStringLiteral("prompt_tokens"), 40},
+                                             {QStringLiteral("completion_tokens"), 4},
+                                             {QStringLiteral("total_tokens"), 44}}}};
+        return "data: " + QJsonDocument(chunk).toJson(QJsonDocument::Compact).toStdString() + "\n\n";
+    }
+
+private:
+    httplib::Server m_server;
+    std::thread m_thread;
+    std::mutex m_mutex;
+};
+
+} // namespace CostGov::Test

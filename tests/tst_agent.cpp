@@ -1,0 +1,480 @@
+// costgov-agent end to end on loopback: a fake upstream (tests/support/fakeupstream.h), the real
+// agent executable, pushes from the core client and costgovctl, and its logs imported back.
+
+#include "support/fakeupstream.h"
+#include "support/testsupport.h"
+
+#include "common/clock.h"
+#include "common/timeutil.h"
+#include "ingest/importjob.h"
+#include "policy/store.h"
+#include "pricing/pricecatalog.h"
+#include "storage/ledger.h"
+#include "storage/pricestore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlQuery>
+#include <QTest>
+
+using namespace CostGov;
+
+namespace {
+
+const QByteArray kToken = "management-token-0123456789";
+
+QJsonObject chat(const QString &model, const QString &prompt)
+{
+    return {{QStringLiteral("model"), model},
+            {QStringLiteral("messages"),
+             QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), prompt}}}}};
+}
+
+QString longPrompt()
+{
+    return QStringLiteral("Please review the following paragraph carefully and tell me what you think of it. ")
+        .repeated(4);
+}
+
+} // namespace
+
+class TestAgent : public QObject {
+    Q_OBJECT
+
+private:
+    Test::FakeUpstream m_upstream;
+    Test::TempDir m_dir;
+    QProcess m_agent;
+    int m_port = 0;
+    int m_managementPort = 0;
+
+    void startAgent()
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("FAKE_OPENAI_KEY"), QStringLiteral("sk-upstream-secret"));
+        m_agent.setProcessEnvironment(env);
+        m_agent.setProgram(QStringLiteral(COSTGOV_AGENT));
+        m_agent.setArguments({QStringLiteral("--config"), m_dir.file(QStringLiteral("agent.json"))});
+        m_agent.start();
+        QVERIFY(m_agent.waitForStarted());
+        QByteArray line;
+        QTRY_VERIFY_WITH_TIMEOUT((line += m_agent.readAllStandardOutput()).contains('\n') ||
+                                     m_agent.state() == QProcess::NotRunning,
+                                 10000);
+        const auto m = QRegularExpression(QStringLiteral("proxy on port (\\d+), management on port (\\d+)"))
+                           .match(QString::fromUtf8(line));
+        QVERIFY2(m.hasMatch(), QByteArray(line + m_agent.readAllStandardError()).constData());
+        m_port = m.captured(1).toInt();
+        m_managementPort = m.captured(2).toInt();
+    }
+
+    void stopAgent()
+    {
+        m_agent.terminate();
+        QVERIFY(m_agent.waitForFinished(10000));
+        QCOMPARE(m_agent.exitCode(), 0);
+    }
+
+    QString managementUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_managementPort); }
+
+    httplib::Result post(const QJsonObject &body, const httplib::Headers &headers = {})
+    {
+        httplib::Client client("127.0.0.1", m_port);
+        client.set_read_timeout(10, 0);
+        return client.Post("/v1/chat/completions", headers, QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
+                           "application/json");
+    }
+
+    static QString modelOf(const httplib::Result &r)
+    {
+        return QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).object().value(QStringLiteral("model")).toString();
+    }
+
+    httplib::Result management(const char *method, const char *path, const std::string &token,
+                               const httplib::Headers &extra = {}, const std::string &body = {})
+    {
+        httplib::Client client("127.0.0.1", m_managementPort);
+        httplib::Headers headers = extra;
+        if (!token.empty())
+            headers.emplace("Authorization", "Bearer " + token);
+        if (std::string(method) == "PUT")
+            return client.Put(path, headers, body, "application/json");
+        return client.Get(path, headers);
+    }
+
+    QVector<QJsonObject> logRecords()
+    {
+        QVector<QJsonObject> out;
+        const QDir logs(m_dir.file(QStringLiteral("logs")));
+        for (const QString &name : logs.entryList({QStringLiteral("*.jsonl")}, QDir::Files, QDir::Name)) {
+            for (const QByteArray &line : Test::readFile(logs.filePath(name)).split('\n'))
+                if (!line.isEmpty())
+                    out.append(QJsonDocument::fromJson(line).object());
+        }
+        return out;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_upstream.port > 0);
+        const QString token = m_dir.write(QStringLiteral("token"), kToken);
+        QVERIFY(QFile::setPermissions(token, QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        m_dir.write(QStringLiteral("initial-policy.json"), Test::readData(QStringLiteral("policy/example.json")));
+        const QJsonObject config{
+            {QStringLiteral("listen"), QStringLiteral("127.0.0.1:0")},
+            {QStringLiteral("management_listen"), QStringLiteral("127.0.0.1:0")},
+            {QStringLiteral("management_token_file"), QStringLiteral("token")},
+            {QStringLiteral("state_dir"), QStringLiteral("state")},
+            {QStringLiteral("log_dir"), QStringLiteral("logs")},
+            {QStringLiteral("log_max_bytes"), 4096},
+            {QStringLiteral("policy_file"), QStringLiteral("initial-policy.json")},
+            {QStringLiteral("upstreams"),
+             QJsonArray{QJsonObject{{QStringLiteral("provider"), QStringLiteral("openai")},
+                                    {QStringLiteral("base_url"), QString::fromStdString(m_upstream.url() + "/v1")},
+                                    {QStringLiteral("key_env"), QStringLiteral("FAKE_OPENAI_KEY")}}}},
+        };
+        m_dir.write(QStringLiteral("agent.json"), QJsonDocument(config).toJson());
+        startAgent();
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_agent.state() != QProcess::NotRunning)
+            stopAgent();
+    }
+
+    void refusesAConfigWithAReadableTokenFile()
+    {
+        const QString token = m_dir.write(QStringLiteral("open-token"), kToken);
+        QVERIFY(QFile::setPermissions(token, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+        QJsonObject config = QJsonDocument::fromJson(Test::readFile(m_dir.file(QStringLiteral("agent.json")))).object();
+        config.insert(QStringLiteral("management_token_file"), QStringLiteral("open-token"));
+        const QString path = m_dir.write(QStringLiteral("open.json"), QJsonDocument(config).toJson());
+        QProcess p;
+        p.start(QStringLiteral(COSTGOV_AGENT), {QStringLiteral("--config"), path, QStringLiteral("--check")});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(p.readAllStandardError().contains("chmod 600"), "the error says how to fix it");
+    }
+
+    void routesByRule()
+    {
+        m_upstream.clear();
+        // short-to-mini: gpt-4o with a short prompt goes to gpt-4o-mini.
+        auto r = post(chat(QStringLiteral("gpt-4o"), QStringLiteral("Say hi")));
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        QCOMPARE(modelOf(r), QStringLiteral("gpt-4o-mini"));
+        // A long prompt matches no rule: it goes as asked.
+        r = post(chat(QStringLiteral("gpt-4o"), longPrompt()));
+        QCOMPARE(modelOf(r), QStringLiteral("gpt-4o"));
+        // search-team: routed to a model that answers 429, then its fallback.
+        r = post(chat(QStringLiteral("gpt-4o"), longPrompt()), {{"x-costgov-team", "search"}});
+        QCOMPARE(r->status, 200);
+        QCOMPARE(modelOf(r), QStringLiteral("gpt-4o-mini"));
+        const std::vector<QString> seen = m_upstream.modelsSeen();
+        QCOMPARE(seen, (std::vector<QString>{QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4o"),
+                                             QStringLiteral("overloaded"), QStringLiteral("gpt-4o-mini")}));
+        // The upstream got the agent's key, not the client's.
+        for (const std::string &auth : m_upstream.authorizations)
+            QCOMPARE(QString::fromStdString(auth), QStringLiteral("Bearer sk-upstream-secret"));
+    }
+
+    void fallsBackOn5xxAndReportsWhenNothingAnswers()
+    {
+        // No rule routes "broken" (503): the policy's default fallbacks take it.
+        m_upstream.clear();
+        auto r = post(chat(QStringLiteral("broken"), longPrompt()));
+        QCOMPARE(r->status, 200);
+        QCOMPARE(modelOf(r), QStringLiteral("gpt-4o-mini"));
+        const QJsonObject last = logRecords().last();
+        QCOMPARE(last.value(QStringLiteral("model")).toString(), QStringLiteral("gpt-4o-mini"));
+        QCOMPARE(last.value(QStringLiteral("requested_model")).toString(), QStringLiteral("broken"));
+        QCOMPARE(last.value(QStringLiteral("tags")).toObject().value(QStringLiteral("fallback_reason")).toString(),
+                 QStringLiteral("HTTP 503"));
+    }
+
+    void cascadeEscalatesWhenTheCheapAnswerFails()
+    {
+        m_upstream.clear();
+        QJsonObject body = chat(QStringLiteral("gpt-4o"), QStringLiteral("Extract the invoice number and total as JSON: ") +
+                                                              longPrompt());
+        body.insert(QStringLiteral("response_format"), QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
+        auto r = post(body);
+        QCOMPARE(r->status, 200);
+        QCOMPARE(modelOf(r), QStringLiteral("gpt-4o"));
+        QCOMPARE(m_upstream.modelsSeen(), (std::vector<QString>{QStringLiteral("weak-json"), QStringLiteral("gpt-4o")}));
+        // Both calls were billed: both are logged, the escalation with its reason.
+        const QVector<QJsonObject> records = logRecords();
+        const QJsonObject step = records.at(records.size() - 2), final = records.last();
+        QCOMPARE(step.value(QStringLiteral("model")).toString(), QStringLiteral("weak-json"));
+        QCOMPARE(step.value(QStringLiteral("tags")).toObject().value(QStringLiteral("escalated")).toString(),
+                 QStringLiteral("not valid JSON"));
+        QCOMPARE(final.value(QStringLiteral("route")).toString(), QStringLiteral("extract-cascade"));
+        QCOMPARE(final.value(QStringLiteral("tags")).toObject().value(QStringLiteral("escalated_from")).toString(),
+                 QStringLiteral("weak-json"));
+    }
+
+    void exactCacheHitsOnlyDeterministicRequestsInScope()
+    {
+        m_upstream.clear();
+        QJsonObject body = chat(QStringLiteral("gpt-4o"), longPrompt() + QStringLiteral("  exact  "));
+        body.insert(QStringLiteral("temperature"), 0);
+        auto first = post(body, {{"x-costgov-team", "payments"}});
+        QCOMPARE(first->status, 200);
+        QVERIFY(!first->has_header("x-costgov-cache"));
+        // Whitespace differences do not matter; the answer comes from the cache.
+        QJsonObject spaced = chat(QStringLiteral("gpt-4o"), longPrompt() + QStringLiteral(" exact"));
+        spaced.insert(QStringLiteral("temperature"), 0);
+        auto second = post(spaced, {{"x-costgov-team", "payments"}});
+        QCOMPARE(QString::fromStdString(second->get_header_value("x-costgov-cache")), QStringLiteral("exact"));
+        QCOMPARE(second->body, first->body);
+        QCOMPARE(m_upstream.calls.load(), 1);
+        // Another team does not share the entry.
+        auto other = post(body, {{"x-costgov-team", "billing"}});
+        QVERIFY(!other->has_header("x-costgov-cache"));
+        QCOMPARE(m_upstream.calls.load(), 2);
+        // Without temperature 0 the request is not cached.
+        const QJsonObject creative = chat(QStringLiteral("gpt-4o"), longPrompt() + QStringLiteral(" creative"));
+        post(creative);
+        auto again = post(creative);
+        QVERIFY(!again->has_header("x-costgov-cache"));
+        QCOMPARE(m_upstream.calls.load(), 4);
+        const QJsonObject hit = logRecords().at(logRecords().size() - 4);
+        QVERIFY(hit.value(QStringLiteral("cache_hit")).toBool());
+        QCOMPARE(hit.value(QStringLiteral("input_tokens")).toInt(), 0);
+        QCOMPARE(hit.value(QStringLiteral("tags")).toObject().value(QStringLiteral("saved_output_tokens")).toInt(), 500);
+    }
+
+    void semanticCacheHitsSimilarPromptsAboveTheThreshold()
+    {
+        m_upstream.clear();
+        const QString base = QStringLiteral("Summarise the quarterly revenue report for the sales team and list the "
+                                            "three largest accounts by growth with their regions and owners");
+        QJsonObject a = chat(QStringLiteral("gpt-4o"), base);
+        a.insert(QStringLiteral("temperature"), 0);
+        QCOMPARE(post(a, {{"x-costgov-team", "sales"}})->status, 200);
+        // Same words, other case and punctuation: not an exact repeat, a semantic one.
+        QJsonObject b = chat(QStringLiteral("gpt-4o"), base.toUpper() + QStringLiteral("!"));
+        b.insert(QStringLiteral("temperature"), 0);
+        auto hit = post(b, {{"x-costgov-team", "sales"}});
+        QCOMPARE(QString::fromStdString(hit->get_header_value("x-costgov-cache")), QStringLiteral("semantic"));
+        QCOMPARE(m_upstream.calls.load(), 1);
+        QCOMPARE(logRecords().last().value(QStringLiteral("tags")).toObject().value(QStringLiteral("similarity")).toDouble(),
+                 1.0);
+        // Metadata must match: another team misses.
+        QVERIFY(!post(b, {{"x-costgov-team", "support"}})->has_header("x-costgov-cache"));
+        // An unrelated prompt misses.
+        QJsonObject c = chat(QStringLiteral("gpt-4o"), QStringLiteral("Write a haiku about autumn leaves falling on a "
+                                                                      "quiet pond near the old temple gate at dusk"));
+        c.insert(QStringLiteral("temperature"), 0);
+        QVERIFY(!post(c, {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
+        QCOMPARE(m_upstream.calls.load(), 3);
+    }
+
+    void hardBudgetRejectsOnceSpent()
+    {
+        m_upstream.clear();
+        const QJsonObject body = chat(QStringLiteral("gpt-4o-mini"), longPrompt());
+        auto first = post(body, {{"x-costgov-team", "capped"}});
+        QCOMPARE(first->status, 200); // $0.00 of $0.0001 spent before it
+        auto second = post(body, {{"x-costgov-team", "capped"}});
+        QCOMPARE(second->status, 429);
+        const QJsonObject error =
+            QJsonDocument::fromJson(QByteArray::fromStdString(second->body)).object().value(QStringLiteral("error")).toObject();
+        QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("budget_exceeded"));
+        QVERIFY2(error.value(QStringLiteral("message")).toString().contains(QStringLiteral("budget \"capped team\" is spent")),
+                 qPrintable(error.value(QStringLiteral("message")).toString()));
+        QCOMPARE(m_upstream.calls.load(), 1);
+        // Other teams are not affected.
+        QCOMPARE(post(body, {{"x-costgov-team", "payments"}})->status, 200);
+    }
+
+    void streamsPassThroughIntact()
+    {
+        m_upstream.clear();
+        QJsonObject body = chat(QStringLiteral("gpt-4o"), longPrompt());
+        body.insert(QStringLiteral("stream"), true);
+        std::string expected;
+        for (const std::string &e : Test::FakeUpstream::streamEvents(QStringLiteral("gpt-4o")))
+            expected += e;
+        const int logged = logRecords().size();
+        auto plain = post(body);
+        QCOMPARE(plain->status, 200);
+        QCOMPARE(logRecords().size(), logged + 1); // logged before the stream ends
+        QCOMPARE(QString::fromStdString(plain->get_header_value("Content-Type")), QStringLiteral("text/event-stream"));
+        // The usage chunk the agent asked for is not passed to a client that did not ask.
+        QCOMPARE(QString::fromStdString(plain->body), QString::fromStdString(expected + "data: [DONE]\n\n"));
+        // The upstream was asked for usage, and the log has it.
+        const QJsonObject record = logRecords().last();
+        QCOMPARE(record.value(QStringLiteral("input_tokens")).toInt(), 40);
+        QCOMPARE(record.value(QStringLiteral("output_tokens")).toInt(), 4);
+        body.insert(QStringLiteral("stream_options"), QJsonObject{{QStringLiteral("include_usage"), true}});
+        auto withUsage = post(body);
+        QCOMPARE(QString::fromStdString(withUsage->body),
+                 QString::fromStdString(expected + Test::FakeUpstream::usageEvent(QStringLiteral("gpt-4o")) +
+                                        "data: [DONE]\n\n"));
+    }
+
+    void refusesMalformedRequestsWithJsonErrors()
+    {
+        httplib::Client client("127.0.0.1", m_port);
+        auto r = client.Post("/v1/chat/completions", "{\"model\": ", "application/json");
+        QCOMPARE(r->status, 400);
+        QVERIFY(QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).object().contains(QStringLiteral("error")));
+        r = client.Post("/v1/chat/completions", "{\"model\": 5, \"messages\": {}}", "application/json");
+        QCOMPARE(r->status, 400);
+        r = client.Post("/v1/nothing", "{}", "application/json");
+        QCOMPARE(r->status, 404);
+        r = client.Post("/v1/chat/completions", std::string(9 << 20, 'x'), "application/json");
+        QVERIFY(!r || r->status == 413);
+        // Still serving.
+        QCOMPARE(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("still there?")))->status, 200);
+    }
+
+    void embeddingsPassThrough()
+    {
+        httplib::Client client("127.0.0.1", m_port);
+        auto r = client.Post("/v1/embeddings", {{"x-costgov-team", "search"}},
+                             "{\"model\":\"text-embedding-3-small\",\"input\":\"abc\"}", "application/json");
+        QCOMPARE(r->status, 200);
+        const QJsonObject logged = logRecords().last();
+        QCOMPARE(logged.value(QStringLiteral("model")).toString(), QStringLiteral("text-embedding-3-small"));
+        QCOMPARE(logged.value(QStringLiteral("input_tokens")).toInt(), 12);
+        QCOMPARE(logged.value(QStringLiteral("team")).toString(), QStringLiteral("search"));
+    }
+
+    void managementNeedsTheToken()
+    {
+        QCOMPARE(management("GET", "/v1/policy", "")->status, 401);
+        QCOMPARE(management("GET", "/v1/status", "wrong-token-wrong-token")->status, 401);
+        QCOMPARE(management("GET", "/metrics", "")->status, 401);
+        const auto push = Policy::pushPolicy(managementUrl(), QStringLiteral("wrong-token-wrong-token"),
+                                             Test::readData(QStringLiteral("policy/example.json")));
+        QVERIFY(!push.ok);
+        QVERIFY2(push.message.contains(QStringLiteral("401")), qPrintable(push.message));
+        const auto metrics = management("GET", "/metrics", kToken.toStdString());
+        QCOMPARE(metrics->status, 200);
+        QVERIFY(metrics->body.find("costgov_agent_cache_hits_exact_total 1") != std::string::npos);
+    }
+
+    void refusesABadPolicyAndKeepsTheOld()
+    {
+        const auto before = management("GET", "/v1/policy", kToken.toStdString());
+        QCOMPARE(before->status, 200);
+        const std::string etag = before->get_header_value("ETag");
+        QVERIFY(!etag.empty());
+        // Without If-Match, and with a stale one.
+        QCOMPARE(management("PUT", "/v1/policy", kToken.toStdString(), {}, "{}")->status, 428);
+        QCOMPARE(management("PUT", "/v1/policy", kToken.toStdString(), {{"If-Match", "\"stale\""}}, "{}")->status, 412);
+        const auto push = Policy::pushPolicy(managementUrl(), QString::fromLatin1(kToken),
+                                             Test::readData(QStringLiteral("policy/bad.json")));
+        QVERIFY(!push.ok);
+        QCOMPARE(push.httpStatus, 422);
+        QVERIFY2(push.message.contains(QStringLiteral("routing.rules[0].match.regex: is not a valid regular expression")),
+                 qPrintable(push.message));
+        QCOMPARE(management("GET", "/v1/policy", kToken.toStdString())->get_header_value("ETag"), etag);
+        // The old policy still routes.
+        QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o-mini"));
+    }
+
+    void pushFromTheLedgerSurvivesARestart()
+    {
+        const QString db = m_dir.ledgerPath();
+        auto run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("save"),
+                                 Test::dataPath(QStringLiteral("policy/example.json"))});
+        QCOMPARE(run.exitCode, 0);
+        // Version 2 drops the short-prompt rule.
+        QJsonObject doc = QJsonDocument::fromJson(Test::readData(QStringLiteral("policy/example.json"))).object();
+        QJsonObject routing = doc.value(QStringLiteral("routing")).toObject();
+        QJsonArray rules = routing.value(QStringLiteral("rules")).toArray();
+        rules.removeFirst();
+        routing.insert(QStringLiteral("rules"), rules);
+        doc.insert(QStringLiteral("routing"), routing);
+        const QString v2 = m_dir.write(QStringLiteral("v2.json"), QJsonDocument(doc).toJson());
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("save"), v2,
+                            QStringLiteral("--note"), QStringLiteral("no short rule")});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(run.out.contains("Saved as version 2"));
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("agents"),
+                            QStringLiteral("add"), QStringLiteral("edge"), managementUrl()});
+        QCOMPARE(run.exitCode, 0);
+        qputenv("COSTGOV_AGENT_TOKEN", kToken);
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("push")});
+        QVERIFY2(run.exitCode == 0, QByteArray(run.out + run.err).constData());
+        QVERIFY2(run.out.contains("edge: ok, applied version 2"), run.out);
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("status")});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("version 2  in step"), run.out);
+        QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o"));
+
+        stopAgent();
+        startAgent();
+        const auto after = management("GET", "/v1/policy", kToken.toStdString());
+        QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(after->body)).object().value(QStringLiteral("version")).toInt(),
+                 2);
+        QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o"));
+        // The desktop's agent address changed with the restart: the registry follows, and a rollback
+        // to version 1 is pushed as version 3.
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("agents"),
+                            QStringLiteral("add"), QStringLiteral("edge"), managementUrl()});
+        QCOMPARE(run.exitCode, 0);
+        run = Test::runCtl(
+            {QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("rollback"), QStringLiteral("1"), QStringLiteral("--push")});
+        QVERIFY2(run.exitCode == 0, QByteArray(run.out + run.err).constData());
+        QVERIFY2(run.out.contains("edge: ok, applied version 3"), run.out);
+        QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o-mini"));
+        qunsetenv("COSTGOV_AGENT_TOKEN");
+        // Without the token the status names what is missing and exits 2.
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("status")});
+        QCOMPARE(run.exitCode, 2);
+    }
+
+    void logsImportBackWithExactCosts()
+    {
+        const QVector<QJsonObject> records = logRecords();
+        QVERIFY(records.size() > 20);
+        // log_max_bytes 4096: the day's log is in parts.
+        QVERIFY(QDir(m_dir.file(QStringLiteral("logs"))).entryList({QStringLiteral("*.jsonl")}).size() > 2);
+        auto ledger = Storage::Ledger::open(m_dir.file(QStringLiteral("import.sqlite")));
+        QVERIFY(ledger.ok());
+        Ingest::ImportOptions options;
+        options.paths = {m_dir.file(QStringLiteral("logs"))};
+        const auto imported = Ingest::runImport(**ledger, options, Clock::system());
+        QVERIFY(imported.ok());
+        QCOMPARE(imported->totals.imported, qint64(records.size()));
+        QCOMPARE(imported->totals.quarantined, 0);
+        // Every record at the catalog's price of its tokens; cache hits and refusals at $0.
+        auto catalog = Storage::loadPriceCatalog(**ledger);
+        QVERIFY(catalog.ok());
+        Nano expected = 0;
+        for (const QJsonObject &r : records) {
+            TokenCounts t;
+            t.input = r.value(QStringLiteral("input_tokens")).toInteger();
+            t.output = r.value(QStringLiteral("output_tokens")).toInteger();
+            t.cacheRead = r.value(QStringLiteral("cache_read_tokens")).toInteger();
+            const qint64 ts = *parseTimestampMs(r.value(QStringLiteral("ts")).toString().toStdString());
+            const auto *price = catalog->find(r.value(QStringLiteral("model")).toString().toStdString(), ts);
+            if (price)
+                expected += Pricing::computeCost(price->prices, t, false).value_or(0);
+        }
+        QVERIFY(expected > 0);
+        const auto total = Test::report(**ledger, {});
+        QCOMPARE(total.totals.costNano, expected);
+        QCOMPARE(total.totals.requests, qint64(records.size()));
+        // Routes and requested models arrive as dimensions.
+        QSqlQuery q((*ledger)->db());
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM labels WHERE value = 'extract-cascade'")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toInt(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAgent)
+#include "tst_agent.moc"
