@@ -316,8 +316,8 @@ private slots:
         for (const QString &line : diff)
             if (!line.startsWith(QLatin1String("  ")))
                 changed.append(line.simplified());
-        QCOMPARE(changed, (QStringList{QStringLiteral("- \"threshold\": 0.9,"), QStringLiteral("+ \"threshold\": 0.95,"),
-                                       QStringLiteral("- \"version\": 1"), QStringLiteral("+ \"version\": 2")}));
+        QCOMPARE(changed, (QStringList{QStringLiteral("- \"version\": 1,"), QStringLiteral("+ \"version\": 2,"),
+                                       QStringLiteral("- \"threshold\": 0.9,"), QStringLiteral("+ \"threshold\": 0.95,")}));
         QCOMPARE(*rollback(**ledger, 1, 4000), 3);
         QCOMPARE(load(**ledger)->semantic.threshold, 0.9);
         QCOMPARE(load(**ledger)->version, 3);

@@ -594,9 +594,7 @@ private slots:
 
 int main(int argc, char *argv[])
 {
-    // A real X display when there is one (packaging/dev.sh test starts Xvfb), else offscreen.
-    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
+    Test::useDisplayOrOffscreen();
     QApplication app(argc, argv);
     TestUi test;
     return QTest::qExec(&test, argc, argv);

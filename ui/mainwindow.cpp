@@ -7,6 +7,7 @@
 #include "background.h"
 #include "billingpage.h"
 #include "chargebackpage.h"
+#include "policiespage.h"
 #include "connectionspanel.h"
 #include "explorerpage.h"
 #include "filterbar.h"
@@ -81,7 +82,8 @@ enum Page {
     PagePrices,
     PageBilling,
     PageAlerts,
-    PageChargeback
+    PageChargeback,
+    PagePolicies
 };
 
 // The Overview's top tables, left to right.
@@ -109,6 +111,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_navigation->addItem(tr("Billing"));
     m_navigation->addItem(tr("Alerts"));
     m_navigation->addItem(tr("Chargeback"));
+    m_navigation->addItem(tr("Policies"));
     m_navigation->setFixedWidth(150);
     m_navigation->setAccessibleName(tr("Pages"));
 
@@ -143,6 +146,9 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_chargeback = new ChargebackPage(m_ledgerPath, m_clock);
     connect(m_chargeback, &ChargebackPage::refreshed, this, [this] { pageRefreshed(ChargebackDone); });
     m_pages->addWidget(m_chargeback);
+    m_policies = new PoliciesPage(m_ledgerPath, m_clock);
+    connect(m_policies, &PoliciesPage::refreshed, this, [this] { pageRefreshed(PoliciesDone); });
+    m_pages->addWidget(m_policies);
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     // Alerts: evaluated after every sync (and import, see showImportResult) and on a timer; a
@@ -232,7 +238,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
         m_navigation->setCurrentRow(PageAlerts);
     });
     right->addWidget(m_notice);
-    // The range and filters: hidden on the pages they do not apply to (Billing, Alerts).
+    // The range and filters: hidden on the pages they do not apply to (Billing, Alerts, Chargeback, Policies).
     auto *scopeBar = new QWidget;
     auto *scopeLayout = new QVBoxLayout(scopeBar);
     scopeLayout->setContentsMargins(0, 0, 0, 0);
@@ -240,7 +246,7 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     scopeLayout->addWidget(m_filterBar);
     right->addWidget(scopeBar);
     connect(m_navigation, &QListWidget::currentRowChanged, scopeBar, [scopeBar](int page) {
-        scopeBar->setVisible(page != PageBilling && page != PageAlerts && page != PageChargeback);
+        scopeBar->setVisible(page != PageBilling && page != PageAlerts && page != PageChargeback && page != PagePolicies);
     });
     right->addWidget(m_pages, 1);
     layout->addLayout(right, 1);
@@ -578,7 +584,7 @@ bool MainWindow::showPage(const QString &name)
 {
     const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"),  QStringLiteral("requests"),
                             QStringLiteral("sources"),  QStringLiteral("prices"),    QStringLiteral("billing"),
-                            QStringLiteral("alerts"),   QStringLiteral("chargeback")};
+                            QStringLiteral("alerts"),   QStringLiteral("chargeback"), QStringLiteral("policies")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)
         return false;
@@ -743,7 +749,7 @@ void MainWindow::refresh()
     m_editRange->setVisible(preset == RangePreset::Custom);
     m_filterBar->setRange(range);
     m_refreshing = OverviewDone | TopTablesDone | ExplorerDone | RequestsDone | SourcesDone | PricesDone | BillingDone
-        | AlertsDone | ChargebackDone;
+        | AlertsDone | ChargebackDone | PoliciesDone;
     m_topTablesPending = kTopTables;
     const auto dimension =
         Storage::dimensionFromName(m_chartDimension->currentData().toString()).value_or(Storage::Dimension::Team);
@@ -812,6 +818,7 @@ void MainWindow::refresh()
     m_billing->refresh();
     m_alerts->refresh();
     m_chargeback->refresh();
+    m_policies->refresh();
 }
 
 void MainWindow::pageRefreshed(int page)

@@ -29,6 +29,7 @@ class AlertCenter;
 class AlertsPage;
 class BillingPage;
 class ChargebackPage;
+class PoliciesPage;
 class BreakdownChart;
 class ConnectionsPanel;
 class SyncService;
@@ -94,7 +95,8 @@ private:
         TopTablesDone = 32,
         BillingDone = 64,
         AlertsDone = 128,
-        ChargebackDone = 256
+        ChargebackDone = 256,
+        PoliciesDone = 512
     };
     void pageRefreshed(int part);
     using ProgressFn = std::function<void(const Ingest::ImportProgress &)>;
@@ -140,6 +142,7 @@ private:
     AlertCenter *m_alertCenter = nullptr;
     AlertsPage *m_alerts = nullptr;
     ChargebackPage *m_chargeback = nullptr;
+    PoliciesPage *m_policies = nullptr;
     QLabel *m_notice = nullptr;
     bool m_quitting = false;
     SyncService *m_syncService = nullptr;

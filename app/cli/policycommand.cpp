@@ -91,6 +91,11 @@ std::optional<Policy::Policy> chosenPolicy(const QCommandLineParser &p, const QS
     return *policy;
 }
 
+QString dollars(Nano nano, int decimals)
+{
+    return QLatin1Char('$') + usdFixed(nano, decimals);
+}
+
 QString percentText(qint64 part, qint64 whole)
 {
     return whole == 0 ? QStringLiteral("-") : QString::number(100.0 * double(part) / double(whole), 'f', 1) + QLatin1Char('%');
@@ -151,7 +156,7 @@ int backtestCommand(const QCommandLineParser &p, const QStringList &words, Stora
     }
     out() << "Backtest of policy" << (policy->version ? QStringLiteral(" version %1").arg(policy->version) : QString())
           << " on " << isoDate(b.fromDay) << " .. " << isoDate(b.toDay) << ": " << grouped(b.requests)
-          << " requests, " << usdFixed(b.costBefore, 2) << '\n';
+          << " requests, " << dollars(b.costBefore, 2) << '\n';
     if (b.unpriced)
         out() << "  " << grouped(b.unpriced) << " unpriced requests are left out of the sums.\n";
     out() << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
@@ -168,11 +173,11 @@ int backtestCommand(const QCommandLineParser &p, const QStringList &words, Stora
                      .arg(grouped(r.matched), 10)
                      .arg(grouped(r.rerouted), 10)
                      .arg(grouped(r.unknown), 9)
-                     .arg(usdFixed(r.costBefore, 2), 12)
-                     .arg(usdFixed(r.costAfter, 2), 12)
-                     .arg(usdFixed(r.costBefore - r.costAfter, 2), 12);
-    out() << "Routing: " << usdFixed(b.costBefore, 2) << " -> " << usdFixed(b.costAfter, 2) << " (saves "
-          << usdFixed(b.costBefore - b.costAfter, 2) << ", " << percentText(b.costBefore - b.costAfter, b.costBefore)
+                     .arg(dollars(r.costBefore, 2), 12)
+                     .arg(dollars(r.costAfter, 2), 12)
+                     .arg(dollars(r.costBefore - r.costAfter, 2), 12);
+    out() << "Routing: " << dollars(b.costBefore, 2) << " -> " << dollars(b.costAfter, 2) << " (saves "
+          << dollars(b.costBefore - b.costAfter, 2) << ", " << percentText(b.costBefore - b.costAfter, b.costBefore)
           << ")\n";
     if (std::any_of(b.rules.begin(), b.rules.end(), [](const auto &r) { return r.unknown > 0; }))
         out() << "UNKNOWN: requests a keyword, regex or parameter condition could not be judged on (history keeps\n"
@@ -182,7 +187,7 @@ int backtestCommand(const QCommandLineParser &p, const QStringList &words, Stora
     else
         out() << "Exact cache: " << grouped(b.exactRepeats) << " of " << grouped(b.withPromptHash)
               << " requests with a prompt hash repeat one within the TTL (" << percentText(b.exactRepeats, b.withPromptHash)
-              << "), " << usdFixed(b.repeatCost, 2) << " that a cache would have saved.\n";
+              << "), " << dollars(b.repeatCost, 2) << " that a cache would have saved.\n";
     out().flush();
     return Ok;
 }

@@ -541,9 +541,79 @@ QJsonObject toJson(const Policy &p)
     return doc;
 }
 
+namespace {
+
+// Keys in the order a reader expects (what a rule is called before what it does); others after,
+// alphabetically.
+int keyRank(const QString &key)
+{
+    static const QStringList order{
+        QStringLiteral("schema"),    QStringLiteral("version"),  QStringLiteral("name"),
+        QStringLiteral("description"), QStringLiteral("routing"), QStringLiteral("rules"),
+        QStringLiteral("match"),     QStringLiteral("route"),    QStringLiteral("cascade"),
+        QStringLiteral("provider"),  QStringLiteral("model"),    QStringLiteral("models"),
+        QStringLiteral("checks"),    QStringLiteral("fallbacks"), QStringLiteral("cache"),
+        QStringLiteral("enabled"),   QStringLiteral("budgets")};
+    const qsizetype i = order.indexOf(key);
+    return i < 0 ? int(order.size()) : int(i);
+}
+
+void writeValue(QByteArray &out, const QJsonValue &value, int indent)
+{
+    const QByteArray pad(indent * 2, ' '), inner((indent + 1) * 2, ' ');
+    if (value.isObject()) {
+        const QJsonObject o = value.toObject();
+        QStringList keys = o.keys();
+        std::stable_sort(keys.begin(), keys.end(), [](const QString &a, const QString &b) { return keyRank(a) < keyRank(b); });
+        if (keys.isEmpty()) {
+            out += "{}";
+            return;
+        }
+        // A target ({"provider", "model"}) stays on one line.
+        if (keys.size() <= 2 && std::none_of(keys.begin(), keys.end(), [&o](const QString &k) {
+                return o.value(k).isObject() || o.value(k).isArray();
+            })) {
+            QByteArray line = "{";
+            for (qsizetype i = 0; i < keys.size(); ++i) {
+                line += (i ? ", " : "") + QJsonDocument(QJsonArray{keys.at(i)}).toJson(QJsonDocument::Compact).chopped(1).mid(1) + ": ";
+                writeValue(line, o.value(keys.at(i)), 0);
+            }
+            out += line + '}';
+            return;
+        }
+        out += "{\n";
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            out += inner + QJsonDocument(QJsonArray{keys.at(i)}).toJson(QJsonDocument::Compact).chopped(1).mid(1) + ": ";
+            writeValue(out, o.value(keys.at(i)), indent + 1);
+            out += i + 1 < keys.size() ? ",\n" : "\n";
+        }
+        out += pad + '}';
+    } else if (value.isArray()) {
+        const QJsonArray a = value.toArray();
+        // Lists of plain values stay on one line.
+        if (std::none_of(a.begin(), a.end(), [](const QJsonValue &v) { return v.isObject() || v.isArray(); })) {
+            out += QJsonDocument(a).toJson(QJsonDocument::Compact).replace(",", ", ");
+            return;
+        }
+        out += "[\n";
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            out += inner;
+            writeValue(out, a.at(i), indent + 1);
+            out += i + 1 < a.size() ? ",\n" : "\n";
+        }
+        out += pad + ']';
+    } else {
+        out += QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact).chopped(1).mid(1);
+    }
+}
+
+} // namespace
+
 QByteArray toDocument(const Policy &policy)
 {
-    return QJsonDocument(toJson(policy)).toJson(QJsonDocument::Indented);
+    QByteArray out;
+    writeValue(out, toJson(policy), 0);
+    return out + '\n';
 }
 
 QString contentHash(const Policy &policy)

@@ -79,4 +79,10 @@ CtlRun runCtl(const QStringList &arguments, int timeoutMs)
     return run;
 }
 
+void useDisplayOrOffscreen()
+{
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+}
+
 } // namespace CostGov::Test

@@ -44,6 +44,10 @@ struct CtlRun {
     QByteArray err;
 };
 
+/// For GUI tests, before the application starts: a real X display when there is one (packaging/dev.sh
+/// test starts Xvfb and trayer), else the offscreen platform.
+void useDisplayOrOffscreen();
+
 /// Runs the built costgovctl with arguments and waits for it.
 CtlRun runCtl(const QStringList &arguments, int timeoutMs = 60000);
 
