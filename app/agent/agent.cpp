@@ -239,6 +239,7 @@ public:
         }
         auto c = std::make_unique<httplib::Client>(pool.origin);
         c->set_keep_alive(true);
+        c->set_tcp_nodelay(true);
         c->set_connection_timeout(10, 0);
         c->set_read_timeout(m_timeout, 0);
         c->set_write_timeout(m_timeout, 0);
@@ -528,6 +529,7 @@ Status Agent::start()
         server.set_write_timeout(30, 0);
         server.set_keep_alive_max_count(100000);
         server.set_keep_alive_timeout(30);
+        server.set_tcp_nodelay(true); // no 40 ms waits for delayed ACKs on keep-alive connections
         server.set_exception_handler([](const httplib::Request &, httplib::Response &res, std::exception_ptr) {
             jsonError(res, 500, QStringLiteral("server_error"), QStringLiteral("internal error"));
         });
@@ -1129,6 +1131,7 @@ void Agent::handleManagement(const httplib::Request &req, httplib::Response &res
                          QStringLiteral("a bearer token is required (Authorization: Bearer <token>)"));
     }
     const auto a = active();
+    res.status = 200;
     if (req.path == "/v1/policy" && req.method == "GET") {
         res.set_header("ETag", a->etag.toStdString());
         res.set_content(QJsonDocument(QJsonObject{{QStringLiteral("version"), a->policy.version},
