@@ -194,13 +194,16 @@ private slots:
         QJsonObject b = chatBody(QStringLiteral("gpt-4o"), QStringLiteral("What is 2+2?"));
         b.insert(QStringLiteral("stream"), false);
         b.insert(QStringLiteral("user"), QStringLiteral("someone"));
-        QCOMPARE(exactKey(a, QStringLiteral("gpt-4o"), QString()), exactKey(b, QStringLiteral("gpt-4o"), QString()));
-        QCOMPARE(promptHash(a), promptHash(b));
-        QVERIFY(exactKey(a, QStringLiteral("gpt-4o"), QStringLiteral("team-a")) !=
-                exactKey(a, QStringLiteral("gpt-4o"), QStringLiteral("team-b")));
-        QVERIFY(exactKey(a, QStringLiteral("gpt-4o"), QString()) != exactKey(a, QStringLiteral("gpt-4o-mini"), QString()));
+        const auto key = [](const QJsonObject &body, const char *model, const char *scope = "") {
+            return exactKey(fingerprint(body), QLatin1String(model), QLatin1String(scope));
+        };
+        QCOMPARE(key(a, "gpt-4o"), key(b, "gpt-4o"));
+        QCOMPARE(promptHash(fingerprint(a)), promptHash(fingerprint(b)));
+        QVERIFY(key(a, "gpt-4o", "team-a") != key(a, "gpt-4o", "team-b"));
+        QVERIFY(key(a, "gpt-4o") != key(a, "gpt-4o-mini"));
         b.insert(QStringLiteral("temperature"), 0.5);
-        QVERIFY(exactKey(a, QStringLiteral("gpt-4o"), QString()) != exactKey(b, QStringLiteral("gpt-4o"), QString()));
+        QVERIFY(key(a, "gpt-4o") != key(b, "gpt-4o"));
+        QCOMPARE(promptHash(fingerprint(a)), promptHash(fingerprint(b))); // the same prompt
     }
 
     void lexicalEmbeddingRanksParaphrasesAboveUnrelatedText()

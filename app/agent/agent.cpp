@@ -1,6 +1,7 @@
 #include "agent.h"
 
 #include "alerts/alerts.h"
+#include "common/jsonwriter.h"
 #include "common/timeutil.h"
 
 #include <QCryptographicHash>
@@ -417,21 +418,23 @@ struct Agent::Record {
 
     QByteArray line() const
     {
-        QJsonObject o{{QStringLiteral("ts"), isoTimestamp(tsMs)},
-                      {QStringLiteral("request_id"), requestId},
-                      {QStringLiteral("provider"), provider},
-                      {QStringLiteral("model"), model},
-                      {QStringLiteral("requested_model"), requestedModel},
-                      {QStringLiteral("input_tokens"), usage.input},
-                      {QStringLiteral("output_tokens"), usage.output},
-                      {QStringLiteral("cache_read_tokens"), usage.cacheRead},
-                      {QStringLiteral("cache_write_tokens"), 0},
-                      {QStringLiteral("latency_ms"), QDateTime::currentMSecsSinceEpoch() - startedMs},
-                      {QStringLiteral("status"), status},
-                      {QStringLiteral("cache_hit"), cacheHit}};
-        const auto put = [&o](const char *key, const QString &value) {
+        JsonWriter w;
+        w.beginObject();
+        w.key(QStringLiteral("ts")).value(isoTimestamp(tsMs));
+        w.key(QStringLiteral("request_id")).value(requestId);
+        w.key(QStringLiteral("provider")).value(provider);
+        w.key(QStringLiteral("model")).value(model);
+        w.key(QStringLiteral("requested_model")).value(requestedModel);
+        w.key(QStringLiteral("input_tokens")).value(usage.input);
+        w.key(QStringLiteral("output_tokens")).value(usage.output);
+        w.key(QStringLiteral("cache_read_tokens")).value(usage.cacheRead);
+        w.key(QStringLiteral("cache_write_tokens")).value(0);
+        w.key(QStringLiteral("latency_ms")).value(QDateTime::currentMSecsSinceEpoch() - startedMs);
+        w.key(QStringLiteral("status")).value(status);
+        w.key(QStringLiteral("cache_hit")).value(cacheHit);
+        const auto put = [&w](const char *key, const QString &value) {
             if (!value.isEmpty())
-                o.insert(QLatin1String(key), value);
+                w.key(QLatin1String(key)).value(value);
         };
         put("team", view.team);
         put("feature", view.feature);
@@ -439,8 +442,9 @@ struct Agent::Record {
         put("environment", view.environment);
         put("route", route);
         if (!tags.isEmpty())
-            o.insert(QStringLiteral("tags"), tags);
-        return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+            w.key(QStringLiteral("tags")).raw(QJsonDocument(tags).toJson(QJsonDocument::Compact));
+        w.endObject();
+        return w.data() + '\n';
     }
 };
 
@@ -722,7 +726,8 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
         view.user = body.value(QStringLiteral("user")).toString().left(200);
 
     record.requestedModel = view.model;
-    record.tags.insert(QStringLiteral("prompt_hash"), Policy::promptHash(body));
+    const Policy::Fingerprint fingerprint = Policy::fingerprint(body);
+    record.tags.insert(QStringLiteral("prompt_hash"), Policy::promptHash(fingerprint));
     record.tags.insert(QStringLiteral("tools"), view.tools);
     record.tags.insert(QStringLiteral("response_format"), view.responseFormat);
     if (view.maxTokens)
@@ -756,7 +761,7 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
     std::optional<Policy::Embedding> embedding;
     QString bucket;
     if (!streaming && decision.exactCache) {
-        exactKey = Policy::exactKey(body, steps.first().model, Policy::scopeOf(policy.exact.scope, view));
+        exactKey = Policy::exactKey(fingerprint, steps.first().model, Policy::scopeOf(policy.exact.scope, view));
         if (auto hit = m_cache.exact(exactKey, nowMs())) {
             ++m_counters.exactHits;
             return respondFromCache(record, *hit, QStringLiteral("exact"), 1.0f, res);

@@ -48,20 +48,28 @@ QByteArray sha256Hex(const QByteArray &bytes)
 
 } // namespace
 
-QByteArray exactKey(const QJsonObject &body, const QString &model, const QString &scope)
+Fingerprint fingerprint(const QJsonObject &body)
 {
-    QJsonObject key = body;
-    for (const char *ignored : {"stream", "stream_options", "user", "metadata", "store"})
-        key.remove(QLatin1String(ignored));
-    key.insert(QStringLiteral("model"), model);
-    key.insert(QStringLiteral("messages"), normalisedMessages(body));
-    key.insert(QStringLiteral("~scope"), scope);
-    return sha256Hex(QJsonDocument(key).toJson(QJsonDocument::Compact));
+    QJsonObject parameters = body;
+    for (const char *ignored : {"model", "messages", "stream", "stream_options", "user", "metadata", "store"})
+        parameters.remove(QLatin1String(ignored));
+    return {QJsonDocument(normalisedMessages(body)).toJson(QJsonDocument::Compact),
+            QJsonDocument(parameters).toJson(QJsonDocument::Compact)};
 }
 
-QString promptHash(const QJsonObject &body)
+QByteArray exactKey(const Fingerprint &f, const QString &model, const QString &scope)
 {
-    return QString::fromLatin1(sha256Hex(QJsonDocument(normalisedMessages(body)).toJson(QJsonDocument::Compact)).left(16));
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    for (const QByteArray &part : {f.messages, f.parameters, model.toUtf8(), scope.toUtf8()}) {
+        hash.addData(QByteArray(QByteArray::number(part.size()) + ':')); // length-prefixed: no two splits collide
+        hash.addData(part);
+    }
+    return hash.result().toHex();
+}
+
+QString promptHash(const Fingerprint &f)
+{
+    return QString::fromLatin1(sha256Hex(f.messages).left(16));
 }
 
 QString scopeOf(const QStringList &dimensions, const RequestView &r)

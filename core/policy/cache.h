@@ -15,12 +15,18 @@
 // The agent's response caches: exact match and semantic (by embedding similarity). Thread-safe.
 namespace CostGov::Policy {
 
-/// The exact-match key of a chat request: the model it goes to, the messages with their text
-/// whitespace-normalised, the parameters that change the answer (everything but stream options,
-/// user and metadata), and the scope values. A hex SHA-256.
-QByteArray exactKey(const QJsonObject &body, const QString &model, const QString &scope);
+/// What identifies a chat request's answer, serialized once per request: the messages with their
+/// text whitespace-normalised, and the parameters that change the answer (all but the model, the
+/// messages, stream options, user and metadata).
+struct Fingerprint {
+    QByteArray messages;
+    QByteArray parameters;
+};
+Fingerprint fingerprint(const QJsonObject &body);
+/// The exact-match key: fingerprint, the model the request goes to and the scope values (hex SHA-256).
+QByteArray exactKey(const Fingerprint &fingerprint, const QString &model, const QString &scope);
 /// The prompt hash the agent logs: SHA-256 of the normalised messages only (hex, 16 chars).
-QString promptHash(const QJsonObject &body);
+QString promptHash(const Fingerprint &fingerprint);
 /// The values of the given dimensions ("team", "feature", ...) of a request, joined.
 QString scopeOf(const QStringList &dimensions, const RequestView &request);
 

@@ -26,7 +26,7 @@ class FakeUpstream {
 public:
     FakeUpstream()
     {
-        m_server.new_task_queue = [] { return new httplib::ThreadPool(16); };
+        m_server.new_task_queue = [] { return new httplib::ThreadPool(256); }; // a thread per keep-alive connection
         m_server.set_keep_alive_max_count(1000000);
         m_server.set_tcp_nodelay(true);
         m_server.Post("/v1/chat/completions", [this](const httplib::Request &req, httplib::Response &res) {
