@@ -342,8 +342,8 @@ public:
                 continue;
             const auto [spent, window] = spentLocked(b, now);
             if (spent >= b.limit)
-                return QStringLiteral("budget \"%1\" is spent: %2 of %3 this %4; it resets at %5")
-                    .arg(b.name, usdFixed(spent, 2), usdFixed(b.limit, 2), b.window, isoTimestamp(window.second));
+                return QStringLiteral("budget \"%1\" is spent: $%2 of $%3 this %4; it resets at %5")
+                    .arg(b.name, usdText(spent), usdText(b.limit), b.window, isoTimestamp(window.second));
         }
         return std::nullopt;
     }
