@@ -420,6 +420,8 @@ private slots:
         QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(after->body)).object().value(QStringLiteral("version")).toInt(),
                  2);
         QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o"));
+        // What the capped team spent before the restart is read back from the agent's log.
+        QCOMPARE(post(chat(QStringLiteral("gpt-4o-mini"), longPrompt()), {{"x-costgov-team", "capped"}})->status, 429);
         // The desktop's agent address changed with the restart: the registry follows, and a rollback
         // to version 1 is pushed as version 3.
         run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("agents"),

@@ -348,15 +348,29 @@ public:
         return std::nullopt;
     }
 
-    void add(const Policy::Policy &policy, const Policy::RequestView &request, Nano cost, qint64 now)
+    /// Counts a request served at tsMs (now, or earlier when the log is replayed after a restart).
+    void add(const Policy::Policy &policy, const Policy::RequestView &request, Nano cost, qint64 tsMs, qint64 now)
     {
         std::lock_guard lock(m_mutex);
         for (const Policy::Budget &b : policy.budgets) {
             if (!Policy::inScope(b, request))
                 continue;
-            spentLocked(b, now);
-            m_entries[b.name].spent += cost;
+            const auto window = spentLocked(b, now).second;
+            if (tsMs >= window.first && tsMs >= b.spentAsOfMs)
+                m_entries[b.name].spent += cost;
         }
+    }
+
+    /// Where a replay of the log must start to cover every budget's window since its push.
+    static qint64 replayFrom(const Policy::Policy &policy, qint64 now)
+    {
+        qint64 from = now;
+        for (const Policy::Budget &b : policy.budgets) {
+            const auto window = Alerts::windowAround(
+                now, Alerts::windowFromName(b.window).value_or(Alerts::Window::Month), b.timeZone);
+            from = std::min(from, std::max(window.first, b.spentAsOfMs));
+        }
+        return from;
     }
 
     QJsonArray status(const Policy::Policy &policy, qint64 now)
@@ -525,6 +539,7 @@ Status Agent::start()
     m_upstreams = std::make_unique<Upstreams>(m_config.upstreams, m_config.upstreamTimeoutSeconds);
     m_log = std::make_unique<RequestLog>(m_config.logDir, m_config.logMaxBytes);
     m_budgets = std::make_unique<BudgetMeter>();
+    replayBudgets();
 
     const auto configure = [this](httplib::Server &server, int threads) {
         server.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
@@ -631,6 +646,50 @@ std::optional<Policy::Embedding> Agent::embed(const Policy::Policy &policy, cons
     return e;
 }
 
+std::optional<Nano> Agent::costOf(const QString &model, const TokenCounts &tokens, qint64 tsMs) const
+{
+    const auto *price = m_prices.find(model.toStdString(), tsMs);
+    return price ? Pricing::computeCost(price->prices, tokens, false) : std::nullopt;
+}
+
+void Agent::replayBudgets()
+{
+    // What this agent served in the budgets' windows before a restart is in its own log.
+    const auto a = active();
+    if (a->policy.budgets.isEmpty())
+        return;
+    const qint64 now = nowMs();
+    const qint64 from = BudgetMeter::replayFrom(a->policy, now);
+    const QString firstFile = QStringLiteral("requests-%1").arg(isoDate(utcDay(from)));
+    const QDir dir(m_config.logDir);
+    for (const QString &name : dir.entryList({QStringLiteral("requests-*.jsonl")}, QDir::Files, QDir::Name)) {
+        if (name < firstFile)
+            continue;
+        QFile file(dir.filePath(name));
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        while (!file.atEnd()) {
+            const QJsonObject r = QJsonDocument::fromJson(file.readLine()).object();
+            const auto ts = parseTimestampMs(r.value(QStringLiteral("ts")).toString().toStdString());
+            if (!ts || *ts < from || r.value(QStringLiteral("cache_hit")).toBool() ||
+                r.value(QStringLiteral("status")).toString() != QLatin1String("success"))
+                continue;
+            Policy::RequestView view;
+            view.model = r.value(QStringLiteral("requested_model")).toString();
+            view.team = r.value(QStringLiteral("team")).toString();
+            view.feature = r.value(QStringLiteral("feature")).toString();
+            view.user = r.value(QStringLiteral("user")).toString();
+            view.environment = r.value(QStringLiteral("environment")).toString();
+            TokenCounts tokens;
+            tokens.input = r.value(QStringLiteral("input_tokens")).toInteger();
+            tokens.output = r.value(QStringLiteral("output_tokens")).toInteger();
+            tokens.cacheRead = r.value(QStringLiteral("cache_read_tokens")).toInteger();
+            if (const auto cost = costOf(r.value(QStringLiteral("model")).toString(), tokens, *ts))
+                m_budgets->add(a->policy, view, *cost, *ts, now);
+        }
+    }
+}
+
 void Agent::finish(Record &record, const QByteArray &responseBody)
 {
     if (!responseBody.isEmpty()) {
@@ -650,9 +709,10 @@ void Agent::finish(Record &record, const QByteArray &responseBody)
     tokens.input = record.usage.input;
     tokens.output = record.usage.output;
     tokens.cacheRead = record.usage.cacheRead;
-    const auto *price = m_prices.find(record.model.toStdString(), record.tsMs);
-    if (const auto cost = price ? Pricing::computeCost(price->prices, tokens, false) : std::nullopt)
-        m_budgets->add(record.active->policy, record.view, *cost, nowMs());
+    if (const auto cost = costOf(record.model, tokens, record.tsMs)) {
+        const qint64 now = nowMs();
+        m_budgets->add(record.active->policy, record.view, *cost, now, now);
+    }
 }
 
 void Agent::respondFromCache(const Record &base, const QByteArray &cached, const QString &kind, float similarity,
