@@ -1279,6 +1279,586 @@
         <source>Chargeback</source>
         <translation>Verrechnung</translation>
     </message>
+    <message>
+        <source>Policies</source>
+        <translation>Richtlinien</translation>
+    </message>
+</context>
+<context>
+    <name>CostGov::Ui::PoliciesPage</name>
+    <message>
+        <source>&amp;Editor</source>
+        <translation>&amp;Editor</translation>
+    </message>
+    <message>
+        <source>&amp;History</source>
+        <translation>&amp;Verlauf</translation>
+    </message>
+    <message>
+        <source>&amp;Backtest</source>
+        <translation>&amp;Rückrechnung</translation>
+    </message>
+    <message>
+        <source>A&amp;gents</source>
+        <translation>A&amp;genten</translation>
+    </message>
+    <message>
+        <source>Policy &amp;name:</source>
+        <translation>&amp;Name der Richtlinie:</translation>
+    </message>
+    <message>
+        <source>Routing rules (first match wins)</source>
+        <translation>Routing-Regeln (die erste passende gilt)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>Nach oben</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>Nach unten</translation>
+    </message>
+    <message>
+        <source>Add a rule after the selected one</source>
+        <translation>Eine Regel nach der ausgewählten hinzufügen</translation>
+    </message>
+    <message>
+        <source>any; e.g. gpt-4o, claude-*</source>
+        <translation>alle; z. B. gpt-4o, claude-*</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <source>any of, in the last user message</source>
+        <translation>eines davon, in der letzten Benutzernachricht</translation>
+    </message>
+    <message>
+        <source>regular expression, case-insensitive</source>
+        <translation>regulärer Ausdruck, ohne Groß-/Kleinschreibung</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <source>with tools</source>
+        <translation>mit Tools</translation>
+    </message>
+    <message>
+        <source>without tools</source>
+        <translation>ohne Tools</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>Route to</source>
+        <translation>Leiten an</translation>
+    </message>
+    <message>
+        <source>Cascade (cheapest first)</source>
+        <translation>Kaskade (günstigstes zuerst)</translation>
+    </message>
+    <message>
+        <source>provider/model; a cascade lists two or more</source>
+        <translation>Anbieter/Modell; eine Kaskade nennt zwei oder mehr</translation>
+    </message>
+    <message>
+        <source>provider/model, ... on 429 or 5xx</source>
+        <translation>Anbieter/Modell, … bei 429 oder 5xx</translation>
+    </message>
+    <message>
+        <source>as the policy</source>
+        <translation>wie die Richtlinie</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>an</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>Rule na&amp;me:</source>
+        <translation>Regel&amp;name:</translation>
+    </message>
+    <message>
+        <source>Requested &amp;models:</source>
+        <translation>Angefragte &amp;Modelle:</translation>
+    </message>
+    <message>
+        <source>Prompt tokens:</source>
+        <translation>Prompt-Tokens:</translation>
+    </message>
+    <message>
+        <source>&amp;Keywords:</source>
+        <translation>&amp;Stichwörter:</translation>
+    </message>
+    <message>
+        <source>Re&amp;gex:</source>
+        <translation>Re&amp;gex:</translation>
+    </message>
+    <message>
+        <source>Teams:</source>
+        <translation>Teams:</translation>
+    </message>
+    <message>
+        <source>Features:</source>
+        <translation>Funktionen:</translation>
+    </message>
+    <message>
+        <source>Users:</source>
+        <translation>Benutzer:</translation>
+    </message>
+    <message>
+        <source>Environments:</source>
+        <translation>Umgebungen:</translation>
+    </message>
+    <message>
+        <source>Tools:</source>
+        <translation>Tools:</translation>
+    </message>
+    <message>
+        <source>Response format:</source>
+        <translation>Antwortformat:</translation>
+    </message>
+    <message>
+        <source>max_tokens at most:</source>
+        <translation>max_tokens höchstens:</translation>
+    </message>
+    <message>
+        <source>&amp;Action:</source>
+        <translation>&amp;Aktion:</translation>
+    </message>
+    <message>
+        <source>Models:</source>
+        <translation>Modelle:</translation>
+    </message>
+    <message>
+        <source>Fallbacks:</source>
+        <translation>Ausweichmodelle:</translation>
+    </message>
+    <message>
+        <source>Exact cache:</source>
+        <translation>Exakter Cache:</translation>
+    </message>
+    <message>
+        <source>Semantic cache:</source>
+        <translation>Semantischer Cache:</translation>
+    </message>
+    <message>
+        <source>provider/model, ... for requests no rule takes</source>
+        <translation>Anbieter/Modell, … für Anfragen ohne passende Regel</translation>
+    </message>
+    <message>
+        <source>Default fallbacks:</source>
+        <translation>Standard-Ausweichmodelle:</translation>
+    </message>
+    <message>
+        <source>Caching</source>
+        <translation>Caching</translation>
+    </message>
+    <message>
+        <source>Exact-match cache</source>
+        <translation>Cache für exakte Treffer</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source> MiB</source>
+        <translation> MiB</translation>
+    </message>
+    <message>
+        <source>team, feature</source>
+        <translation>team, feature</translation>
+    </message>
+    <message>
+        <source>TTL</source>
+        <translation>TTL</translation>
+    </message>
+    <message>
+        <source>entries</source>
+        <translation>Einträge</translation>
+    </message>
+    <message>
+        <source>Shared only within:</source>
+        <translation>Nur geteilt innerhalb von:</translation>
+    </message>
+    <message>
+        <source>Semantic cache</source>
+        <translation>Semantischer Cache</translation>
+    </message>
+    <message>
+        <source>built-in lexical</source>
+        <translation>eingebaut, lexikalisch</translation>
+    </message>
+    <message>
+        <source>upstream embeddings</source>
+        <translation>Embeddings des Anbieters</translation>
+    </message>
+    <message>
+        <source>provider/embedding model</source>
+        <translation>Anbieter/Embedding-Modell</translation>
+    </message>
+    <message>
+        <source>similarity</source>
+        <translation>Ähnlichkeit</translation>
+    </message>
+    <message>
+        <source>Metadata that must match:</source>
+        <translation>Metadaten, die übereinstimmen müssen:</translation>
+    </message>
+    <message>
+        <source>Also cache requests with temperature above 0 or n above 1</source>
+        <translation>Auch Anfragen mit temperature über 0 oder n über 1 cachen</translation>
+    </message>
+    <message>
+        <source>Hard budgets (the agent answers 429 once spent; alert rules marked hard are added when pushing)</source>
+        <translation>Harte Budgets (der Agent antwortet mit 429, sobald sie ausgeschöpft sind; als hart markierte Warnregeln kommen beim Übertragen hinzu)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>Team</translation>
+    </message>
+    <message>
+        <source>Feature</source>
+        <translation>Funktion</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>Umgebung</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>Zeitfenster</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Zeitzone</translation>
+    </message>
+    <message>
+        <source>Limit USD</source>
+        <translation>Limit USD</translation>
+    </message>
+    <message>
+        <source>Add Budget</source>
+        <translation>Budget hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove Budget</source>
+        <translation>Budget entfernen</translation>
+    </message>
+    <message>
+        <source>Policy document (JSON)</source>
+        <translation>Richtliniendokument (JSON)</translation>
+    </message>
+    <message>
+        <source>&amp;Save Version</source>
+        <translation>Version &amp;speichern</translation>
+    </message>
+    <message>
+        <source>Keep the document as the next version (Ctrl+S)</source>
+        <translation>Das Dokument als nächste Version speichern (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>&amp;Revert</source>
+        <translation>&amp;Zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Back to the latest saved version</source>
+        <translation>Zurück zur zuletzt gespeicherten Version</translation>
+    </message>
+    <message>
+        <source>Save Version</source>
+        <translation>Version speichern</translation>
+    </message>
+    <message>
+        <source>What changed (optional):</source>
+        <translation>Was sich geändert hat (optional):</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>Zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Discard the changes in the editor?</source>
+        <translation>Die Änderungen im Editor verwerfen?</translation>
+    </message>
+    <message>
+        <source>rule %1</source>
+        <translation>Regel %1</translation>
+    </message>
+    <message>
+        <source>budget %1</source>
+        <translation>Budget %1</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>Gespeichert</translation>
+    </message>
+    <message>
+        <source>Hash</source>
+        <translation>Hash</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Notiz</translation>
+    </message>
+    <message>
+        <source>Changes from the version before it (or between the two selected):</source>
+        <translation>Änderungen gegenüber der Version davor (oder zwischen den zwei ausgewählten):</translation>
+    </message>
+    <message>
+        <source>&amp;Open in Editor</source>
+        <translation>Im Editor ö&amp;ffnen</translation>
+    </message>
+    <message>
+        <source>Roll &amp;Back to This Version...</source>
+        <translation>Auf diese Version &amp;zurücksetzen …</translation>
+    </message>
+    <message>
+        <source>Roll Back</source>
+        <translation>Zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Save version %1 again as the newest version? Push it to the agents afterwards to put it in force.</source>
+        <translation>Version %1 erneut als neueste Version speichern? Übertragen Sie sie danach an die Agenten, damit sie gilt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Last %n day(s)</source>
+        <translation>
+            <numerusform>Letzter %n Tag</numerusform>
+            <numerusform>Letzte %n Tage</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&amp;Run Backtest</source>
+        <translation>Rückrechnung &amp;starten</translation>
+    </message>
+    <message>
+        <source>Replay the editor&apos;s document over the recorded requests</source>
+        <translation>Das Dokument im Editor auf die erfassten Anfragen anwenden</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Run a backtest to see what the policy would have changed.</source>
+        <translation>Starten Sie eine Rückrechnung, um zu sehen, was die Richtlinie geändert hätte.</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>Regel</translation>
+    </message>
+    <message>
+        <source>Matched</source>
+        <translation>Getroffen</translation>
+    </message>
+    <message>
+        <source>Rerouted</source>
+        <translation>Umgeleitet</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unbekannt</translation>
+    </message>
+    <message>
+        <source>Cost before</source>
+        <translation>Kosten vorher</translation>
+    </message>
+    <message>
+        <source>Cost after</source>
+        <translation>Kosten nachher</translation>
+    </message>
+    <message>
+        <source>Saving</source>
+        <translation>Einsparung</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Last push</source>
+        <translation>Letzte Übertragung</translation>
+    </message>
+    <message>
+        <source>&amp;Add Agent...</source>
+        <translation>Agent &amp;hinzufügen …</translation>
+    </message>
+    <message>
+        <source>Remo&amp;ve</source>
+        <translation>Ent&amp;fernen</translation>
+    </message>
+    <message>
+        <source>Refresh &amp;Status</source>
+        <translation>&amp;Status aktualisieren</translation>
+    </message>
+    <message>
+        <source>&amp;Push Latest Version</source>
+        <translation>Neueste Version &amp;übertragen</translation>
+    </message>
+    <message>
+        <source>Push the latest saved version, with the hard budgets of the alert rules, to the selected agents (all when none is selected)</source>
+        <translation>Die zuletzt gespeicherte Version mit den harten Budgets der Warnregeln an die ausgewählten Agenten übertragen (an alle, wenn keiner ausgewählt ist)</translation>
+    </message>
+    <message>
+        <source>Add Agent</source>
+        <translation>Agent hinzufügen</translation>
+    </message>
+    <message>
+        <source>kept in the keychain; empty: %1</source>
+        <translation>im Schlüsselbund abgelegt; leer: %1</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Management address:</source>
+        <translation>&amp;Verwaltungsadresse:</translation>
+    </message>
+    <message>
+        <source>&amp;Token:</source>
+        <translation>&amp;Token:</translation>
+    </message>
+    <message>
+        <source>Remove Agent</source>
+        <translation>Agent entfernen</translation>
+    </message>
+    <message>
+        <source>Remove agent %1 from the list and its token from the keychain? The agent keeps running with its policy.</source>
+        <translation>Agent %1 aus der Liste und sein Token aus dem Schlüsselbund entfernen? Der Agent läuft mit seiner Richtlinie weiter.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid: %n routing rule(s)</source>
+        <translation>
+            <numerusform>Gültig: %n Routing-Regel</numerusform>
+            <numerusform>Gültig: %n Routing-Regeln</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, exact cache %1, semantic cache %2, %n budget(s).</source>
+        <translation>
+            <numerusform>, exakter Cache %1, semantischer Cache %2, %n Budget.</numerusform>
+            <numerusform>, exakter Cache %1, semantischer Cache %2, %n Budgets.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not valid (the form shows the last valid document):</source>
+        <translation>Nicht gültig (das Formular zeigt das letzte gültige Dokument):</translation>
+    </message>
+    <message>
+        <source>Version %1 against version %2</source>
+        <translation>Version %1 gegenüber Version %2</translation>
+    </message>
+    <message>
+        <source>Version %1, the first</source>
+        <translation>Version %1, die erste</translation>
+    </message>
+    <message>
+        <source>The editor&apos;s document is not valid; fix it to backtest.</source>
+        <translation>Das Dokument im Editor ist nicht gültig; korrigieren Sie es für eine Rückrechnung.</translation>
+    </message>
+    <message>
+        <source>Replaying %1 .. %2...</source>
+        <translation>Rückrechnung %1 .. %2 …</translation>
+    </message>
+    <message>
+        <source>%1 .. %2: %3 requests, %4. Routing: %4 → %5, saves %6 (%7 %).</source>
+        <translation>%1 .. %2: %3 Anfragen, %4. Routing: %4 → %5, spart %6 (%7 %).</translation>
+    </message>
+    <message>
+        <source>%1 unpriced requests are left out.</source>
+        <translation>%1 Anfragen ohne Preis sind nicht enthalten.</translation>
+    </message>
+    <message>
+        <source>Exact cache: no request has a prompt hash (costgov-agent logs one), so repeats are unknown.</source>
+        <translation>Exakter Cache: keine Anfrage hat einen Prompt-Hash (costgov-agent protokolliert einen), Wiederholungen sind daher unbekannt.</translation>
+    </message>
+    <message>
+        <source>Exact cache: %1 of %2 requests with a prompt hash repeat one within the TTL (%3 %), %4 a cache would have saved.</source>
+        <translation>Exakter Cache: %1 von %2 Anfragen mit Prompt-Hash wiederholen eine innerhalb der TTL (%3 %), %4 hätte ein Cache gespart.</translation>
+    </message>
+    <message>
+        <source>Unknown: requests a keyword, regex or parameter condition could not be judged on (history keeps no prompt text); counted as not matching.</source>
+        <translation>Unbekannt: Anfragen, für die eine Stichwort-, Regex- oder Parameterbedingung nicht geprüft werden konnte (der Verlauf enthält keinen Prompt-Text); als nicht passend gezählt.</translation>
+    </message>
+    <message>
+        <source>Reading the agents&apos; status...</source>
+        <translation>Status der Agenten wird gelesen …</translation>
+    </message>
+    <message>
+        <source>Add an agent first.</source>
+        <translation>Fügen Sie zuerst einen Agenten hinzu.</translation>
+    </message>
+    <message>
+        <source>Save a version first: agents get saved versions only.</source>
+        <translation>Speichern Sie zuerst eine Version: Agenten erhalten nur gespeicherte Versionen.</translation>
+    </message>
+    <message>
+        <source>The editor has unsaved changes; pushing the latest saved version, %1.</source>
+        <translation>Der Editor hat ungespeicherte Änderungen; übertragen wird die zuletzt gespeicherte Version %1.</translation>
+    </message>
+    <message>
+        <source>Pushing version %1...</source>
+        <translation>Version %1 wird übertragen …</translation>
+    </message>
+    <message>
+        <source>not read yet</source>
+        <translation>noch nicht gelesen</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>in step</source>
+        <translation>aktuell</translation>
+    </message>
+    <message>
+        <source>drift: runs %1, latest is %2</source>
+        <translation>abweichend: läuft mit %1, neueste ist %2</translation>
+    </message>
+    <message>
+        <source>unreachable: %1</source>
+        <translation>nicht erreichbar: %1</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::PricesPage</name>
@@ -1834,6 +2414,21 @@
     <message>
         <source>%1 (not found)</source>
         <translation>%1 (nicht gefunden)</translation>
+    </message>
+</context>
+<context>
+    <name>QObject</name>
+    <message>
+        <source>any</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <source>no token: add the agent again with its token, or set %1</source>
+        <translation>kein Token: Agent mit seinem Token erneut hinzufügen oder %1 setzen</translation>
+    </message>
+    <message>
+        <source>FAILED: </source>
+        <translation>FEHLGESCHLAGEN: </translation>
     </message>
 </context>
 <context>
