@@ -140,13 +140,13 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
     formLayout->addLayout(top);
 
     auto *rulesBox = new QGroupBox(tr("Routing rules (first match wins)"));
-    auto *rulesLayout = new QHBoxLayout(rulesBox);
-    auto *ruleList = new QVBoxLayout;
+    auto *rulesLayout = new QVBoxLayout(rulesBox);
+    auto *ruleList = new QHBoxLayout;
     m_rules = new QListWidget;
     m_rules->setObjectName(QStringLiteral("policyRules"));
-    m_rules->setMaximumWidth(200);
+    m_rules->setMaximumHeight(120);
     ruleList->addWidget(m_rules, 1);
-    auto *ruleButtons = new QHBoxLayout;
+    auto *ruleButtons = new QVBoxLayout;
     auto *add = new QPushButton(tr("Add"));
     auto *remove = new QPushButton(tr("Remove"));
     auto *up = new QPushButton(tr("Up"));
@@ -154,6 +154,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
     add->setToolTip(tr("Add a rule after the selected one"));
     for (auto *b : {add, remove, up, down})
         ruleButtons->addWidget(b);
+    ruleButtons->addStretch(1);
     ruleList->addLayout(ruleButtons);
     rulesLayout->addLayout(ruleList);
 
@@ -218,7 +219,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
     rf->addRow(tr("Fallbacks:"), m_ruleFallbacks);
     rf->addRow(tr("Exact cache:"), m_ruleExact);
     rf->addRow(tr("Semantic cache:"), m_ruleSemantic);
-    rulesLayout->addWidget(m_ruleForm, 1);
+    rulesLayout->addWidget(m_ruleForm);
     formLayout->addWidget(rulesBox);
 
     auto *defaults = new QFormLayout;
@@ -316,8 +317,9 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
     m_validation->setTextInteractionFlags(Qt::TextSelectableByMouse);
     rl->addWidget(m_validation);
     splitter->addWidget(right);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({560, 440}); // in proportion: the document gets room to be read
     layout->addWidget(splitter, 1);
 
     auto *buttons = new QHBoxLayout;
