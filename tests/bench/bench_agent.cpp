@@ -52,16 +52,33 @@ struct Figures {
     }
 };
 
-std::string body(bool cacheable, int i)
+enum class Kind { Miss, Hit, Rotating };
+
+std::string body(Kind kind, int i)
 {
-    // A miss asks at the default temperature (never cached); a hit repeats one prompt at temperature 0.
-    return cacheable ? R"({"model":"gpt-4o-mini","temperature":0,"messages":[{"role":"user","content":"What is the capital of France?"}]})"
-                     : R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Request )" + std::to_string(i) +
-                           R"(: summarise the attached paragraph in one sentence."}]})";
+    // A miss asks at the default temperature (never cached); a hit repeats one prompt at temperature 0;
+    // rotating asks 20,000 prompts in turn at temperature 0, more than the cache keeps, so entries
+    // are added and evicted all the time.
+    switch (kind) {
+    case Kind::Hit:
+        return R"({"model":"gpt-4o-mini","temperature":0,"messages":[{"role":"user","content":"What is the capital of France?"}]})";
+    case Kind::Rotating:
+        return R"({"model":"gpt-4o-mini","temperature":0,"messages":[{"role":"user","content":"Question )" +
+               std::to_string(i % 20000) + R"(: what is the capital of France?"}]})";
+    case Kind::Miss:
+        break;
+    }
+    return R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Request )" + std::to_string(i) +
+           R"(: summarise the attached paragraph in one sentence."}]})";
+}
+
+Kind kindOf(bool cacheable)
+{
+    return cacheable ? Kind::Hit : Kind::Miss;
 }
 
 /// Open loop: `rate` requests a second over `seconds`, spread over `connections` keep-alive clients.
-Figures openLoop(const Target &t, int rate, double seconds, int connections, bool cacheable)
+Figures openLoop(const Target &t, int rate, double seconds, int connections, Kind kind)
 {
     Figures f;
     std::mutex mutex;
@@ -79,7 +96,7 @@ Figures openLoop(const Target &t, int rate, double seconds, int connections, boo
             for (int i = c; i < total; i += connections) {
                 const auto scheduled = start + std::chrono::nanoseconds(qint64(1e9 * i / rate));
                 std::this_thread::sleep_until(scheduled);
-                const auto r = client.Post("/v1/chat/completions", t.headers, body(cacheable, i), "application/json");
+                const auto r = client.Post("/v1/chat/completions", t.headers, body(kind, i), "application/json");
                 const double ms = std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count();
                 if (!r || r->status != 200)
                     ++errors;
@@ -112,7 +129,7 @@ double closedLoop(const Target &t, double seconds, int connections, bool cacheab
             client.set_keep_alive(true);
             client.set_tcp_nodelay(true);
             for (int i = c; Clock::now() < end; i += connections) {
-                const auto r = client.Post("/v1/chat/completions", t.headers, body(cacheable, i), "application/json");
+                const auto r = client.Post("/v1/chat/completions", t.headers, body(kindOf(cacheable), i), "application/json");
                 if (r && r->status == 200)
                     ++done;
             }
@@ -135,7 +152,7 @@ double closedLoopWrk(const Target &t, double seconds, int connections, bool cach
     for (const auto &[name, value] : t.headers)
         script += QStringLiteral("wrk.headers[\"%1\"] = [[%2]]\n").arg(QString::fromStdString(name), QString::fromStdString(value));
     if (cacheable) {
-        script += QStringLiteral("wrk.body = [[%1]]\n").arg(QString::fromStdString(body(true, 0)));
+        script += QStringLiteral("wrk.body = [[%1]]\n").arg(QString::fromStdString(body(Kind::Hit, 0)));
     } else {
         // Every request its own prompt: never a cache hit.
         script += QStringLiteral("local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, "
@@ -272,17 +289,17 @@ int main(int argc, char *argv[])
     // Warm up every path (connections, pools, the cache entry for hits).
     for (const Target *t : {&direct, &viaAgent, &viaPortkey})
         if (t->port)
-            openLoop(*t, 200, 1.0, connections, true), openLoop(*t, 200, 1.0, connections, false);
+            openLoop(*t, 200, 1.0, connections, Kind::Hit), openLoop(*t, 200, 1.0, connections, Kind::Miss);
 
     std::printf("Cache misses (every request reaches the upstream):\n");
-    Figures d = openLoop(direct, rate, seconds, connections, false);
+    Figures d = openLoop(direct, rate, seconds, connections, Kind::Miss);
     print(direct.name, d, rate);
-    Figures a = openLoop(viaAgent, rate, seconds, connections, false);
+    Figures a = openLoop(viaAgent, rate, seconds, connections, Kind::Miss);
     print(viaAgent.name, a, rate);
     std::printf("  added by costgov-agent:            p50 %7.3f ms  p99 %7.3f ms\n", a.percentile(0.5) - d.percentile(0.5),
                 a.percentile(0.99) - d.percentile(0.99));
     if (viaPortkey.port) {
-        Figures p = openLoop(viaPortkey, rate, seconds, connections, false);
+        Figures p = openLoop(viaPortkey, rate, seconds, connections, Kind::Miss);
         print(viaPortkey.name, p, rate);
         std::printf("  added by Portkey:                  p50 %7.3f ms  p99 %7.3f ms\n", p.percentile(0.5) - d.percentile(0.5),
                     p.percentile(0.99) - d.percentile(0.99));
@@ -291,11 +308,11 @@ int main(int argc, char *argv[])
         // At a rate the peer keeps up with, for an even comparison.
         const int low = 100;
         std::printf("Cache misses at %d req/s:\n", low);
-        Figures dl = openLoop(direct, low, seconds, connections, false);
+        Figures dl = openLoop(direct, low, seconds, connections, Kind::Miss);
         print(direct.name, dl, low);
-        Figures al = openLoop(viaAgent, low, seconds, connections, false);
+        Figures al = openLoop(viaAgent, low, seconds, connections, Kind::Miss);
         print(viaAgent.name, al, low);
-        Figures pl = openLoop(viaPortkey, low, seconds, connections, false);
+        Figures pl = openLoop(viaPortkey, low, seconds, connections, Kind::Miss);
         print(viaPortkey.name, pl, low);
         std::printf("  added: costgov-agent p50 %.3f ms p99 %.3f ms; Portkey p50 %.3f ms p99 %.3f ms\n",
                     al.percentile(0.5) - dl.percentile(0.5), al.percentile(0.99) - dl.percentile(0.99),
@@ -303,7 +320,7 @@ int main(int argc, char *argv[])
     }
     std::printf("Cache hits (the same prompt at temperature 0):\n");
     upstream.calls = 0;
-    Figures h = openLoop(viaAgent, rate, seconds, connections, true);
+    Figures h = openLoop(viaAgent, rate, seconds, connections, Kind::Hit);
     print(viaAgent.name, h, rate);
     std::printf("  answered from the cache: %d of %zu; upstream calls during the run: %d\n", h.cacheHits,
                 h.latenciesMs.size(), upstream.calls.load());
@@ -321,18 +338,20 @@ int main(int argc, char *argv[])
     if (viaPortkey.port) {
         std::printf("  Portkey gateway, misses            %8.0f req/s\n", throughput(viaPortkey, false));
         upstream.calls = 0;
-        Figures ph = openLoop(viaPortkey, 200, 2.0, connections, true);
+        Figures ph = openLoop(viaPortkey, 200, 2.0, connections, Kind::Hit);
         std::printf("  Portkey with cache mode simple: %d of %zu answered from its cache\n", ph.cacheHits,
                     ph.latenciesMs.size());
     }
     std::printf("Agent memory after the runs: %lld KiB resident\n", rssKiB(agent.processId()));
 
     if (soak > 0) {
-        std::printf("Soak: %d req/s for %d s (half hits, half misses), resident memory every 30 s:\n", rate, soak);
+        std::printf("Soak: %d req/s for %d s (half misses, half 20,000 prompts in turn at temperature 0 against a "
+                    "cache of 10,000 entries), resident memory every 30 s:\n",
+                    rate, soak);
         qint64 first = -1, peak = 0;
         for (int elapsed = 0; elapsed < soak; elapsed += 30) {
-            std::thread hits([&] { openLoop(viaAgent, rate / 2, 30, connections / 2, true); });
-            Figures m = openLoop(viaAgent, rate / 2, 30, connections / 2, false);
+            std::thread hits([&] { openLoop(viaAgent, rate / 2, 30, connections / 2, Kind::Rotating); });
+            Figures m = openLoop(viaAgent, rate / 2, 30, connections / 2, Kind::Miss);
             hits.join();
             const qint64 rss = rssKiB(agent.processId());
             first = first < 0 ? rss : first;
