@@ -57,6 +57,7 @@ private:
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("FAKE_OPENAI_KEY"), QStringLiteral("sk-upstream-secret"));
+        env.insert(QStringLiteral("FAKE_ANTHROPIC_KEY"), QStringLiteral("sk-ant-secret"));
         m_agent.setProcessEnvironment(env);
         m_agent.setProgram(QStringLiteral(COSTGOV_AGENT));
         m_agent.setArguments({QStringLiteral("--config"), m_dir.file(QStringLiteral("agent.json"))});
@@ -137,7 +138,12 @@ private slots:
             {QStringLiteral("upstreams"),
              QJsonArray{QJsonObject{{QStringLiteral("provider"), QStringLiteral("openai")},
                                     {QStringLiteral("base_url"), QString::fromStdString(m_upstream.url() + "/v1")},
-                                    {QStringLiteral("key_env"), QStringLiteral("FAKE_OPENAI_KEY")}}}},
+                                    {QStringLiteral("key_env"), QStringLiteral("FAKE_OPENAI_KEY")}},
+                        QJsonObject{{QStringLiteral("provider"), QStringLiteral("anthropic")},
+                                    {QStringLiteral("kind"), QStringLiteral("anthropic")},
+                                    {QStringLiteral("base_url"), QString::fromStdString(m_upstream.url())},
+                                    {QStringLiteral("key_env"), QStringLiteral("FAKE_ANTHROPIC_KEY")},
+                                    {QStringLiteral("models"), QJsonArray{QStringLiteral("claude-*")}}}}},
         };
         m_dir.write(QStringLiteral("agent.json"), QJsonDocument(config).toJson());
         startAgent();
@@ -350,6 +356,51 @@ private slots:
         QCOMPARE(logged.value(QStringLiteral("team")).toString(), QStringLiteral("search"));
     }
 
+    void anthropicUpstreamBehindTheOpenAiShape()
+    {
+        m_upstream.clear();
+        QJsonObject body{{QStringLiteral("model"), QStringLiteral("claude-sonnet-4-5")},
+                         {QStringLiteral("max_tokens"), 300},
+                         {QStringLiteral("temperature"), 0.2},
+                         {QStringLiteral("messages"),
+                          QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
+                                                 {QStringLiteral("content"), QStringLiteral("Be brief.")}},
+                                     QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                                 {QStringLiteral("content"), longPrompt()}}}}};
+        auto r = post(body, {{"x-costgov-team", "legal"}});
+        QCOMPARE(r->status, 200);
+        const QJsonObject answer = QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).object();
+        QCOMPARE(answer.value(QStringLiteral("choices")).toArray().at(0).toObject().value(QStringLiteral("message")).toObject()
+                     .value(QStringLiteral("content")).toString(),
+                 QStringLiteral("{\"answer\":\"from claude-sonnet-4-5\"}"));
+        QCOMPARE(answer.value(QStringLiteral("usage")).toObject().value(QStringLiteral("prompt_tokens")).toInt(), 1050);
+        // Anthropic got its key, its version header, the system prompt apart and max_tokens.
+        QCOMPARE(QString::fromStdString(m_upstream.authorizations.at(0)), QStringLiteral("sk-ant-secret"));
+        const QJsonObject sent = m_upstream.anthropicRequests.at(0);
+        QCOMPARE(sent.value(QStringLiteral("system")).toString(), QStringLiteral("Be brief."));
+        QCOMPARE(sent.value(QStringLiteral("max_tokens")).toInt(), 300);
+        QCOMPARE(sent.value(QStringLiteral("messages")).toArray().size(), 1);
+        const QJsonObject logged = logRecords().last();
+        QCOMPARE(logged.value(QStringLiteral("provider")).toString(), QStringLiteral("anthropic"));
+        QCOMPARE(logged.value(QStringLiteral("input_tokens")).toInt(), 900);
+        QCOMPARE(logged.value(QStringLiteral("cache_read_tokens")).toInt(), 100);
+        QCOMPARE(logged.value(QStringLiteral("cache_write_tokens")).toInt(), 50);
+        QCOMPARE(logged.value(QStringLiteral("output_tokens")).toInt(), 500);
+        // A stream is answered whole, as server-sent events ending in [DONE].
+        body.insert(QStringLiteral("stream"), true);
+        auto streamed = post(body);
+        QCOMPARE(QString::fromStdString(streamed->get_header_value("Content-Type")), QStringLiteral("text/event-stream"));
+        QVERIFY(streamed->body.find("from claude-sonnet-4-5") != std::string::npos);
+        QVERIFY(streamed->body.find("\"finish_reason\":\"stop\"") != std::string::npos);
+        QVERIFY(streamed->body.size() > 14 && streamed->body.substr(streamed->body.size() - 14) == "data: [DONE]\n\n");
+        // Tools cannot be translated yet: refused with the reason.
+        body.remove(QStringLiteral("stream"));
+        body.insert(QStringLiteral("tools"), QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("function")}}});
+        auto tools = post(body);
+        QCOMPARE(tools->status, 400);
+        QVERIFY(tools->body.find("tools cannot go to an Anthropic upstream") != std::string::npos);
+    }
+
     void managementNeedsTheToken()
     {
         QCOMPARE(management("GET", "/v1/policy", "")->status, 401);
@@ -461,6 +512,7 @@ private slots:
             t.input = r.value(QStringLiteral("input_tokens")).toInteger();
             t.output = r.value(QStringLiteral("output_tokens")).toInteger();
             t.cacheRead = r.value(QStringLiteral("cache_read_tokens")).toInteger();
+            t.cacheWrite5m = r.value(QStringLiteral("cache_write_tokens")).toInteger();
             const qint64 ts = *parseTimestampMs(r.value(QStringLiteral("ts")).toString().toStdString());
             const auto *price = catalog->find(r.value(QStringLiteral("model")).toString().toStdString(), ts);
             if (price)

@@ -78,21 +78,146 @@ bool retryable(int status)
 }
 
 struct Usage {
-    qint64 input = 0, output = 0, cacheRead = 0;
-    bool known = false;
+    qint64 input = 0, output = 0, cacheRead = 0, cacheWrite = 0;
 };
 
+/// Tokens of an OpenAI usage object (with cache_creation_input_tokens when an Anthropic answer was
+/// translated): input excludes cache reads and writes, as the canonical log counts them.
 Usage usageOf(const QJsonObject &usage)
 {
     Usage u;
-    if (usage.isEmpty())
-        return u;
-    u.known = true;
     const qint64 prompt = usage.value(QStringLiteral("prompt_tokens")).toInteger();
     u.cacheRead = usage.value(QStringLiteral("prompt_tokens_details")).toObject().value(QStringLiteral("cached_tokens")).toInteger();
-    u.input = std::max<qint64>(0, prompt - u.cacheRead);
+    u.cacheWrite = usage.value(QStringLiteral("cache_creation_input_tokens")).toInteger();
+    u.input = std::max<qint64>(0, prompt - u.cacheRead - u.cacheWrite);
     u.output = usage.value(QStringLiteral("completion_tokens")).toInteger();
     return u;
+}
+
+/// A whole chat completion as the server-sent events a stream of it would have been: the content
+/// in one chunk, the finish, the usage when asked for, and [DONE].
+std::string asEvents(const QByteArray &completion, bool withUsage)
+{
+    const QJsonObject c = QJsonDocument::fromJson(completion).object();
+    const QJsonObject choice = c.value(QStringLiteral("choices")).toArray().at(0).toObject();
+    const auto chunk = [&c](const QJsonArray &choices, const QJsonValue &usage) {
+        QJsonObject o{{QStringLiteral("id"), c.value(QStringLiteral("id"))},
+                      {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                      {QStringLiteral("created"), c.value(QStringLiteral("created"))},
+                      {QStringLiteral("model"), c.value(QStringLiteral("model"))},
+                      {QStringLiteral("choices"), choices}};
+        if (!usage.isUndefined())
+            o.insert(QStringLiteral("usage"), usage);
+        return "data: " + QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString() + "\n\n";
+    };
+    std::string events = chunk(
+        QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                               {QStringLiteral("delta"), choice.value(QStringLiteral("message")).toObject()},
+                               {QStringLiteral("finish_reason"), QJsonValue()}}},
+        QJsonValue::Undefined);
+    events += chunk(QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                                           {QStringLiteral("delta"), QJsonObject()},
+                                           {QStringLiteral("finish_reason"), choice.value(QStringLiteral("finish_reason"))}}},
+                    QJsonValue::Undefined);
+    if (withUsage)
+        events += chunk(QJsonArray(), c.value(QStringLiteral("usage")));
+    return events + "data: [DONE]\n\n";
+}
+
+// ---- Anthropic's messages API behind the OpenAI shape
+
+QString textOf(const QJsonValue &content)
+{
+    if (content.isString())
+        return content.toString();
+    QString text;
+    for (const QJsonValue &part : content.toArray())
+        if (part.toObject().value(QStringLiteral("type")).toString() == QLatin1String("text"))
+            text += part.toObject().value(QStringLiteral("text")).toString();
+    return text;
+}
+
+/// A chat completions request as a messages request, or why it cannot be one.
+Result<QJsonObject> toAnthropic(const QJsonObject &chat)
+{
+    QStringList system;
+    QJsonArray messages;
+    for (const QJsonValue &v : chat.value(QStringLiteral("messages")).toArray()) {
+        const QJsonObject m = v.toObject();
+        const QString role = m.value(QStringLiteral("role")).toString();
+        if (role == QLatin1String("system") || role == QLatin1String("developer"))
+            system.append(textOf(m.value(QStringLiteral("content"))));
+        else if (role == QLatin1String("user") || role == QLatin1String("assistant"))
+            messages.append(QJsonObject{{QStringLiteral("role"), role},
+                                        {QStringLiteral("content"), textOf(m.value(QStringLiteral("content")))}});
+        else
+            return makeError(ErrorCode::Usage, QStringLiteral("messages with role \"%1\" cannot go to an Anthropic "
+                                                              "upstream; route tool use to an OpenAI-compatible one")
+                                                   .arg(role));
+    }
+    if (!chat.value(QStringLiteral("tools")).toArray().isEmpty())
+        return makeError(ErrorCode::Usage, QStringLiteral("tools cannot go to an Anthropic upstream yet; route tool use "
+                                                          "to an OpenAI-compatible one"));
+    QJsonObject out{{QStringLiteral("model"), chat.value(QStringLiteral("model"))},
+                    {QStringLiteral("messages"), messages},
+                    {QStringLiteral("max_tokens"),
+                     chat.value(QStringLiteral("max_completion_tokens"))
+                         .toInteger(chat.value(QStringLiteral("max_tokens")).toInteger(4096))}};
+    if (!system.isEmpty())
+        out.insert(QStringLiteral("system"), system.join(QLatin1Char('\n')));
+    for (const char *key : {"temperature", "top_p"})
+        if (chat.value(QLatin1String(key)).isDouble())
+            out.insert(QLatin1String(key), chat.value(QLatin1String(key)));
+    const QJsonValue stop = chat.value(QStringLiteral("stop"));
+    if (stop.isString())
+        out.insert(QStringLiteral("stop_sequences"), QJsonArray{stop});
+    else if (stop.isArray())
+        out.insert(QStringLiteral("stop_sequences"), stop);
+    return out;
+}
+
+/// A messages answer as a chat completion (usage keeps the cache write count).
+QByteArray fromAnthropic(const QJsonObject &m)
+{
+    const QString stop = m.value(QStringLiteral("stop_reason")).toString();
+    const QJsonObject u = m.value(QStringLiteral("usage")).toObject();
+    const qint64 read = u.value(QStringLiteral("cache_read_input_tokens")).toInteger();
+    const qint64 write = u.value(QStringLiteral("cache_creation_input_tokens")).toInteger();
+    const qint64 prompt = u.value(QStringLiteral("input_tokens")).toInteger() + read + write;
+    const qint64 output = u.value(QStringLiteral("output_tokens")).toInteger();
+    const QJsonObject out{
+        {QStringLiteral("id"), m.value(QStringLiteral("id"))},
+        {QStringLiteral("object"), QStringLiteral("chat.completion")},
+        {QStringLiteral("created"), QDateTime::currentSecsSinceEpoch()},
+        {QStringLiteral("model"), m.value(QStringLiteral("model"))},
+        {QStringLiteral("choices"),
+         QJsonArray{QJsonObject{
+             {QStringLiteral("index"), 0},
+             {QStringLiteral("message"), QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                                                     {QStringLiteral("content"), textOf(m.value(QStringLiteral("content")))}}},
+             {QStringLiteral("finish_reason"), stop == QLatin1String("max_tokens") ? QStringLiteral("length")
+                                               : stop == QLatin1String("refusal")  ? QStringLiteral("content_filter")
+                                                                                   : QStringLiteral("stop")}}}},
+        {QStringLiteral("usage"),
+         QJsonObject{{QStringLiteral("prompt_tokens"), prompt},
+                     {QStringLiteral("completion_tokens"), output},
+                     {QStringLiteral("total_tokens"), prompt + output},
+                     {QStringLiteral("prompt_tokens_details"), QJsonObject{{QStringLiteral("cached_tokens"), read}}},
+                     {QStringLiteral("cache_creation_input_tokens"), write}}}};
+    return QJsonDocument(out).toJson(QJsonDocument::Compact);
+}
+
+/// An Anthropic error body in OpenAI's shape.
+std::string errorFromAnthropic(const std::string &body)
+{
+    const QJsonObject e = QJsonDocument::fromJson(QByteArray::fromStdString(body)).object().value(QStringLiteral("error")).toObject();
+    return QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                      QJsonObject{{QStringLiteral("message"), e.value(QStringLiteral("message")).toString(
+                                                                                  QString::fromStdString(body).left(500))},
+                                                  {QStringLiteral("type"), e.value(QStringLiteral("type")).toString(
+                                                                               QStringLiteral("upstream_error"))}}}})
+        .toJson(QJsonDocument::Compact)
+        .toStdString();
 }
 
 QString randomId()
@@ -169,10 +294,13 @@ Result<Config> readConfig(const QString &path)
     c.upstreamTimeoutSeconds = o.value(QStringLiteral("upstream_timeout_seconds")).toInt(c.upstreamTimeoutSeconds);
     for (const QJsonValue &v : o.value(QStringLiteral("upstreams")).toArray()) {
         const QJsonObject u = v.toObject();
-        Upstream up{text(u, "provider"), text(u, "base_url"), {}, {}};
+        Upstream up{text(u, "provider"), text(u, "base_url"), {}, {}, text(u, "kind", QStringLiteral("openai")) == QLatin1String("anthropic")};
         for (const QJsonValue &m : u.value(QStringLiteral("models")).toArray())
             up.models.append(m.toString());
         const QUrl url(up.baseUrl);
+        if (text(u, "kind", QStringLiteral("openai")) != QLatin1String("openai") && !up.anthropic)
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("upstream \"%1\": kind is \"openai\" or \"anthropic\"").arg(up.provider));
         if (up.provider.isEmpty() || !url.isValid() ||
             (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
             return makeError(ErrorCode::Usage,
@@ -225,6 +353,11 @@ public:
     }
 
     bool has(const QString &provider) const { return m_pools.count(provider) > 0; }
+    bool isAnthropic(const QString &provider) const
+    {
+        const auto it = m_pools.find(provider);
+        return it != m_pools.end() && it->second->upstream.anthropic;
+    }
 
     std::unique_ptr<httplib::Client> client(const QString &provider, std::string &prefix)
     {
@@ -244,7 +377,10 @@ public:
         c->set_connection_timeout(10, 0);
         c->set_read_timeout(m_timeout, 0);
         c->set_write_timeout(m_timeout, 0);
-        c->set_bearer_token_auth(pool.upstream.key.toStdString());
+        if (pool.upstream.anthropic)
+            c->set_default_headers({{"x-api-key", pool.upstream.key.toStdString()}, {"anthropic-version", "2023-06-01"}});
+        else
+            c->set_bearer_token_auth(pool.upstream.key.toStdString());
         return c;
     }
 
@@ -254,6 +390,31 @@ public:
         std::lock_guard lock(pool.mutex);
         if (pool.idle.size() < 256)
             pool.idle.push_back(std::move(c));
+    }
+
+    /// A chat completion from either kind of upstream, in OpenAI's shape.
+    Reply chat(const Target &target, const QJsonObject &body)
+    {
+        if (!isAnthropic(target.provider))
+            return post(target, "/v1/chat/completions", QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString());
+        const auto request = toAnthropic(body);
+        if (!request.ok()) {
+            Reply refused;
+            refused.target = target;
+            refused.status = 400;
+            refused.body = QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                                      QJsonObject{{QStringLiteral("message"), request.error().message},
+                                                                  {QStringLiteral("type"), QStringLiteral("invalid_request_error")}}}})
+                               .toJson(QJsonDocument::Compact)
+                               .toStdString();
+            return refused;
+        }
+        Reply reply = post(target, "/v1/messages", QJsonDocument(*request).toJson(QJsonDocument::Compact).toStdString());
+        if (reply.status == 200)
+            reply.body = fromAnthropic(QJsonDocument::fromJson(QByteArray::fromStdString(reply.body)).object()).toStdString();
+        else if (reply.status != 0)
+            reply.body = errorFromAnthropic(reply.body);
+        return reply;
     }
 
     Reply post(const Target &target, const char *path, const std::string &body)
@@ -442,7 +603,7 @@ struct Agent::Record {
         w.key(QStringLiteral("input_tokens")).value(usage.input);
         w.key(QStringLiteral("output_tokens")).value(usage.output);
         w.key(QStringLiteral("cache_read_tokens")).value(usage.cacheRead);
-        w.key(QStringLiteral("cache_write_tokens")).value(0);
+        w.key(QStringLiteral("cache_write_tokens")).value(usage.cacheWrite);
         w.key(QStringLiteral("latency_ms")).value(QDateTime::currentMSecsSinceEpoch() - startedMs);
         w.key(QStringLiteral("status")).value(status);
         w.key(QStringLiteral("cache_hit")).value(cacheHit);
@@ -684,6 +845,7 @@ void Agent::replayBudgets()
             tokens.input = r.value(QStringLiteral("input_tokens")).toInteger();
             tokens.output = r.value(QStringLiteral("output_tokens")).toInteger();
             tokens.cacheRead = r.value(QStringLiteral("cache_read_tokens")).toInteger();
+            tokens.cacheWrite5m = r.value(QStringLiteral("cache_write_tokens")).toInteger();
             if (const auto cost = costOf(r.value(QStringLiteral("model")).toString(), tokens, *ts))
                 m_budgets->add(a->policy, view, *cost, *ts, now);
         }
@@ -709,6 +871,7 @@ void Agent::finish(Record &record, const QByteArray &responseBody)
     tokens.input = record.usage.input;
     tokens.output = record.usage.output;
     tokens.cacheRead = record.usage.cacheRead;
+    tokens.cacheWrite5m = record.usage.cacheWrite;
     if (const auto cost = costOf(record.model, tokens, record.tsMs)) {
         const qint64 now = nowMs();
         m_budgets->add(record.active->policy, record.view, *cost, now, now);
@@ -815,6 +978,8 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
     record.provider = steps.first().provider;
     record.model = steps.first().model;
     const bool streaming = body.value(QStringLiteral("stream")).toBool();
+    const bool clientWantsUsage =
+        body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
 
     // Caches: for whole answers only (a stream is passed through as it comes).
     QByteArray exactKey;
@@ -842,7 +1007,14 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
         }
     }
 
-    if (streaming) {
+    // An Anthropic upstream answers a stream whole, sent on as server-sent events.
+    const bool streamWhole = streaming && m_upstreams->isAnthropic(steps.last().provider);
+    if (streamWhole) {
+        steps = {steps.last()};
+        body.remove(QStringLiteral("stream"));
+        body.remove(QStringLiteral("stream_options"));
+    }
+    if (streaming && !streamWhole) {
         // A cascade cannot check a stream before passing it on: the last (strongest) model answers.
         QVector<Target> chain{steps.last()};
         chain += decision.fallbacks;
@@ -860,8 +1032,7 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
         for (int attempt = 0; attempt < chain.size(); ++attempt) {
             body.insert(QStringLiteral("model"), chain.at(attempt).model);
             ++m_counters.upstreamCalls;
-            reply = m_upstreams->post(chain.at(attempt), "/v1/chat/completions",
-                                      QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString());
+            reply = m_upstreams->chat(chain.at(attempt), body);
             if (!retryable(reply.status))
                 break;
             ++m_counters.upstreamErrors;
@@ -910,7 +1081,10 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
         if (embedding)
             m_cache.putSemantic(bucket, *embedding, answer, nowMs());
         res.status = 200;
-        res.set_content(reply.body, "application/json");
+        if (streamWhole)
+            res.set_content(asEvents(answer, clientWantsUsage), "text/event-stream");
+        else
+            res.set_content(reply.body, "application/json");
         return;
     }
 }
@@ -940,8 +1114,8 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
         int finalStatus = 502;
         for (int attempt = 0; attempt < chain.size(); ++attempt) {
             const Target &target = chain.at(attempt);
-            if (!m_upstreams->has(target.provider))
-                continue;
+            if (!m_upstreams->has(target.provider) || m_upstreams->isAnthropic(target.provider))
+                continue; // streams to an Anthropic upstream are answered whole (handleChat)
             body.insert(QStringLiteral("model"), target.model);
             std::string prefix;
             auto client = m_upstreams->client(target.provider, prefix);
@@ -1091,6 +1265,11 @@ void Agent::handleEmbeddings(const httplib::Request &req, httplib::Response &res
                          QStringLiteral("an embeddings request needs \"model\" and \"input\""));
     }
     const Target target{providerFor(model), model};
+    if (m_upstreams->isAnthropic(target.provider)) {
+        ++m_counters.badRequests;
+        return jsonError(res, 400, QStringLiteral("invalid_request_error"),
+                         QStringLiteral("%1 goes to an Anthropic upstream, which has no embeddings API").arg(model));
+    }
     record.provider = target.provider;
     record.model = record.requestedModel = model;
     const auto header = [&req](const char *name, QString &field) {

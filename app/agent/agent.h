@@ -29,6 +29,7 @@ struct Upstream {
     QString baseUrl;       ///< e.g. https://api.openai.com (the agent adds /v1/...)
     QStringList models;    ///< requested models this upstream serves when no rule routes them ("gpt-*")
     QByteArray key;        ///< from key_env or a 0600 key_file
+    bool anthropic = false; ///< kind "anthropic": Anthropic's messages API behind the OpenAI shape
 };
 
 struct ClientKey {

@@ -77,6 +77,13 @@ Kind kindOf(bool cacheable)
     return cacheable ? Kind::Hit : Kind::Miss;
 }
 
+void keepAlive(httplib::Client &client)
+{
+    client.set_keep_alive(true);
+    client.set_tcp_nodelay(true);
+    client.set_read_timeout(10, 0);
+}
+
 /// Open loop: `rate` requests a second over `seconds`, spread over `connections` keep-alive clients.
 Figures openLoop(const Target &t, int rate, double seconds, int connections, Kind kind)
 {
@@ -88,9 +95,7 @@ Figures openLoop(const Target &t, int rate, double seconds, int connections, Kin
     for (int c = 0; c < connections; ++c) {
         threads.emplace_back([&, c] {
             httplib::Client client("127.0.0.1", t.port);
-            client.set_keep_alive(true);
-            client.set_tcp_nodelay(true);
-            client.set_read_timeout(10, 0);
+            keepAlive(client);
             std::vector<double> mine;
             int errors = 0, hits = 0;
             for (int i = c; i < total; i += connections) {
@@ -126,8 +131,7 @@ double closedLoop(const Target &t, double seconds, int connections, bool cacheab
     for (int c = 0; c < connections; ++c) {
         threads.emplace_back([&, c] {
             httplib::Client client("127.0.0.1", t.port);
-            client.set_keep_alive(true);
-            client.set_tcp_nodelay(true);
+            keepAlive(client);
             for (int i = c; Clock::now() < end; i += connections) {
                 const auto r = client.Post("/v1/chat/completions", t.headers, body(kindOf(cacheable), i), "application/json");
                 if (r && r->status == 200)

@@ -6,7 +6,8 @@
 //   "overloaded"      429 with Retry-After      "broken"     503
 //   "weak-json"       an answer that is not JSON  "truncated"  finish_reason "length"
 //   "refuser"         a refusal                   anything else: a JSON answer naming the model
-// Usage: prompt_tokens = 1000, completion_tokens = 500, 200 of the prompt cached.
+// Usage: prompt_tokens = 1000, completion_tokens = 500, 200 of the prompt cached. POST /v1/messages
+// answers as Anthropic does (900 input, 100 cache read, 50 cache write, 500 output tokens).
 
 #include <httplib.h>
 
@@ -55,6 +56,46 @@ public:
                 return stream(body, res);
             res.set_content(answer(model).toStdString(), "application/json");
         });
+        // Anthropic's messages API: x-api-key and anthropic-version, or 401; 529 when overloaded.
+        m_server.Post("/v1/messages", [this](const httplib::Request &req, httplib::Response &res) {
+            ++calls;
+            const QJsonObject body = QJsonDocument::fromJson(QByteArray::fromStdString(req.body)).object();
+            const QString model = body.value(QStringLiteral("model")).toString();
+            {
+                std::lock_guard lock(m_mutex);
+                models.push_back(model);
+                authorizations.push_back(req.get_header_value("x-api-key"));
+                anthropicRequests.push_back(body);
+            }
+            if (!req.has_header("x-api-key") || req.get_header_value("anthropic-version") != "2023-06-01") {
+                res.status = 401;
+                res.set_content(R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})",
+                                "application/json");
+                return;
+            }
+            if (model == QLatin1String("overloaded")) {
+                res.status = 529;
+                res.set_content(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
+                                "application/json");
+                return;
+            }
+            const QJsonObject out{
+                {QStringLiteral("id"), QStringLiteral("msg_01")},
+                {QStringLiteral("type"), QStringLiteral("message")},
+                {QStringLiteral("role"), QStringLiteral("assistant")},
+                {QStringLiteral("model"), model},
+                {QStringLiteral("content"),
+                 QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
+                                        {QStringLiteral("text"), QStringLiteral("{\"answer\":\"from %1\"}").arg(model)}}}},
+                {QStringLiteral("stop_reason"), QStringLiteral("end_turn")},
+                {QStringLiteral("stop_sequence"), QJsonValue()},
+                {QStringLiteral("usage"),
+                 QJsonObject{{QStringLiteral("input_tokens"), 900},
+                             {QStringLiteral("output_tokens"), 500},
+                             {QStringLiteral("cache_creation_input_tokens"), 50},
+                             {QStringLiteral("cache_read_input_tokens"), 100}}}};
+            res.set_content(QJsonDocument(out).toJson(QJsonDocument::Compact).toStdString(), "application/json");
+        });
         m_server.Post("/v1/embeddings", [this](const httplib::Request &req, httplib::Response &res) {
             ++calls;
             const QJsonObject body = QJsonDocument::fromJson(QByteArray::fromStdString(req.body)).object();
@@ -94,6 +135,7 @@ public:
         std::lock_guard lock(m_mutex);
         models.clear();
         authorizations.clear();
+        anthropicRequests.clear();
         calls = 0;
     }
 
@@ -121,6 +163,7 @@ public:
     std::atomic_int calls{0};
     std::vector<QString> models;
     std::vector<std::string> authorizations;
+    std::vector<QJsonObject> anthropicRequests;
 
 private:
     static QByteArray answer(const QString &model)
