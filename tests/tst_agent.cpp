@@ -300,6 +300,16 @@ private slots:
         QCOMPARE(m_upstream.calls.load(), 1);
         // Other teams are not affected.
         QCOMPARE(post(body, {{"x-costgov-team", "payments"}})->status, 200);
+        // A budget for each team: each team's own spend counts, a new team starts at zero.
+        const httplib::Headers a{{"x-costgov-team", "alpha"}, {"x-costgov-environment", "metered"}};
+        const httplib::Headers b{{"x-costgov-team", "beta"}, {"x-costgov-environment", "metered"}};
+        QCOMPARE(post(body, a)->status, 200);
+        auto refused = post(body, a);
+        QCOMPARE(refused->status, 429);
+        QVERIFY2(refused->body.find("budget \\\"metered per team\\\" for team alpha is spent") != std::string::npos,
+                 refused->body.c_str());
+        QCOMPARE(post(body, b)->status, 200);
+        QCOMPARE(post(body, b)->status, 429);
     }
 
     void streamsPassThroughIntact()

@@ -55,7 +55,8 @@ private slots:
               "routing.rules[0].match.max_prompt_tokens: must be a whole number", "routing.rules[0].route.model: is required",
               "routing.rules[1].match.modles: unknown field", "routing.rules[1].route: a rule needs either route or cascade",
               "cache.semantic.threshold: must be a number from 0.5 to 1", "budgets[0].window: must be day, week, month or quarter",
-              "budgets[0].limit_usd: is required and above zero"})
+              "budgets[0].limit_usd: is required and above zero", "budgets[1].time_zone: \"Europe/Berln\" is not an IANA time zone",
+              "budgets[1].name: \"b\" is used by an earlier budget", "routing.rules[1].match.keywords: must be a non-empty string"})
             QVERIFY2(text.contains(QLatin1String(expected)), qPrintable(QLatin1String(expected) + QStringLiteral("\nin:\n") + text));
         QVERIFY(parse("{\"schema\": \"costgov.policy/1\",\n \"routing\": [").problems.first().message.startsWith(
             QStringLiteral("not valid JSON at line 2")));
@@ -73,6 +74,7 @@ private slots:
         p.version = 8;
         QVERIFY(contentHash(again.policy) != contentHash(p));
         QCOMPARE(again.policy.budgets.first().limit, Test::usd("0.0001"));
+        QCOMPARE(again.policy.budgets.last().each, QStringLiteral("team"));
         QCOMPARE(again.policy.semantic.threshold, 0.9);
     }
 
@@ -363,12 +365,27 @@ private slots:
         QCOMPARE(p.budgets.first().spentAtPush, Test::usd("1.50"));
         QCOMPARE(p.budgets.first().limit, Test::usd("10"));
         QVERIFY(parse(toDocument(p)).ok());
+        // The ledger's spend runs to its latest request.
+        QCOMPARE(p.budgets.first().spentAsOfMs, *parseTimestampMs("2026-11-11T10:00:00.001Z"));
+        // "Each team" becomes one budget for each team, with each team's spend so far.
+        Alerts::Rule each = rule;
+        each.name = QStringLiteral("each team");
+        each.filters.clear();
+        each.groupBy = Storage::Dimension::Team;
+        QVERIFY(Alerts::addRule(**ledger, each).ok());
+        CostGov::Policy::Policy q;
+        QCOMPARE(*addHardBudgets(**ledger, q, now), 2);
+        const Budget &perTeam = q.budgets.last();
+        QCOMPARE(perTeam.each, QStringLiteral("team"));
+        QCOMPARE(perTeam.spentByGroup.value(QStringLiteral("search")), Test::usd("1.50"));
+        QCOMPARE(parse(toDocument(q)).policy.budgets.last().spentByGroup, perTeam.spentByGroup);
         // A scope the agent cannot enforce is refused with the rule's name.
         Alerts::Rule project = rule;
         project.name = QStringLiteral("by project");
         project.filters = {{Storage::Dimension::Project, {QStringLiteral("p1")}}};
         QVERIFY(Alerts::addRule(**ledger, project).ok());
-        const auto refused = addHardBudgets(**ledger, p, now);
+        CostGov::Policy::Policy fresh;
+        const auto refused = addHardBudgets(**ledger, fresh, now);
         QVERIFY(!refused.ok());
         QVERIFY(refused.error().message.contains(QStringLiteral("\"by project\"")));
     }

@@ -501,37 +501,54 @@ public:
         for (const Policy::Budget &b : policy.budgets) {
             if (!Policy::inScope(b, request))
                 continue;
-            const auto [spent, window] = spentLocked(b, now);
+            const QString group = Policy::groupOf(b, request);
+            const auto [spent, window] = spentLocked(b, group, now);
             if (spent >= b.limit)
-                return QStringLiteral("budget \"%1\" is spent: $%2 of $%3 this %4; it resets at %5")
-                    .arg(b.name, usdText(spent), usdText(b.limit), b.window, isoTimestamp(window.second));
+                return QStringLiteral("budget \"%1\"%2 is spent: $%3 of $%4 this %5; it resets at %6")
+                    .arg(b.name, group.isEmpty() ? QString() : QStringLiteral(" for %1 %2").arg(b.each, group),
+                         usdText(spent), usdText(b.limit), b.window, isoTimestamp(window.second));
         }
         return std::nullopt;
     }
 
-    /// Counts a request served at tsMs (now, or earlier when the log is replayed after a restart).
+    /// Counts a request served at tsMs (now, or earlier when the log is replayed).
     void add(const Policy::Policy &policy, const Policy::RequestView &request, Nano cost, qint64 tsMs, qint64 now)
     {
         std::lock_guard lock(m_mutex);
-        for (const Policy::Budget &b : policy.budgets) {
-            if (!Policy::inScope(b, request))
-                continue;
-            const auto window = spentLocked(b, now).second;
-            if (tsMs >= window.first && tsMs >= b.spentAsOfMs)
-                m_entries[b.name].spent += cost;
-        }
+        addLocked(policy, request, cost, tsMs, now);
     }
 
     /// Where a replay of the log must start to cover every budget's window since its push.
     static qint64 replayFrom(const Policy::Policy &policy, qint64 now)
     {
         qint64 from = now;
-        for (const Policy::Budget &b : policy.budgets) {
-            const auto window = Alerts::windowAround(
-                now, Alerts::windowFromName(b.window).value_or(Alerts::Window::Month), b.timeZone);
-            from = std::min(from, std::max(window.first, b.spentAsOfMs));
-        }
+        for (const Policy::Budget &b : policy.budgets)
+            from = std::min(from, std::max(windowOf(b, now).first, b.spentAsOfMs));
         return from;
+    }
+
+private:
+    void addLocked(const Policy::Policy &policy, const Policy::RequestView &request, Nano cost, qint64 tsMs, qint64 now)
+    {
+        for (const Policy::Budget &b : policy.budgets) {
+            if (!Policy::inScope(b, request))
+                continue;
+            const QString group = Policy::groupOf(b, request);
+            const auto window = spentLocked(b, group, now).second;
+            if (tsMs >= window.first && tsMs >= b.spentAsOfMs)
+                m_spent[key(b, group, window.first)] += cost;
+        }
+    }
+
+public:
+    /// Starts again from the log: feed(add) calls add(request, cost, tsMs) for each logged request.
+    /// Requests finishing meanwhile wait, so none is counted twice or lost.
+    void rebuild(const Policy::Policy &policy, qint64 now,
+                 const std::function<void(const std::function<void(const Policy::RequestView &, Nano, qint64)> &)> &feed)
+    {
+        std::lock_guard lock(m_mutex);
+        m_spent.clear();
+        feed([&](const Policy::RequestView &request, Nano cost, qint64 tsMs) { addLocked(policy, request, cost, tsMs, now); });
     }
 
     QJsonArray status(const Policy::Policy &policy, qint64 now)
@@ -539,38 +556,54 @@ public:
         std::lock_guard lock(m_mutex);
         QJsonArray out;
         for (const Policy::Budget &b : policy.budgets) {
-            const auto [spent, window] = spentLocked(b, now);
-            out.append(QJsonObject{{QStringLiteral("name"), b.name},
-                                   {QStringLiteral("spent_usd"), usdText(spent)},
-                                   {QStringLiteral("limit_usd"), usdText(b.limit)},
-                                   {QStringLiteral("window_start"), isoTimestamp(window.first)},
-                                   {QStringLiteral("exhausted"), spent >= b.limit}});
+            QStringList groups = b.spentByGroup.keys();
+            const QString prefix = key(b, QString(), windowOf(b, now).first);
+            for (const auto &[k, spent] : m_spent)
+                if (!b.each.isEmpty() && k.startsWith(prefix))
+                    groups.append(k.mid(prefix.size()));
+            if (b.each.isEmpty())
+                groups = {QString()};
+            groups.removeDuplicates();
+            for (const QString &group : groups) {
+                const auto [spent, window] = spentLocked(b, group, now);
+                QJsonObject o{{QStringLiteral("name"), b.name},
+                              {QStringLiteral("spent_usd"), usdText(spent)},
+                              {QStringLiteral("limit_usd"), usdText(b.limit)},
+                              {QStringLiteral("window_start"), isoTimestamp(window.first)},
+                              {QStringLiteral("exhausted"), spent >= b.limit}};
+                if (!b.each.isEmpty())
+                    o.insert(b.each, group);
+                out.append(o);
+            }
         }
         return out;
     }
 
 private:
-    struct Entry {
-        qint64 windowStart = -1;
-        qint64 asOf = -1;
-        Nano spent = 0;
-    };
-
-    std::pair<Nano, std::pair<qint64, qint64>> spentLocked(const Policy::Budget &b, qint64 now)
+    static std::pair<qint64, qint64> windowOf(const Policy::Budget &b, qint64 now)
     {
-        const auto window = Alerts::windowAround(now, Alerts::windowFromName(b.window).value_or(Alerts::Window::Month),
-                                                 b.timeZone);
-        Entry &e = m_entries[b.name];
-        if (e.windowStart != window.first || e.asOf != b.spentAsOfMs) {
-            // A new window, or a new push whose baseline already counts what was served before it.
-            e = Entry{window.first, b.spentAsOfMs, 0};
-        }
-        const Nano base = b.spentAsOfMs >= window.first && b.spentAsOfMs < window.second ? b.spentAtPush : 0;
-        return {base + e.spent, window};
+        return Alerts::windowAround(now, Alerts::windowFromName(b.window).value_or(Alerts::Window::Month), b.timeZone);
+    }
+
+    /// One total per budget, push (its baseline's time), window and group: a new push or window
+    /// starts from zero, and budgets of the same name in other pushes never mix.
+    static QString key(const Policy::Budget &b, const QString &group, qint64 windowStart)
+    {
+        const QChar sep(0x1f);
+        return b.name + sep + QString::number(b.spentAsOfMs) + sep + QString::number(windowStart) + sep + group;
+    }
+
+    std::pair<Nano, std::pair<qint64, qint64>> spentLocked(const Policy::Budget &b, const QString &group, qint64 now)
+    {
+        const auto window = windowOf(b, now);
+        const bool baselineInWindow = b.spentAsOfMs >= window.first && b.spentAsOfMs < window.second;
+        const Nano base = !baselineInWindow ? 0 : b.each.isEmpty() ? b.spentAtPush : b.spentByGroup.value(group);
+        const auto it = m_spent.find(key(b, group, window.first));
+        return {base + (it == m_spent.end() ? 0 : it->second), window};
     }
 
     std::mutex m_mutex;
-    std::map<QString, Entry> m_entries;
+    std::map<QString, Nano> m_spent;
 };
 
 // ---- One request's log record
@@ -651,8 +684,15 @@ Status Agent::install(const Policy::Policy &policy, const QByteArray &document, 
                                                 .arg(m_config.stateDir, file.errorString()));
     }
     m_cache.configure(policy.exact, policy.semantic);
-    std::lock_guard lock(m_activeMutex);
-    m_active = std::move(next);
+    bool budgetsChanged = false;
+    {
+        std::lock_guard lock(m_activeMutex);
+        budgetsChanged = !m_active || Policy::toJson(m_active->policy).value(QStringLiteral("budgets")) !=
+                                          Policy::toJson(policy).value(QStringLiteral("budgets"));
+        m_active = std::move(next);
+    }
+    if (budgetsChanged && m_budgets)
+        replayBudgets();
     return {};
 }
 
@@ -815,41 +855,43 @@ std::optional<Nano> Agent::costOf(const QString &model, const TokenCounts &token
 
 void Agent::replayBudgets()
 {
-    // What this agent served in the budgets' windows before a restart is in its own log.
+    // Every request this agent served is in its log: budgets count from there after a restart and
+    // whenever the budgets change (a push), so served-but-not-yet-imported spend is never lost.
     const auto a = active();
-    if (a->policy.budgets.isEmpty())
-        return;
     const qint64 now = nowMs();
     const qint64 from = BudgetMeter::replayFrom(a->policy, now);
     const QString firstFile = QStringLiteral("requests-%1").arg(isoDate(utcDay(from)));
     const QDir dir(m_config.logDir);
-    for (const QString &name : dir.entryList({QStringLiteral("requests-*.jsonl")}, QDir::Files, QDir::Name)) {
-        if (name < firstFile)
-            continue;
-        QFile file(dir.filePath(name));
-        if (!file.open(QIODevice::ReadOnly))
-            continue;
-        while (!file.atEnd()) {
-            const QJsonObject r = QJsonDocument::fromJson(file.readLine()).object();
-            const auto ts = parseTimestampMs(r.value(QStringLiteral("ts")).toString().toStdString());
-            if (!ts || *ts < from || r.value(QStringLiteral("cache_hit")).toBool() ||
-                r.value(QStringLiteral("status")).toString() != QLatin1String("success"))
+    m_budgets->rebuild(a->policy, now, [&](const auto &add) {
+        if (a->policy.budgets.isEmpty())
+            return;
+        for (const QString &name : dir.entryList({QStringLiteral("requests-*.jsonl")}, QDir::Files, QDir::Name)) {
+            if (name < firstFile)
                 continue;
-            Policy::RequestView view;
-            view.model = r.value(QStringLiteral("requested_model")).toString();
-            view.team = r.value(QStringLiteral("team")).toString();
-            view.feature = r.value(QStringLiteral("feature")).toString();
-            view.user = r.value(QStringLiteral("user")).toString();
-            view.environment = r.value(QStringLiteral("environment")).toString();
-            TokenCounts tokens;
-            tokens.input = r.value(QStringLiteral("input_tokens")).toInteger();
-            tokens.output = r.value(QStringLiteral("output_tokens")).toInteger();
-            tokens.cacheRead = r.value(QStringLiteral("cache_read_tokens")).toInteger();
-            tokens.cacheWrite5m = r.value(QStringLiteral("cache_write_tokens")).toInteger();
-            if (const auto cost = costOf(r.value(QStringLiteral("model")).toString(), tokens, *ts))
-                m_budgets->add(a->policy, view, *cost, *ts, now);
+            QFile file(dir.filePath(name));
+            if (!file.open(QIODevice::ReadOnly))
+                continue;
+            while (!file.atEnd()) {
+                const QJsonObject r = QJsonDocument::fromJson(file.readLine()).object();
+                const auto ts = parseTimestampMs(r.value(QStringLiteral("ts")).toString().toStdString());
+                if (!ts || *ts < from || r.value(QStringLiteral("cache_hit")).toBool())
+                    continue;
+                Policy::RequestView view;
+                view.model = r.value(QStringLiteral("requested_model")).toString();
+                view.team = r.value(QStringLiteral("team")).toString();
+                view.feature = r.value(QStringLiteral("feature")).toString();
+                view.user = r.value(QStringLiteral("user")).toString();
+                view.environment = r.value(QStringLiteral("environment")).toString();
+                TokenCounts tokens;
+                tokens.input = r.value(QStringLiteral("input_tokens")).toInteger();
+                tokens.output = r.value(QStringLiteral("output_tokens")).toInteger();
+                tokens.cacheRead = r.value(QStringLiteral("cache_read_tokens")).toInteger();
+                tokens.cacheWrite5m = r.value(QStringLiteral("cache_write_tokens")).toInteger();
+                if (const auto cost = costOf(r.value(QStringLiteral("model")).toString(), tokens, *ts))
+                    add(view, *cost, *ts);
+            }
         }
-    }
+    });
 }
 
 void Agent::finish(Record &record, const QByteArray &responseBody)
@@ -874,7 +916,7 @@ void Agent::finish(Record &record, const QByteArray &responseBody)
     tokens.cacheWrite5m = record.usage.cacheWrite;
     if (const auto cost = costOf(record.model, tokens, record.tsMs)) {
         const qint64 now = nowMs();
-        m_budgets->add(record.active->policy, record.view, *cost, now, now);
+        m_budgets->add(active()->policy, record.view, *cost, now, now); // the policy in force now
     }
 }
 
@@ -993,12 +1035,11 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
         }
     }
     if (!streaming && decision.semanticCache) {
-        bucket = steps.first().model + QChar(0x1e) + Policy::scopeOf(policy.semantic.metadata, view);
-        QString input;
-        for (const QJsonValue &m : body.value(QStringLiteral("messages")).toArray())
-            input += m.toObject().value(QStringLiteral("role")).toString() + QLatin1String(": ") +
-                     m.toObject().value(QStringLiteral("content")).toString() + QLatin1Char('\n');
-        embedding = embed(policy, input);
+        // Similar prompts share answers only with the same model, metadata and parameters (a JSON
+        // answer never goes to a text request, an answer made without tools never to one with them).
+        bucket = QString::fromLatin1(Policy::exactKey({QByteArray(), fingerprint.parameters}, steps.first().model,
+                                                      Policy::scopeOf(policy.semantic.metadata, view)));
+        embedding = embed(policy, Policy::conversationText(body));
         if (embedding) {
             if (auto hit = m_cache.semantic(bucket, *embedding, nowMs())) {
                 ++m_counters.semanticHits;

@@ -72,6 +72,22 @@ QString promptHash(const Fingerprint &f)
     return QString::fromLatin1(sha256Hex(f.messages).left(16));
 }
 
+QString conversationText(const QJsonObject &body)
+{
+    QString text;
+    for (const QJsonValue &value : normalisedMessages(body)) {
+        const QJsonObject m = value.toObject();
+        text += m.value(QStringLiteral("role")).toString() + QLatin1String(": ");
+        const QJsonValue content = m.value(QStringLiteral("content"));
+        if (content.isString())
+            text += content.toString();
+        for (const QJsonValue &part : content.toArray())
+            text += part.toObject().value(QStringLiteral("text")).toString() + QLatin1Char(' ');
+        text += QLatin1Char('\n');
+    }
+    return text;
+}
+
 QString scopeOf(const QStringList &dimensions, const RequestView &r)
 {
     QStringList values;

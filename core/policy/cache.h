@@ -27,6 +27,8 @@ Fingerprint fingerprint(const QJsonObject &body);
 QByteArray exactKey(const Fingerprint &fingerprint, const QString &model, const QString &scope);
 /// The prompt hash the agent logs: SHA-256 of the normalised messages only (hex, 16 chars).
 QString promptHash(const Fingerprint &fingerprint);
+/// The conversation as text for an embedding: "role: text" a line, text parts joined.
+QString conversationText(const QJsonObject &body);
 /// The values of the given dimensions ("team", "feature", ...) of a request, joined.
 QString scopeOf(const QStringList &dimensions, const RequestView &request);
 

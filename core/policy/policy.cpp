@@ -3,6 +3,7 @@
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTimeZone>
 
 #include <set>
 
@@ -93,7 +94,7 @@ public:
         if (!has(key))
             return {};
         const QJsonValue v = m_object.value(key);
-        if (v.isString())
+        if (v.isString() && !v.toString().isEmpty())
             return {v.toString()};
         QStringList out;
         if (v.isArray()) {
@@ -106,7 +107,7 @@ public:
             }
             return out;
         }
-        problem(key, QStringLiteral("must be a string or a list of strings"));
+        problem(key, QStringLiteral("must be a non-empty string or a list of them"));
         return {};
     }
     std::optional<QJsonObject> object(const QString &key)
@@ -332,7 +333,18 @@ Budget readBudget(QVector<Problem> &problems, const QJsonValue &value, const QSt
     if (!limit || *limit == 0)
         r.problem(QStringLiteral("limit_usd"), QStringLiteral("is required and above zero"));
     b.limit = limit.value_or(0);
+    b.each = r.text(QStringLiteral("each"));
+    if (!b.each.isEmpty() && b.each != QLatin1String("team") && b.each != QLatin1String("feature"))
+        r.problem(QStringLiteral("each"), QStringLiteral("must be \"team\" or \"feature\""));
+    if (!QTimeZone(b.timeZone.toUtf8()).isValid())
+        r.problem(QStringLiteral("time_zone"), QStringLiteral("\"%1\" is not an IANA time zone such as Europe/Berlin")
+                                                   .arg(b.timeZone));
     b.spentAtPush = r.usd(QStringLiteral("spent_usd")).value_or(0);
+    if (auto by = r.object(QStringLiteral("spent_usd_by"))) {
+        Reader br(problems, *by, r.at(QStringLiteral("spent_usd_by")));
+        for (const QString &group : by->keys())
+            b.spentByGroup.insert(group, br.usd(group).value_or(0));
+    }
     b.spentAsOfMs = r.integer(QStringLiteral("spent_as_of_ms"), 0, std::numeric_limits<qint64>::max() / 2).value_or(0);
     return b;
 }
@@ -438,8 +450,15 @@ Parsed parse(const QByteArray &json)
         if (auto cache = r.object(QStringLiteral("cache")))
             readCache(out.problems, p, *cache);
         const QJsonArray budgets = r.array(QStringLiteral("budgets"));
-        for (int i = 0; i < budgets.size(); ++i)
+        QSet<QString> budgetNames;
+        for (int i = 0; i < budgets.size(); ++i) {
             p.budgets.append(readBudget(out.problems, budgets.at(i), indexed(QStringLiteral("budgets"), i)));
+            const QString &name = p.budgets.last().name;
+            if (!name.isEmpty() && budgetNames.contains(name))
+                out.problems.append({indexed(QStringLiteral("budgets"), i) + QStringLiteral(".name"),
+                                     QStringLiteral("\"%1\" is used by an earlier budget").arg(name)});
+            budgetNames.insert(name);
+        }
     }
     return out;
 }
@@ -515,9 +534,15 @@ QJsonObject toJson(const Policy &p)
         putIf(o, QStringLiteral("user"), b.user);
         putIf(o, QStringLiteral("environment"), b.environment);
         putIf(o, QStringLiteral("model"), b.model);
+        putIf(o, QStringLiteral("each"), b.each);
         if (b.spentAsOfMs > 0) {
             o.insert(QStringLiteral("spent_usd"), usdText(b.spentAtPush));
             o.insert(QStringLiteral("spent_as_of_ms"), b.spentAsOfMs);
+            QJsonObject by;
+            for (auto it = b.spentByGroup.begin(); it != b.spentByGroup.end(); ++it)
+                by.insert(it.key(), usdText(it.value()));
+            if (!by.isEmpty())
+                o.insert(QStringLiteral("spent_usd_by"), by);
         }
         budgets.append(o);
     }
@@ -756,6 +781,11 @@ bool inScope(const Budget &b, const RequestView &r)
     const auto ok = [](const QString &want, const QString &have) { return want.isEmpty() || want == have; };
     return ok(b.team, r.team) && ok(b.feature, r.feature) && ok(b.user, r.user) && ok(b.environment, r.environment) &&
            ok(b.model, r.model);
+}
+
+QString groupOf(const Budget &b, const RequestView &r)
+{
+    return b.each == QLatin1String("team") ? r.team : b.each == QLatin1String("feature") ? r.feature : QString();
 }
 
 } // namespace CostGov::Policy

@@ -3,6 +3,7 @@
 #include "common/money.h"
 
 #include <QJsonObject>
+#include <QMap>
 #include <QRegularExpression>
 #include <QString>
 #include <QStringList>
@@ -83,8 +84,10 @@ struct Budget {
     QString window = QStringLiteral("month");       ///< day, week (from Monday), month, quarter
     QString timeZone = QStringLiteral("UTC");
     Nano limit = 0;
-    Nano spentAtPush = 0; ///< the ledger's spend in the window when pushed (counted by the agent too)
-    qint64 spentAsOfMs = 0;
+    QString each; ///< "team" or "feature": the limit holds for each value apart; "" for the scope as a whole
+    Nano spentAtPush = 0;               ///< the ledger's spend in the window when pushed
+    QMap<QString, Nano> spentByGroup;   ///< the same per value, for a budget with each
+    qint64 spentAsOfMs = 0;             ///< the time the ledger's spend runs to; the agent counts after it
 };
 
 struct Policy {
@@ -161,5 +164,7 @@ QString failedCheck(const Checks &checks, bool jsonAsked, const QJsonObject &res
 
 /// Whether a budget's scope covers a request's attribution and model.
 bool inScope(const Budget &budget, const RequestView &request);
+/// The request's value of the budget's each dimension ("" without one).
+QString groupOf(const Budget &budget, const RequestView &request);
 
 } // namespace CostGov::Policy

@@ -166,49 +166,64 @@ Result<int> addHardBudgets(Storage::Ledger &ledger, Policy &policy, qint64 nowMs
     auto rules = Alerts::listRules(ledger);
     if (!rules.ok())
         return rules.error();
+    // The ledger's spend runs to its latest request: the agent counts what it served after that
+    // (from its own log), so nothing served but not yet imported is lost or counted twice.
+    qint64 asOf = nowMs;
+    {
+        QSqlQuery q(ledger.db());
+        if (!q.exec(QStringLiteral("SELECT MAX(r.ts) FROM request_segments s CROSS JOIN requests r "
+                                   "WHERE s.day = (SELECT MAX(day) FROM request_segments) "
+                                   "AND r.id BETWEEN s.first_id AND s.last_id")))
+            return dbError(q, "read the latest request");
+        if (q.next() && !q.value(0).isNull())
+            asOf = std::min(asOf, q.value(0).toLongLong() + 1);
+    }
     int added = 0;
     for (const Alerts::Rule &rule : *rules) {
         if (rule.kind != Alerts::Kind::Budget || !rule.hard)
             continue;
-        Budget base;
-        base.window = Alerts::windowName(rule.window);
-        base.timeZone = rule.timeZone;
-        base.limit = rule.amount;
-        base.spentAsOfMs = nowMs;
-        bool expressible = true;
+        Budget b;
+        b.name = rule.name;
+        b.window = Alerts::windowName(rule.window);
+        b.timeZone = rule.timeZone;
+        b.limit = rule.amount;
+        b.spentAsOfMs = asOf;
+        bool expressible = !rule.groupBy || *rule.groupBy == Storage::Dimension::Team ||
+                           *rule.groupBy == Storage::Dimension::Feature;
+        if (rule.groupBy)
+            b.each = Storage::dimensionName(*rule.groupBy);
         for (const Storage::SpendFilter &f : rule.filters) {
-            QString *field = f.dimension == Storage::Dimension::Team          ? &base.team
-                             : f.dimension == Storage::Dimension::Feature     ? &base.feature
-                             : f.dimension == Storage::Dimension::User        ? &base.user
-                             : f.dimension == Storage::Dimension::Environment ? &base.environment
-                             : f.dimension == Storage::Dimension::Model       ? &base.model
+            QString *field = f.dimension == Storage::Dimension::Team          ? &b.team
+                             : f.dimension == Storage::Dimension::Feature     ? &b.feature
+                             : f.dimension == Storage::Dimension::User        ? &b.user
+                             : f.dimension == Storage::Dimension::Environment ? &b.environment
+                             : f.dimension == Storage::Dimension::Model       ? &b.model
                                                                               : nullptr;
             if (!field || f.values.size() != 1)
                 expressible = false;
             else
                 *field = f.values.first();
         }
-        if (!expressible || (rule.groupBy && *rule.groupBy != Storage::Dimension::Team &&
-                             *rule.groupBy != Storage::Dimension::Feature))
+        if (!expressible)
             return makeError(ErrorCode::Usage,
                              QStringLiteral("hard budget \"%1\" has a scope the agent cannot enforce: use single "
                                             "values of team, feature, user, environment or model, grouped by team "
                                             "or feature")
                                  .arg(rule.name));
-        auto findings = Alerts::assess(ledger, rule, nowMs);
+        auto findings = Alerts::assess(ledger, rule, asOf);
         if (!findings.ok())
             return findings.error();
         for (const Alerts::Finding &f : *findings) {
-            Budget b = base;
-            b.name = f.group.isEmpty() ? rule.name : rule.name + QStringLiteral(" / ") + f.group;
-            if (rule.groupBy == Storage::Dimension::Team)
-                b.team = f.group;
-            else if (rule.groupBy == Storage::Dimension::Feature)
-                b.feature = f.group;
-            b.spentAtPush = f.spent;
-            policy.budgets.append(b);
-            ++added;
+            if (b.each.isEmpty())
+                b.spentAtPush = f.spent;
+            else
+                b.spentByGroup.insert(f.group, f.spent);
         }
+        if (std::any_of(policy.budgets.begin(), policy.budgets.end(), [&b](const Budget &o) { return o.name == b.name; }))
+            return makeError(ErrorCode::Usage, QStringLiteral("the policy has a budget named \"%1\" too; rename one")
+                                                   .arg(b.name));
+        policy.budgets.append(b);
+        ++added;
     }
     return added;
 }
