@@ -12,6 +12,7 @@
 #include "storage/ledger.h"
 #include "storage/pricestore.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -127,7 +128,7 @@ private slots:
         const QString token = m_dir.write(QStringLiteral("token"), kToken);
         QVERIFY(QFile::setPermissions(token, QFileDevice::ReadOwner | QFileDevice::WriteOwner));
         m_dir.write(QStringLiteral("initial-policy.json"), Test::readData(QStringLiteral("policy/example.json")));
-        const QJsonObject config{
+        QJsonObject config{
             {QStringLiteral("listen"), QStringLiteral("127.0.0.1:0")},
             {QStringLiteral("management_listen"), QStringLiteral("127.0.0.1:0")},
             {QStringLiteral("management_token_file"), QStringLiteral("token")},
@@ -145,6 +146,12 @@ private slots:
                                     {QStringLiteral("key_env"), QStringLiteral("FAKE_ANTHROPIC_KEY")},
                                     {QStringLiteral("models"), QJsonArray{QStringLiteral("claude-*")}}}}},
         };
+        config.insert(QStringLiteral("client_keys"),
+                      QJsonArray{QJsonObject{{QStringLiteral("key_sha256"),
+                                              QString::fromLatin1(QCryptographicHash::hash("ck-capped-client",
+                                                                                           QCryptographicHash::Sha256)
+                                                                      .toHex())},
+                                             {QStringLiteral("team"), QStringLiteral("capped")}}});
         m_dir.write(QStringLiteral("agent.json"), QJsonDocument(config).toJson());
         startAgent();
     }
@@ -173,7 +180,7 @@ private slots:
     {
         m_upstream.clear();
         // short-to-mini: gpt-4o with a short prompt goes to gpt-4o-mini.
-        auto r = post(chat(QStringLiteral("gpt-4o"), QStringLiteral("Say hi")));
+        auto r = post(chat(QStringLiteral("gpt-4o"), QStringLiteral("Say hi")), {{"Authorization", "Bearer sk-client-own"}});
         QVERIFY(r);
         QCOMPARE(r->status, 200);
         QCOMPARE(modelOf(r), QStringLiteral("gpt-4o-mini"));
@@ -187,7 +194,7 @@ private slots:
         const std::vector<QString> seen = m_upstream.modelsSeen();
         QCOMPARE(seen, (std::vector<QString>{QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4o"),
                                              QStringLiteral("overloaded"), QStringLiteral("gpt-4o-mini")}));
-        // The upstream got the agent's key, not the client's.
+        // The upstream got the agent's key, not the client's (the first request sent its own).
         for (const std::string &auth : m_upstream.authorizations)
             QCOMPARE(QString::fromStdString(auth), QStringLiteral("Bearer sk-upstream-secret"));
     }
@@ -276,12 +283,32 @@ private slots:
                  1.0);
         // Metadata must match: another team misses.
         QVERIFY(!post(b, {{"x-costgov-team", "support"}})->has_header("x-costgov-cache"));
+        // Array content: the text parts count, so different questions do not share an answer.
+        const auto parts = [](const QString &text) {
+            QJsonObject o{{QStringLiteral("model"), QStringLiteral("gpt-4o")},
+                          {QStringLiteral("temperature"), 0},
+                          {QStringLiteral("messages"),
+                           QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                                  {QStringLiteral("content"),
+                                                   QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
+                                                                          {QStringLiteral("text"), text}}}}}}}};
+            return o;
+        };
+        QVERIFY(!post(parts(QStringLiteral("List three rivers in France with their lengths in kilometres")),
+                      {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
+        QVERIFY(!post(parts(QStringLiteral("Explain how a heat pump moves warmth from outside air into a house")),
+                      {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
+        // A JSON request does not get a text answer.
+        QJsonObject asJson = b;
+        asJson.insert(QStringLiteral("response_format"), QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
+        QVERIFY(!post(asJson, {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
+        QCOMPARE(m_upstream.calls.load(), 5);
         // An unrelated prompt misses.
         QJsonObject c = chat(QStringLiteral("gpt-4o"), QStringLiteral("Write a haiku about autumn leaves falling on a "
                                                                       "quiet pond near the old temple gate at dusk"));
         c.insert(QStringLiteral("temperature"), 0);
         QVERIFY(!post(c, {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
-        QCOMPARE(m_upstream.calls.load(), 3);
+        QCOMPARE(m_upstream.calls.load(), 6);
     }
 
     void hardBudgetRejectsOnceSpent()
@@ -298,6 +325,8 @@ private slots:
         QVERIFY2(error.value(QStringLiteral("message")).toString().contains(QStringLiteral("budget \"capped team\" is spent")),
                  qPrintable(error.value(QStringLiteral("message")).toString()));
         QCOMPARE(m_upstream.calls.load(), 1);
+        // A client key mapped to the capped team cannot leave it with a header.
+        QCOMPARE(post(body, {{"Authorization", "Bearer ck-capped-client"}, {"x-costgov-team", "payments"}})->status, 429);
         // Other teams are not affected.
         QCOMPARE(post(body, {{"x-costgov-team", "payments"}})->status, 200);
         // A budget for each team: each team's own spend counts, a new team starts at zero.
@@ -336,6 +365,18 @@ private slots:
         QCOMPARE(QString::fromStdString(withUsage->body),
                  QString::fromStdString(expected + Test::FakeUpstream::usageEvent(QStringLiteral("gpt-4o")) +
                                         "data: [DONE]\n\n"));
+        // Events separated by CRLF CRLF: the usage is still read.
+        body.insert(QStringLiteral("model"), QStringLiteral("crlf-events"));
+        QCOMPARE(post(body)->status, 200);
+        QCOMPARE(logRecords().last().value(QStringLiteral("output_tokens")).toInt(), 4);
+        // An upstream that sends no usage: the tokens are estimated, not logged as free.
+        body.insert(QStringLiteral("model"), QStringLiteral("no-usage"));
+        QCOMPARE(post(body)->status, 200);
+        const QJsonObject estimated = logRecords().last();
+        QVERIFY(estimated.value(QStringLiteral("tags")).toObject().value(QStringLiteral("usage_estimated")).toBool());
+        QVERIFY(estimated.value(QStringLiteral("input_tokens")).toInt() > 50);
+        // "Streaming answer from no-usage": 30 characters, about 8 tokens.
+        QCOMPARE(estimated.value(QStringLiteral("output_tokens")).toInt(), 8);
     }
 
     void refusesMalformedRequestsWithJsonErrors()
@@ -441,6 +482,14 @@ private slots:
         QVERIFY2(push.message.contains(QStringLiteral("routing.rules[0].match.regex: is not a valid regular expression")),
                  qPrintable(push.message));
         QCOMPARE(management("GET", "/v1/policy", kToken.toStdString())->get_header_value("ETag"), etag);
+        // A policy naming a provider this agent has no upstream for is refused with the field.
+        QByteArray unknown = Test::readData(QStringLiteral("policy/example.json"));
+        unknown.replace("{ \"provider\": \"openai\", \"model\": \"gpt-4o-mini\" }\n      },",
+                        "{ \"provider\": \"azure\", \"model\": \"gpt-4o-mini\" }\n      },");
+        const auto refused = Policy::pushPolicy(managementUrl(), QString::fromLatin1(kToken), unknown);
+        QCOMPARE(refused.httpStatus, 422);
+        QVERIFY2(refused.message.contains(QStringLiteral("routing.rules[0].route.provider: this agent has no upstream \"azure\"")),
+                 qPrintable(refused.message));
         // The old policy still routes.
         QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o-mini"));
     }

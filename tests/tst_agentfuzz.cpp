@@ -179,6 +179,8 @@ private slots:
             m_agent->handleChat(req, res);
             if (res.status == 200) {
                 ++ok;
+                // A whole answer is the upstream's JSON (a stream's body comes from its provider).
+                QVERIFY(res.body.empty() || QJsonDocument::fromJson(QByteArray::fromStdString(res.body)).isObject());
             } else {
                 ++refused;
                 QVERIFY2(res.status == 400 || res.status == 429 || res.status == 502, qPrintable(QString::number(res.status)));

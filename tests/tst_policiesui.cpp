@@ -120,7 +120,40 @@ private slots:
         targets->selectAll();
         QTest::keyClicks(targets, QStringLiteral("openai/gpt-4o-mini"));
         QVERIFY(validation().startsWith(QStringLiteral("Valid")));
+        // Its exact cache as the policy's (on), instead of off.
+        find<QComboBox>("ruleExact")->setCurrentIndex(0);
+        QVERIFY(!m_page->documentText().contains(QStringLiteral("\"exact\": false")));
         shoot("editor");
+    }
+
+    void ruleButtonsKeepTheDocumentInStep()
+    {
+        const auto button = [this](const QString &text) {
+            for (auto *b : m_page->findChildren<QPushButton *>())
+                if (b->text() == text)
+                    return b;
+            qFatal("no button %s", qPrintable(text));
+        };
+        auto *rules = find<QListWidget>("policyRules");
+        rules->setCurrentRow(0);
+        button(QStringLiteral("Add"))->click();
+        QCOMPARE(rules->count(), 4);
+        QCOMPARE(rules->currentRow(), 1);
+        QVERIFY(m_page->documentText().contains(QStringLiteral("\"name\": \"rule 4\"")));
+        QVERIFY(validation().startsWith(QStringLiteral("Valid: 4 routing rule(s)")));
+        button(QStringLiteral("Down"))->click();
+        QCOMPARE(rules->item(2)->text(), QStringLiteral("rule 4"));
+        QVERIFY(m_page->documentText().indexOf(QStringLiteral("rule 4")) >
+                m_page->documentText().indexOf(QStringLiteral("extract-cascade")));
+        button(QStringLiteral("Remove"))->click();
+        QCOMPARE(rules->count(), 3);
+        QVERIFY(!m_page->documentText().contains(QStringLiteral("rule 4")));
+        // While the JSON does not parse, the form cannot overwrite it.
+        const QString good = m_page->documentText();
+        m_page->setDocumentText(good.left(good.size() / 2));
+        QVERIFY(!find<QLineEdit>("policyName")->isEnabled());
+        m_page->setDocumentText(good);
+        QVERIFY(find<QLineEdit>("policyName")->isEnabled());
     }
 
     void savesVersionsWithADiff()

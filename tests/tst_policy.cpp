@@ -285,7 +285,12 @@ private slots:
                                                "{\"gpt-4o-mini\": [\"gpt-4o\"]}")),
                  qPrintable(yaml2));
 
-        const Export portkey = toPortkey(examplePolicy());
+        // First match wins: a rule after one that does not translate is left out too.
+        QVERIFY(toPortkey(examplePolicy()).untranslated.join(QLatin1Char('\n')).contains(
+            QStringLiteral("rule \"search-team\": comes after a rule that does not translate")));
+        CostGov::Policy::Policy searchFirst = examplePolicy();
+        searchFirst.rules.move(2, 0);
+        const Export portkey = toPortkey(searchFirst);
         const QJsonObject config = QJsonDocument::fromJson(portkey.text).object();
         const QJsonObject strategy = config.value(QStringLiteral("strategy")).toObject();
         QCOMPARE(strategy.value(QStringLiteral("mode")).toString(), QStringLiteral("conditional"));
@@ -299,7 +304,7 @@ private slots:
         QCOMPARE(search.value(QStringLiteral("strategy")).toObject().value(QStringLiteral("mode")).toString(), QStringLiteral("fallback"));
         QCOMPARE(search.value(QStringLiteral("targets")).toArray().size(), 2);
         QCOMPARE(config.value(QStringLiteral("cache")).toObject().value(QStringLiteral("mode")).toString(), QStringLiteral("semantic"));
-        QVERIFY(portkey.untranslated.join(QLatin1Char('\n')).contains(QStringLiteral("rule \"extract-cascade\": Portkey "
+        QVERIFY(portkey.untranslated.join(QLatin1Char('\n')).contains(QStringLiteral("rule \"short-to-mini\": Portkey "
                                                                                        "conditions read metadata and parameters only")));
     }
 
@@ -418,6 +423,7 @@ private slots:
         CostGov::Policy::Policy p = examplePolicy();
         // search-team sends search's gpt-4o to "overloaded" (no price): make it gpt-4o-mini.
         p.rules[2].targets = {{QStringLiteral("openai"), QStringLiteral("gpt-4o-mini")}};
+        p.rules[2].exactCache.reset(); // search-team turns the exact cache off: as the policy here
         BacktestOptions o;
         o.fromDay = *parseDate("2026-11-10");
         o.toDay = *parseDate("2026-11-11");
@@ -450,6 +456,9 @@ private slots:
         QCOMPARE(b->withPromptHash, 5);
         QCOMPARE(b->exactRepeats, 2);
         QCOMPARE(b->repeatCost, Test::usd("0.007"));
+        // With the route's exact cache off, its repeats save nothing.
+        p.rules[2].exactCache = false;
+        QCOMPARE(backtest(**ledger, p, o)->exactRepeats, 0);
     }
 };
 

@@ -199,6 +199,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
     m_ruleFallbacks = new QLineEdit;
     m_ruleFallbacks->setPlaceholderText(tr("provider/model, ... on 429 or 5xx"));
     m_ruleExact = new QComboBox;
+    m_ruleExact->setObjectName(QStringLiteral("ruleExact"));
     m_ruleSemantic = new QComboBox;
     for (auto *c : {m_ruleExact, m_ruleSemantic})
         c->addItems({tr("as the policy"), tr("on"), tr("off")});
@@ -296,6 +297,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
     formLayout->addWidget(budgetBox);
     formLayout->addStretch(1);
 
+    m_form = form;
     auto *scroll = new QScrollArea;
     scroll->setWidget(form);
     scroll->setWidgetResizable(true);
@@ -380,7 +382,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
         m_policy.rules.insert(at, rule);
         policyToForm();
         m_rules->setCurrentRow(at);
-        documentChanged();
+        writeDocument();
     });
     connect(remove, &QPushButton::clicked, this, [this] {
         const int row = m_rules->currentRow();
@@ -389,7 +391,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
         m_policy.rules.removeAt(row);
         policyToForm();
         m_rules->setCurrentRow(std::min(row, int(m_policy.rules.size()) - 1));
-        documentChanged();
+        writeDocument();
     });
     const auto move = [this](int by) {
         const int row = m_rules->currentRow();
@@ -398,7 +400,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
         m_policy.rules.move(row, row + by);
         policyToForm();
         m_rules->setCurrentRow(row + by);
-        documentChanged();
+        writeDocument();
     };
     connect(up, &QPushButton::clicked, this, [move] { move(-1); });
     connect(down, &QPushButton::clicked, this, [move] { move(1); });
@@ -408,7 +410,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
         b.limit = 100 * kNanoPerUsd;
         m_policy.budgets.append(b);
         policyToForm();
-        documentChanged();
+        writeDocument();
     });
     connect(removeBudget, &QPushButton::clicked, this, [this] {
         const int row = m_budgets->currentRow();
@@ -416,7 +418,7 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
             return;
         m_policy.budgets.removeAt(row);
         policyToForm();
-        documentChanged();
+        writeDocument();
     });
 }
 
@@ -599,7 +601,7 @@ void PoliciesPage::jsonEdited()
         policyToForm();
         m_rules->setCurrentRow(std::clamp(row, m_policy.rules.isEmpty() ? -1 : 0, int(m_policy.rules.size()) - 1));
     }
-    m_ruleForm->parentWidget()->setEnabled(parsed.ok());
+    m_form->setEnabled(parsed.ok()); // form edits would overwrite the text being typed
     documentChanged();
 }
 
@@ -726,10 +728,13 @@ void PoliciesPage::formToPolicy()
     p.exact.enabled = m_exactEnabled->isChecked();
     p.exact.ttlSeconds = m_exactTtl->value();
     p.exact.maxEntries = m_exactEntries->value();
-    p.exact.maxBytes = qint64(m_exactMegabytes->value()) << 20;
+    // Spin boxes round what the document may hold exactly: only a changed value is taken.
+    if (m_exactMegabytes->value() != int(std::max<qint64>(1, p.exact.maxBytes >> 20)))
+        p.exact.maxBytes = qint64(m_exactMegabytes->value()) << 20;
     p.exact.scope = listOf(m_exactScope);
     p.semantic.enabled = m_semanticEnabled->isChecked();
-    p.semantic.threshold = m_threshold->value();
+    if (qAbs(m_threshold->value() - p.semantic.threshold) >= 0.005)
+        p.semantic.threshold = m_threshold->value();
     p.semantic.embedding = m_embedding->currentData().toString();
     m_embeddingTarget->setEnabled(m_embedding->currentIndex() == 1);
     const auto embeddingTargets = targetsOf(m_embeddingTarget);
@@ -747,8 +752,13 @@ void PoliciesPage::formToPolicy()
         b.timeZone = cell(5);
         b.limit = parseUsd(cell(6).toStdString()).value_or(0);
     }
+    writeDocument();
+}
+
+void PoliciesPage::writeDocument()
+{
     // The document shows what the form says; parsing it validates everything once.
-    const QByteArray document = Policy::toDocument(p);
+    const QByteArray document = Policy::toDocument(m_policy);
     m_problems = Policy::parse(document).problems;
     m_updating = true;
     const int scroll = m_json->verticalScrollBar()->value();

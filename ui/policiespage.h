@@ -71,6 +71,7 @@ private:
     void policyToForm();
     void ruleToForm(int index);
     void jsonEdited();
+    void writeDocument(); ///< the document from m_policy, validated
     void documentChanged(); ///< revalidates and shows the problems
     void showDiff();
     void showAgents();
@@ -94,6 +95,7 @@ private:
     LatestOnly m_latest;
 
     // Editor
+    QWidget *m_form = nullptr;
     QLineEdit *m_name = nullptr;
     QListWidget *m_rules = nullptr;
     QWidget *m_ruleForm = nullptr;

@@ -94,6 +94,14 @@ Usage usageOf(const QJsonObject &usage)
     return u;
 }
 
+/// Where the first server-sent event in text ends ("\n\n" or "\r\n\r\n"), with the separator's length.
+size_t eventEnd(const std::string &text, size_t &separator)
+{
+    const size_t lf = text.find("\n\n"), crlf = text.find("\r\n\r\n");
+    separator = crlf < lf ? 4 : 2;
+    return std::min(lf, crlf);
+}
+
 /// A whole chat completion as the server-sent events a stream of it would have been: the content
 /// in one chunk, the finish, the usage when asked for, and [DONE].
 std::string asEvents(const QByteArray &completion, bool withUsage)
@@ -305,6 +313,14 @@ Result<Config> readConfig(const QString &path)
             (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
             return makeError(ErrorCode::Usage,
                              QStringLiteral("upstream \"%1\": needs a provider and an http(s) base_url").arg(up.provider));
+        const QString host = url.host();
+        if (url.scheme() == QLatin1String("http") && host != QLatin1String("127.0.0.1") &&
+            host != QLatin1String("localhost") && host != QLatin1String("::1") &&
+            !u.value(QStringLiteral("insecure_http")).toBool())
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("upstream \"%1\": %2 would send its key unencrypted; use https, or set "
+                                            "\"insecure_http\": true for a network you trust")
+                                 .arg(up.provider, up.baseUrl));
         auto key = readSecret(u, "key_env", "key_file", QStringLiteral("upstream %1 key").arg(up.provider), base);
         if (!key.ok())
             return key.error();
@@ -455,22 +471,24 @@ class Agent::RequestLog {
 public:
     RequestLog(QString dir, qint64 maxBytes) : m_dir(std::move(dir)), m_maxBytes(maxBytes) {}
 
-    void write(qint64 tsMs, const QByteArray &line)
+    /// Appends a line to the file of the day it is written (a request that began before midnight
+    /// and ends after goes to the new day's file: files only ever grow at their end).
+    void write(qint64 nowMs, const QByteArray &line)
     {
         std::lock_guard lock(m_mutex);
-        const qint64 day = utcDay(tsMs);
+        const qint64 day = utcDay(nowMs);
         if (!m_file.isOpen() || day != m_day || m_file.size() + line.size() > m_maxBytes) {
             m_file.close();
-            if (day != m_day)
+            if (day != m_day) {
+                // The day's last part so far (after a restart, parts may exist already).
+                m_day = day;
                 m_part = 1;
-            m_day = day;
-            // The next part without room to spare; parts are never renamed, so imports resume.
-            for (;; ++m_part) {
-                m_file.setFileName(QDir(m_dir).filePath(
-                    QStringLiteral("requests-%1-%2.jsonl").arg(isoDate(day)).arg(m_part, 3, 10, QLatin1Char('0'))));
-                if (!m_file.exists() || m_file.size() + line.size() <= m_maxBytes)
-                    break;
+                while (QFile::exists(partPath(m_part + 1)))
+                    ++m_part;
             }
+            while (QFileInfo(partPath(m_part)).size() > 0 && QFileInfo(partPath(m_part)).size() + line.size() > m_maxBytes)
+                ++m_part;
+            m_file.setFileName(partPath(m_part));
             if (!m_file.open(QIODevice::Append)) {
                 qWarning("costgov-agent: cannot write %s: %s", qPrintable(m_file.fileName()),
                          qPrintable(m_file.errorString()));
@@ -488,6 +506,12 @@ private:
     QFile m_file;
     qint64 m_day = -1;
     int m_part = 1;
+
+    QString partPath(int part) const
+    {
+        return QDir(m_dir).filePath(
+            QStringLiteral("requests-%1-%2.jsonl").arg(isoDate(m_day)).arg(part, 3, 10, QLatin1Char('0')));
+    }
 };
 
 // ---- Hard budgets: the policy's baseline plus what this agent served since
@@ -696,7 +720,7 @@ Status Agent::install(const Policy::Policy &policy, const QByteArray &document, 
     return {};
 }
 
-Status Agent::start()
+Status Agent::prepare()
 {
     m_startedMs = nowMs();
     for (const QString &dir : {m_config.stateDir, m_config.logDir})
@@ -740,8 +764,17 @@ Status Agent::start()
     m_upstreams = std::make_unique<Upstreams>(m_config.upstreams, m_config.upstreamTimeoutSeconds);
     m_log = std::make_unique<RequestLog>(m_config.logDir, m_config.logMaxBytes);
     m_budgets = std::make_unique<BudgetMeter>();
+    if (const auto problems = unknownProviders(active()->policy); !problems.isEmpty())
+        return makeError(ErrorCode::Data, QStringLiteral("the policy in force names providers this config lacks:\n%1")
+                                              .arg(Policy::problemsText(problems)));
     replayBudgets();
+    return {};
+}
 
+Status Agent::start()
+{
+    if (Status s = prepare(); !s)
+        return s;
     const auto configure = [this](httplib::Server &server, int threads) {
         server.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
         server.set_payload_max_length(size_t(m_config.maxBodyBytes));
@@ -906,7 +939,7 @@ void Agent::finish(Record &record, const QByteArray &responseBody)
     // The agent's own id: an upstream's ids need not be unique, and the ledger dedupes by id.
     record.requestId = randomId();
     record.tsMs = record.startedMs;
-    m_log->write(record.tsMs, record.line());
+    m_log->write(nowMs(), record.line());
     if (record.status != QLatin1String("success") || record.cacheHit)
         return;
     TokenCounts tokens;
@@ -967,7 +1000,10 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
     // Attribution: headers first, else the client key's mapping.
     Policy::RequestView &view = record.view;
     view = Policy::viewOfChat(body);
+    // A mapped client key decides the attribution (a client cannot step out of its team's hard
+    // budget with a header); without one, the headers do.
     const std::string authorization = req.get_header_value("Authorization");
+    bool mapped = false;
     if (authorization.rfind("Bearer ", 0) == 0 && !m_config.clientKeys.isEmpty()) {
         const QByteArray hash =
             QCryptographicHash::hash(QByteArray::fromStdString(authorization.substr(7)), QCryptographicHash::Sha256).toHex();
@@ -977,17 +1013,18 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
                 view.feature = k.feature;
                 view.user = k.user;
                 view.environment = k.environment;
+                mapped = true;
             }
     }
-    const auto header = [&req](const char *name, QString &field) {
-        if (req.has_header(name))
+    const auto header = [&req, mapped](const char *name, QString &field) {
+        if (!mapped && req.has_header(name))
             field = QString::fromStdString(req.get_header_value(name)).left(200);
     };
     header("x-costgov-team", view.team);
     header("x-costgov-feature", view.feature);
     header("x-costgov-user", view.user);
     header("x-costgov-environment", view.environment);
-    if (view.user.isEmpty())
+    if (view.user.isEmpty() && !mapped)
         view.user = body.value(QStringLiteral("user")).toString().left(200);
 
     record.requestedModel = view.model;
@@ -1153,6 +1190,8 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
         std::string pending, errorBody;
         std::string usageJson;
         int finalStatus = 502;
+        qint64 receivedChars = 0;
+        bool attempted = false;
         for (int attempt = 0; attempt < chain.size(); ++attempt) {
             const Target &target = chain.at(attempt);
             if (!m_upstreams->has(target.provider) || m_upstreams->isAnthropic(target.provider))
@@ -1187,12 +1226,15 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
                     pending.append(data, length);
                     // Whole server-sent events only; the usage chunk is read, and dropped when
                     // the client did not ask for it.
-                    for (size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
-                        std::string event = pending.substr(0, end + 2);
-                        pending.erase(0, end + 2);
+                    for (size_t end, separator; (end = eventEnd(pending, separator)) != std::string::npos;) {
+                        std::string event = pending.substr(0, end + separator);
+                        pending.erase(0, end + separator);
                         if (event.rfind("data: {", 0) == 0) {
                             const QJsonObject chunk =
                                 QJsonDocument::fromJson(QByteArray::fromStdString(event.substr(6))).object();
+                            receivedChars += chunk.value(QStringLiteral("choices")).toArray().at(0).toObject()
+                                                 .value(QStringLiteral("delta")).toObject()
+                                                 .value(QStringLiteral("content")).toString().size();
                             if (chunk.value(QStringLiteral("usage")).isObject()) {
                                 usageJson = event.substr(6);
                                 if (!clientAsked && chunk.value(QStringLiteral("choices")).toArray().isEmpty())
@@ -1208,6 +1250,7 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
                 return !shared->clientGone;
             };
             ++m_counters.upstreamCalls;
+            attempted = true;
             const auto result = client->send(request);
             finalStatus = status;
             record.provider = target.provider;
@@ -1238,9 +1281,32 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
             }
             if (result)
                 m_upstreams->release(target.provider, std::move(client));
-            if (status != 200)
+            if (status != 200) {
                 record.status = QString::number(status);
+            } else if (!result) {
+                std::lock_guard lock(shared->mutex);
+                record.status = shared->clientGone ? QStringLiteral("client_closed") : QStringLiteral("upstream_incomplete");
+            }
             break;
+        }
+        if (!attempted) {
+            record.status = QStringLiteral("upstream_unreachable");
+            errorBody = QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                                   QJsonObject{{QStringLiteral("message"),
+                                                                QStringLiteral("no upstream can stream %1").arg(record.model)},
+                                                               {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
+                            .toJson(QJsonDocument::Compact)
+                            .toStdString();
+        }
+        if (usageJson.empty() && finalStatus == 200) {
+            // No usage arrived (the stream broke, or the upstream ignores include_usage): the
+            // tokens are estimated rather than logged as free.
+            record.tags.insert(QStringLiteral("usage_estimated"), true);
+            usageJson = QJsonDocument(QJsonObject{{QStringLiteral("usage"),
+                                                   QJsonObject{{QStringLiteral("prompt_tokens"), record.view.promptTokens},
+                                                               {QStringLiteral("completion_tokens"), (receivedChars + 3) / 4}}}})
+                            .toJson(QJsonDocument::Compact)
+                            .toStdString();
         }
         if (!pending.empty()) {
             std::lock_guard lock(shared->mutex);
@@ -1343,6 +1409,33 @@ void Agent::handleEmbeddings(const httplib::Request &req, httplib::Response &res
     res.set_content(reply.body, "application/json");
 }
 
+QVector<Policy::Problem> Agent::unknownProviders(const Policy::Policy &policy) const
+{
+    QVector<Policy::Problem> problems;
+    const auto check = [&](const Policy::Target &t, const QString &path) {
+        if (!m_upstreams->has(t.provider))
+            problems.append({path + QStringLiteral(".provider"),
+                             QStringLiteral("this agent has no upstream \"%1\"").arg(t.provider)});
+    };
+    const auto checkAll = [&](const QVector<Policy::Target> &targets, const QString &path) {
+        for (int i = 0; i < targets.size(); ++i)
+            check(targets.at(i), path + QStringLiteral("[%1]").arg(i));
+    };
+    for (int i = 0; i < policy.rules.size(); ++i) {
+        const Policy::Rule &r = policy.rules.at(i);
+        const QString path = QStringLiteral("routing.rules[%1]").arg(i);
+        if (r.cascade)
+            checkAll(r.targets, path + QStringLiteral(".cascade.models"));
+        else if (!r.targets.isEmpty())
+            check(r.targets.first(), path + QStringLiteral(".route"));
+        checkAll(r.fallbacks, path + QStringLiteral(".fallbacks"));
+    }
+    checkAll(policy.defaultFallbacks, QStringLiteral("routing.fallbacks"));
+    if (policy.semantic.enabled && policy.semantic.embedding == QLatin1String("upstream"))
+        check(policy.semantic.embeddingTarget, QStringLiteral("cache.semantic.embedding"));
+    return problems;
+}
+
 QByteArray Agent::statusJson() const
 {
     const auto a = active();
@@ -1415,7 +1508,7 @@ void Agent::handleManagement(const httplib::Request &req, httplib::Response &res
         return jsonError(res, 401, QStringLiteral("unauthorized"),
                          QStringLiteral("a bearer token is required (Authorization: Bearer <token>)"));
     }
-    const auto a = active();
+    auto a = active();
     res.status = 200;
     if (req.path == "/v1/policy" && req.method == "GET") {
         res.set_header("ETag", a->etag.toStdString());
@@ -1428,6 +1521,9 @@ void Agent::handleManagement(const httplib::Request &req, httplib::Response &res
         return;
     }
     if (req.path == "/v1/policy" && req.method == "PUT") {
+        // Compare, keep and swap as one: two pushes with the same ETag cannot both win.
+        std::lock_guard putLock(m_putMutex);
+        a = active(); // as of now, under the lock
         const std::string ifMatch = req.get_header_value("If-Match");
         if (ifMatch.empty())
             return jsonError(res, 428, QStringLiteral("precondition_required"),
@@ -1438,7 +1534,9 @@ void Agent::handleManagement(const httplib::Request &req, httplib::Response &res
                              QStringLiteral("the policy changed since it was read (ETag %1)").arg(a->etag));
         }
         const QByteArray document = QByteArray::fromStdString(req.body);
-        const Policy::Parsed parsed = Policy::parse(document);
+        Policy::Parsed parsed = Policy::parse(document);
+        if (parsed.ok())
+            parsed.problems = unknownProviders(parsed.policy);
         if (!parsed.ok()) {
             ++m_counters.policyRefusals;
             QJsonArray problems;

@@ -72,7 +72,9 @@ public:
     Agent(const Agent &) = delete;
     Agent &operator=(const Agent &) = delete;
 
-    /// Loads the kept policy and binds both ports; an error names what failed.
+    /// Reads the prices and the kept policy, and opens the log: what --check checks.
+    Status prepare();
+    /// prepare(), then binds both ports and serves; an error names what failed.
     Status start();
     void stop();
     int port() const { return m_port; }
@@ -101,6 +103,8 @@ private:
     void stream(QJsonObject body, const QVector<Policy::Target> &chain, Record record, httplib::Response &response);
     QString providerFor(const QString &model) const;
     QByteArray statusJson() const;
+    /// Targets naming a provider this agent has no upstream for.
+    QVector<Policy::Problem> unknownProviders(const Policy::Policy &policy) const;
     QByteArray metricsText() const;
 
     Config m_config;
@@ -111,6 +115,7 @@ private:
     Policy::ResponseCache m_cache;
     Counters m_counters;
     mutable std::mutex m_activeMutex;
+    std::mutex m_putMutex; ///< one policy update at a time
     std::shared_ptr<const Active> m_active;
     std::unique_ptr<httplib::Server> m_server, m_management;
     std::thread m_serverThread, m_managementThread;

@@ -54,12 +54,11 @@ int main(int argc, char **argv)
     std::signal(SIGPIPE, SIG_IGN);
 
     CostGov::Agent::Agent agent(*parsed);
-    if (CostGov::Status s = agent.start(); !s) {
+    if (CostGov::Status s = check ? agent.prepare() : agent.start(); !s) {
         std::fprintf(stderr, "costgov-agent: %s\n", qPrintable(s.error().message));
         return 3;
     }
     if (check) {
-        agent.stop();
         std::puts("costgov-agent: config and policy are valid");
         return 0;
     }

@@ -1,5 +1,6 @@
 #include "backtest.h"
 
+#include "cache.h"
 #include "storage/ledger.h"
 #include "storage/pricestore.h"
 #include "storage/sqlitestatement.h"
@@ -115,13 +116,14 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
             }
             if (flags & Storage::RequestFlags::CacheHit)
                 ++out.alreadyCached;
-            if (scan.columnIsNull(8)) {
+            // Unpriced requests are matched and counted, but stay out of the sums.
+            const bool priced = !scan.columnIsNull(8);
+            const Nano cost = priced ? scan.columnInt(8) : 0;
+            if (!priced)
                 ++out.unpriced;
-                continue;
-            }
-            const Nano cost = scan.columnInt(8);
             out.costBefore += cost;
             Nano after = cost;
+            bool exactCache = policy.exact.enabled;
             for (int i = 0; i < policy.rules.size(); ++i) {
                 const Rule &rule = policy.rules.at(i);
                 const MatchResult m = matches(rule.match, v);
@@ -131,17 +133,18 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
                 if (m != MatchResult::Yes)
                     continue;
                 ++b.matched;
+                exactCache = rule.exactCache.value_or(exactCache);
                 b.costBefore += cost;
                 const Target &target = rule.targets.first();
                 if (target.model != d.model && !(flags & Storage::RequestFlags::CacheHit)) {
                     ++b.rerouted;
                     const auto *price = catalog->find(target.model.toStdString(), ts);
-                    const auto priced = price ? Pricing::computeCost(price->prices, tokens,
-                                                                     flags & Storage::RequestFlags::Batch)
-                                              : std::nullopt;
-                    if (priced)
-                        after = *priced;
-                    else
+                    const auto newCost = price ? Pricing::computeCost(price->prices, tokens,
+                                                                      flags & Storage::RequestFlags::Batch)
+                                               : std::nullopt;
+                    if (newCost && priced)
+                        after = *newCost;
+                    else if (!newCost)
                         ++b.unpricedAfter;
                 }
                 b.costAfter += after;
@@ -150,10 +153,13 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
             out.costAfter += after;
             if (!hash.isEmpty()) {
                 ++out.withPromptHash;
-                const QString key = d.model + QLatin1Char('\n') + hash;
+                // The agent's exact key: the model, the prompt and the cache's scope. (History does
+                // not say whether a request was deterministic: all are taken as cacheable.)
+                const QString key = d.model + QLatin1Char('\n') + scopeOf(policy.exact.scope, v) + QLatin1Char('\n') + hash;
                 const auto seen = lastSeen.constFind(key);
                 // An entry lives for the TTL from when it was stored (a miss); hits do not extend it.
-                if (seen != lastSeen.constEnd() && ts - seen.value() <= ttlMs) {
+                if (!exactCache) {
+                } else if (seen != lastSeen.constEnd() && ts - seen.value() <= ttlMs) {
                     ++out.exactRepeats;
                     out.repeatCost += cost;
                 } else {

@@ -188,6 +188,8 @@ std::optional<QByteArray> ResponseCache::exact(const QByteArray &key, qint64 now
 void ResponseCache::putExact(const QByteArray &key, const QByteArray &response, qint64 nowMs)
 {
     std::lock_guard lock(m_mutex);
+    if (response.size() + key.size() > m_exactConfig.maxBytes)
+        return; // it would push out everything else, and itself
     if (const auto it = m_byKey.find(key); it != m_byKey.end()) {
         m_stats.exactBytes -= it.value()->response.size() + it.value()->key.size();
         m_lru.erase(it.value());

@@ -50,8 +50,15 @@ Export toLiteLlm(const Policy &policy)
 {
     Export out;
     QStringList aliases, fallbacks;
+    // First match wins: once a rule cannot be translated, the rules after it are left out too, or
+    // they would take requests that rule takes.
+    bool stopped = false;
     for (const Rule &rule : policy.rules) {
         const QString where = QStringLiteral("rule \"%1\": ").arg(rule.name);
+        if (stopped) {
+            out.untranslated.append(where + QStringLiteral("comes after a rule that does not translate; not translated"));
+            continue;
+        }
         const QStringList beyond = conditionsBeyond(rule.match, false, false);
         if (rule.match.models.isEmpty() || !beyond.isEmpty() ||
             std::any_of(rule.match.models.begin(), rule.match.models.end(),
@@ -59,6 +66,7 @@ Export toLiteLlm(const Policy &policy)
             out.untranslated.append(where + QStringLiteral("LiteLLM routes by model name only; not translated (%1)")
                                                 .arg(beyond.isEmpty() ? QStringLiteral("no exact model names")
                                                                       : beyond.join(QStringLiteral(", "))));
+            stopped = true;
             continue;
         }
         if (rule.cascade)
@@ -145,13 +153,19 @@ Export toPortkey(const Policy &policy)
                                         {QStringLiteral("on_status_codes"), QJsonArray{429, 500, 502, 503, 504}}}},
                            {QStringLiteral("targets"), inner}};
     };
+    bool stopped = false; // first match wins: see toLiteLlm
     for (const Rule &rule : policy.rules) {
         const QString where = QStringLiteral("rule \"%1\": ").arg(rule.name);
+        if (stopped) {
+            out.untranslated.append(where + QStringLiteral("comes after a rule that does not translate; not translated"));
+            continue;
+        }
         const QStringList beyond = conditionsBeyond(rule.match, true, true);
         if (!beyond.isEmpty()) {
             out.untranslated.append(where + QStringLiteral("Portkey conditions read metadata and parameters only; "
                                                            "not translated (%1)")
                                                 .arg(beyond.join(QStringLiteral(", "))));
+            stopped = true;
             continue;
         }
         QJsonObject query;
@@ -162,6 +176,7 @@ Export toPortkey(const Policy &policy)
         if (std::any_of(rule.match.models.begin(), rule.match.models.end(),
                         [](const QString &m) { return m.endsWith(QLatin1Char('*')); })) {
             out.untranslated.append(where + QStringLiteral("model prefixes do not translate; not translated"));
+            stopped = true;
             continue;
         }
         in(QStringLiteral("params.model"), rule.match.models);

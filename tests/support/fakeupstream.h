@@ -4,6 +4,7 @@
 // chat completions and embeddings shapes (usage, prompt_tokens_details, server-sent events with
 // stream_options.include_usage). What it answers depends on the model asked for:
 //   "overloaded"      429 with Retry-After      "broken"     503
+//   streams: "no-usage" never sends usage, "crlf-events" separates events with CRLF CRLF
 //   "weak-json"       an answer that is not JSON  "truncated"  finish_reason "length"
 //   "refuser"         a refusal                   anything else: a JSON answer naming the model
 // Usage: prompt_tokens = 1000, completion_tokens = 500, 200 of the prompt cached. POST /v1/messages
@@ -199,16 +200,20 @@ private:
     static void stream(const QJsonObject &body, httplib::Response &res)
     {
         const QString model = body.value(QStringLiteral("model")).toString();
-        const bool usage =
-            body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
-        res.set_chunked_content_provider("text/event-stream", [model, usage](size_t, httplib::DataSink &sink) {
-            for (const std::string &event : streamEvents(model))
+        // "no-usage" ignores include_usage; "crlf-events" ends its events with CRLF CRLF.
+        const bool usage = model != QLatin1String("no-usage") &&
+                           body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
+        const bool crlf = model == QLatin1String("crlf-events");
+        res.set_chunked_content_provider("text/event-stream", [model, usage, crlf](size_t, httplib::DataSink &sink) {
+            std::vector<std::string> events = streamEvents(model);
+            if (usage)
+                events.push_back(usageEvent(model));
+            events.push_back("data: [DONE]\n\n");
+            for (std::string event : events) {
+                if (crlf)
+                    event = event.substr(0, event.size() - 2) + "\r\n\r\n";
                 sink.write(event.data(), event.size());
-            if (usage) {
-                const std::string u = usageEvent(model);
-                sink.write(u.data(), u.size());
             }
-            sink.write("data: [DONE]\n\n", 14);
             sink.done();
             return true;
         });
