@@ -33,7 +33,8 @@ QJsonObject chat(const QString &model, const QString &prompt)
 {
     return {{QStringLiteral("model"), model},
             {QStringLiteral("messages"),
-             QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), prompt}}}}};
+             QJsonArray{
+                 QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), prompt}}}}};
 }
 
 QString longPrompt()
@@ -65,9 +66,8 @@ private:
         m_agent.start();
         QVERIFY(m_agent.waitForStarted());
         QByteArray line;
-        QTRY_VERIFY_WITH_TIMEOUT((line += m_agent.readAllStandardOutput()).contains('\n') ||
-                                     m_agent.state() == QProcess::NotRunning,
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (line += m_agent.readAllStandardOutput()).contains('\n') || m_agent.state() == QProcess::NotRunning, 10000);
         const auto m = QRegularExpression(QStringLiteral("proxy on port (\\d+), management on port (\\d+)"))
                            .match(QString::fromUtf8(line));
         QVERIFY2(m.hasMatch(), QByteArray(line + m_agent.readAllStandardError()).constData());
@@ -88,13 +88,16 @@ private:
     {
         httplib::Client client("127.0.0.1", m_port);
         client.set_read_timeout(10, 0);
-        return client.Post("/v1/chat/completions", headers, QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-                           "application/json");
+        return client.Post("/v1/chat/completions", headers,
+                           QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(), "application/json");
     }
 
     static QString modelOf(const httplib::Result &r)
     {
-        return QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).object().value(QStringLiteral("model")).toString();
+        return QJsonDocument::fromJson(QByteArray::fromStdString(r->body))
+            .object()
+            .value(QStringLiteral("model"))
+            .toString();
     }
 
     httplib::Result management(const char *method, const char *path, const std::string &token,
@@ -146,12 +149,12 @@ private slots:
                                     {QStringLiteral("key_env"), QStringLiteral("FAKE_ANTHROPIC_KEY")},
                                     {QStringLiteral("models"), QJsonArray{QStringLiteral("claude-*")}}}}},
         };
-        config.insert(QStringLiteral("client_keys"),
-                      QJsonArray{QJsonObject{{QStringLiteral("key_sha256"),
-                                              QString::fromLatin1(QCryptographicHash::hash("ck-capped-client",
-                                                                                           QCryptographicHash::Sha256)
-                                                                      .toHex())},
-                                             {QStringLiteral("team"), QStringLiteral("capped")}}});
+        config.insert(
+            QStringLiteral("client_keys"),
+            QJsonArray{QJsonObject{
+                {QStringLiteral("key_sha256"),
+                 QString::fromLatin1(QCryptographicHash::hash("ck-capped-client", QCryptographicHash::Sha256).toHex())},
+                {QStringLiteral("team"), QStringLiteral("capped")}}});
         m_dir.write(QStringLiteral("agent.json"), QJsonDocument(config).toJson());
         startAgent();
     }
@@ -165,7 +168,8 @@ private slots:
     void refusesAConfigWithAReadableTokenFile()
     {
         const QString token = m_dir.write(QStringLiteral("open-token"), kToken);
-        QVERIFY(QFile::setPermissions(token, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+        QVERIFY(
+            QFile::setPermissions(token, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
         QJsonObject config = QJsonDocument::fromJson(Test::readFile(m_dir.file(QStringLiteral("agent.json")))).object();
         config.insert(QStringLiteral("management_token_file"), QStringLiteral("open-token"));
         const QString path = m_dir.write(QStringLiteral("open.json"), QJsonDocument(config).toJson());
@@ -180,7 +184,8 @@ private slots:
     {
         m_upstream.clear();
         // short-to-mini: gpt-4o with a short prompt goes to gpt-4o-mini.
-        auto r = post(chat(QStringLiteral("gpt-4o"), QStringLiteral("Say hi")), {{"Authorization", "Bearer sk-client-own"}});
+        auto r =
+            post(chat(QStringLiteral("gpt-4o"), QStringLiteral("Say hi")), {{"Authorization", "Bearer sk-client-own"}});
         QVERIFY(r);
         QCOMPARE(r->status, 200);
         QCOMPARE(modelOf(r), QStringLiteral("gpt-4o-mini"));
@@ -192,8 +197,9 @@ private slots:
         QCOMPARE(r->status, 200);
         QCOMPARE(modelOf(r), QStringLiteral("gpt-4o-mini"));
         const std::vector<QString> seen = m_upstream.modelsSeen();
-        QCOMPARE(seen, (std::vector<QString>{QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4o"),
-                                             QStringLiteral("overloaded"), QStringLiteral("gpt-4o-mini")}));
+        QCOMPARE(seen,
+                 (std::vector<QString>{QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4o"),
+                                       QStringLiteral("overloaded"), QStringLiteral("gpt-4o-mini")}));
         // The upstream got the agent's key, not the client's (the first request sent its own).
         for (const std::string &auth : m_upstream.authorizations)
             QCOMPARE(QString::fromStdString(auth), QStringLiteral("Bearer sk-upstream-secret"));
@@ -216,13 +222,15 @@ private slots:
     void cascadeEscalatesWhenTheCheapAnswerFails()
     {
         m_upstream.clear();
-        QJsonObject body = chat(QStringLiteral("gpt-4o"), QStringLiteral("Extract the invoice number and total as JSON: ") +
-                                                              longPrompt());
-        body.insert(QStringLiteral("response_format"), QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
+        QJsonObject body = chat(QStringLiteral("gpt-4o"),
+                                QStringLiteral("Extract the invoice number and total as JSON: ") + longPrompt());
+        body.insert(QStringLiteral("response_format"),
+                    QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
         auto r = post(body);
         QCOMPARE(r->status, 200);
         QCOMPARE(modelOf(r), QStringLiteral("gpt-4o"));
-        QCOMPARE(m_upstream.modelsSeen(), (std::vector<QString>{QStringLiteral("weak-json"), QStringLiteral("gpt-4o")}));
+        QCOMPARE(m_upstream.modelsSeen(),
+                 (std::vector<QString>{QStringLiteral("weak-json"), QStringLiteral("gpt-4o")}));
         // Both calls were billed: both are logged, the escalation with its reason.
         const QVector<QJsonObject> records = logRecords();
         const QJsonObject step = records.at(records.size() - 2), final = records.last();
@@ -262,7 +270,8 @@ private slots:
         const QJsonObject hit = logRecords().at(logRecords().size() - 4);
         QVERIFY(hit.value(QStringLiteral("cache_hit")).toBool());
         QCOMPARE(hit.value(QStringLiteral("input_tokens")).toInt(), 0);
-        QCOMPARE(hit.value(QStringLiteral("tags")).toObject().value(QStringLiteral("saved_output_tokens")).toInt(), 500);
+        QCOMPARE(hit.value(QStringLiteral("tags")).toObject().value(QStringLiteral("saved_output_tokens")).toInt(),
+                 500);
     }
 
     void semanticCacheHitsSimilarPromptsAboveTheThreshold()
@@ -279,33 +288,39 @@ private slots:
         auto hit = post(b, {{"x-costgov-team", "sales"}});
         QCOMPARE(QString::fromStdString(hit->get_header_value("x-costgov-cache")), QStringLiteral("semantic"));
         QCOMPARE(m_upstream.calls.load(), 1);
-        QCOMPARE(logRecords().last().value(QStringLiteral("tags")).toObject().value(QStringLiteral("similarity")).toDouble(),
-                 1.0);
+        QCOMPARE(
+            logRecords().last().value(QStringLiteral("tags")).toObject().value(QStringLiteral("similarity")).toDouble(),
+            1.0);
         // Metadata must match: another team misses.
         QVERIFY(!post(b, {{"x-costgov-team", "support"}})->has_header("x-costgov-cache"));
         // Array content: the text parts count, so different questions do not share an answer.
         const auto parts = [](const QString &text) {
-            QJsonObject o{{QStringLiteral("model"), QStringLiteral("gpt-4o")},
-                          {QStringLiteral("temperature"), 0},
-                          {QStringLiteral("messages"),
-                           QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                                  {QStringLiteral("content"),
-                                                   QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
-                                                                          {QStringLiteral("text"), text}}}}}}}};
+            QJsonObject o{
+                {QStringLiteral("model"), QStringLiteral("gpt-4o")},
+                {QStringLiteral("temperature"), 0},
+                {QStringLiteral("messages"),
+                 QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                        {QStringLiteral("content"),
+                                         QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
+                                                                {QStringLiteral("text"), text}}}}}}}};
             return o;
         };
         QVERIFY(!post(parts(QStringLiteral("List three rivers in France with their lengths in kilometres")),
-                      {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
+                      {{"x-costgov-team", "sales"}})
+                     ->has_header("x-costgov-cache"));
         QVERIFY(!post(parts(QStringLiteral("Explain how a heat pump moves warmth from outside air into a house")),
-                      {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
+                      {{"x-costgov-team", "sales"}})
+                     ->has_header("x-costgov-cache"));
         // A JSON request does not get a text answer.
         QJsonObject asJson = b;
-        asJson.insert(QStringLiteral("response_format"), QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
+        asJson.insert(QStringLiteral("response_format"),
+                      QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
         QVERIFY(!post(asJson, {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
         QCOMPARE(m_upstream.calls.load(), 5);
         // An unrelated prompt misses.
-        QJsonObject c = chat(QStringLiteral("gpt-4o"), QStringLiteral("Write a haiku about autumn leaves falling on a "
-                                                                      "quiet pond near the old temple gate at dusk"));
+        QJsonObject c = chat(QStringLiteral("gpt-4o"),
+                             QStringLiteral("Write a haiku about autumn leaves falling on a "
+                                            "quiet pond near the old temple gate at dusk"));
         c.insert(QStringLiteral("temperature"), 0);
         QVERIFY(!post(c, {{"x-costgov-team", "sales"}})->has_header("x-costgov-cache"));
         QCOMPARE(m_upstream.calls.load(), 6);
@@ -319,14 +334,19 @@ private slots:
         QCOMPARE(first->status, 200); // $0.00 of $0.0001 spent before it
         auto second = post(body, {{"x-costgov-team", "capped"}});
         QCOMPARE(second->status, 429);
-        const QJsonObject error =
-            QJsonDocument::fromJson(QByteArray::fromStdString(second->body)).object().value(QStringLiteral("error")).toObject();
+        const QJsonObject error = QJsonDocument::fromJson(QByteArray::fromStdString(second->body))
+                                      .object()
+                                      .value(QStringLiteral("error"))
+                                      .toObject();
         QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("budget_exceeded"));
-        QVERIFY2(error.value(QStringLiteral("message")).toString().contains(QStringLiteral("budget \"capped team\" is spent")),
+        QVERIFY2(error.value(QStringLiteral("message"))
+                     .toString()
+                     .contains(QStringLiteral("budget \"capped team\" is spent")),
                  qPrintable(error.value(QStringLiteral("message")).toString()));
         QCOMPARE(m_upstream.calls.load(), 1);
         // A client key mapped to the capped team cannot leave it with a header.
-        QCOMPARE(post(body, {{"Authorization", "Bearer ck-capped-client"}, {"x-costgov-team", "payments"}})->status, 429);
+        QCOMPARE(post(body, {{"Authorization", "Bearer ck-capped-client"}, {"x-costgov-team", "payments"}})->status,
+                 429);
         // Other teams are not affected.
         QCOMPARE(post(body, {{"x-costgov-team", "payments"}})->status, 200);
         // A budget for each team: each team's own spend counts, a new team starts at zero.
@@ -363,8 +383,8 @@ private slots:
         body.insert(QStringLiteral("stream_options"), QJsonObject{{QStringLiteral("include_usage"), true}});
         auto withUsage = post(body);
         QCOMPARE(QString::fromStdString(withUsage->body),
-                 QString::fromStdString(expected + Test::FakeUpstream::usageEvent(QStringLiteral("gpt-4o")) +
-                                        "data: [DONE]\n\n"));
+                 QString::fromStdString(expected + Test::FakeUpstream::usageEvent(QStringLiteral("gpt-4o"))
+                                        + "data: [DONE]\n\n"));
         // Events separated by CRLF CRLF: the usage is still read.
         body.insert(QStringLiteral("model"), QStringLiteral("crlf-events"));
         QCOMPARE(post(body)->status, 200);
@@ -421,8 +441,14 @@ private slots:
         auto r = post(body, {{"x-costgov-team", "legal"}});
         QCOMPARE(r->status, 200);
         const QJsonObject answer = QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).object();
-        QCOMPARE(answer.value(QStringLiteral("choices")).toArray().at(0).toObject().value(QStringLiteral("message")).toObject()
-                     .value(QStringLiteral("content")).toString(),
+        QCOMPARE(answer.value(QStringLiteral("choices"))
+                     .toArray()
+                     .at(0)
+                     .toObject()
+                     .value(QStringLiteral("message"))
+                     .toObject()
+                     .value(QStringLiteral("content"))
+                     .toString(),
                  QStringLiteral("{\"answer\":\"from claude-sonnet-4-5\"}"));
         QCOMPARE(answer.value(QStringLiteral("usage")).toObject().value(QStringLiteral("prompt_tokens")).toInt(), 1050);
         // Anthropic got its key, its version header, the system prompt apart and max_tokens.
@@ -440,13 +466,15 @@ private slots:
         // A stream is answered whole, as server-sent events ending in [DONE].
         body.insert(QStringLiteral("stream"), true);
         auto streamed = post(body);
-        QCOMPARE(QString::fromStdString(streamed->get_header_value("Content-Type")), QStringLiteral("text/event-stream"));
+        QCOMPARE(QString::fromStdString(streamed->get_header_value("Content-Type")),
+                 QStringLiteral("text/event-stream"));
         QVERIFY(streamed->body.find("from claude-sonnet-4-5") != std::string::npos);
         QVERIFY(streamed->body.find("\"finish_reason\":\"stop\"") != std::string::npos);
         QVERIFY(streamed->body.size() > 14 && streamed->body.substr(streamed->body.size() - 14) == "data: [DONE]\n\n");
         // Tools cannot be translated yet: refused with the reason.
         body.remove(QStringLiteral("stream"));
-        body.insert(QStringLiteral("tools"), QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("function")}}});
+        body.insert(QStringLiteral("tools"),
+                    QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("function")}}});
         auto tools = post(body);
         QCOMPARE(tools->status, 400);
         QVERIFY(tools->body.find("tools cannot go to an Anthropic upstream") != std::string::npos);
@@ -479,8 +507,9 @@ private slots:
                                              Test::readData(QStringLiteral("policy/bad.json")));
         QVERIFY(!push.ok);
         QCOMPARE(push.httpStatus, 422);
-        QVERIFY2(push.message.contains(QStringLiteral("routing.rules[0].match.regex: is not a valid regular expression")),
-                 qPrintable(push.message));
+        QVERIFY2(
+            push.message.contains(QStringLiteral("routing.rules[0].match.regex: is not a valid regular expression")),
+            qPrintable(push.message));
         QCOMPARE(management("GET", "/v1/policy", kToken.toStdString())->get_header_value("ETag"), etag);
         // A policy naming a provider this agent has no upstream for is refused with the field.
         QByteArray unknown = Test::readData(QStringLiteral("policy/example.json"));
@@ -488,7 +517,8 @@ private slots:
                         "{ \"provider\": \"azure\", \"model\": \"gpt-4o-mini\" }\n      },");
         const auto refused = Policy::pushPolicy(managementUrl(), QString::fromLatin1(kToken), unknown);
         QCOMPARE(refused.httpStatus, 422);
-        QVERIFY2(refused.message.contains(QStringLiteral("routing.rules[0].route.provider: this agent has no upstream \"azure\"")),
+        QVERIFY2(refused.message.contains(
+                     QStringLiteral("routing.rules[0].route.provider: this agent has no upstream \"azure\"")),
                  qPrintable(refused.message));
         // The old policy still routes.
         QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o-mini"));
@@ -527,7 +557,10 @@ private slots:
         stopAgent();
         startAgent();
         const auto after = management("GET", "/v1/policy", kToken.toStdString());
-        QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(after->body)).object().value(QStringLiteral("version")).toInt(),
+        QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(after->body))
+                     .object()
+                     .value(QStringLiteral("version"))
+                     .toInt(),
                  2);
         QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o"));
         // What the capped team spent before the restart is read back from the agent's log.
@@ -537,8 +570,8 @@ private slots:
         run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("agents"),
                             QStringLiteral("add"), QStringLiteral("edge"), managementUrl()});
         QCOMPARE(run.exitCode, 0);
-        run = Test::runCtl(
-            {QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("rollback"), QStringLiteral("1"), QStringLiteral("--push")});
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("rollback"),
+                            QStringLiteral("1"), QStringLiteral("--push")});
         QVERIFY2(run.exitCode == 0, QByteArray(run.out + run.err).constData());
         QVERIFY2(run.out.contains("edge: ok, applied version 3"), run.out);
         QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o-mini"));

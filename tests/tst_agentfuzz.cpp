@@ -29,9 +29,25 @@ const QByteArray kToken = "fuzz-token-0123456789";
 QByteArray mutate(QByteArray data, QRandomGenerator &rng)
 {
     const int edits = 1 + int(rng.bounded(6));
-    static const QList<QByteArray> tokens{"{",    "}",   "[",    "]",     "\"",   ":",    ",",  "null", "true",
-                                          "1e999", "-1", "\\u0000", "\\ud800", "\xff", "\x00", "99999999999999999999",
-                                          "\"stream\":true", "\"temperature\":0", "\"messages\":[]",
+    static const QList<QByteArray> tokens{"{",
+                                          "}",
+                                          "[",
+                                          "]",
+                                          "\"",
+                                          ":",
+                                          ",",
+                                          "null",
+                                          "true",
+                                          "1e999",
+                                          "-1",
+                                          "\\u0000",
+                                          "\\ud800",
+                                          "\xff",
+                                          "\x00",
+                                          "99999999999999999999",
+                                          "\"stream\":true",
+                                          "\"temperature\":0",
+                                          "\"messages\":[]",
                                           "\"content\":[{\"type\":\"text\",\"text\":1}]"};
     for (int e = 0; e < edits; ++e) {
         const int at = data.isEmpty() ? 0 : int(rng.bounded(int(data.size())));
@@ -64,7 +80,8 @@ QList<QByteArray> chatSeeds()
 {
     const auto doc = [](const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); };
     const QJsonArray messages{
-        QJsonObject{{QStringLiteral("role"), QStringLiteral("system")}, {QStringLiteral("content"), QStringLiteral("Be brief.")}},
+        QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
+                    {QStringLiteral("content"), QStringLiteral("Be brief.")}},
         QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
                     {QStringLiteral("content"),
                      QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
@@ -73,9 +90,11 @@ QList<QByteArray> chatSeeds()
     QJsonObject cached = plain;
     cached.insert(QStringLiteral("temperature"), 0);
     QJsonObject json = plain;
-    json.insert(QStringLiteral("response_format"), QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
+    json.insert(QStringLiteral("response_format"),
+                QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}});
     QJsonObject tools = plain;
-    tools.insert(QStringLiteral("tools"), QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("function")}}});
+    tools.insert(QStringLiteral("tools"),
+                 QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("function")}}});
     tools.insert(QStringLiteral("max_tokens"), 50);
     QJsonObject stream = plain;
     stream.insert(QStringLiteral("stream"), true);
@@ -145,8 +164,8 @@ private slots:
     void initTestCase()
     {
         m_iterations = qEnvironmentVariableIntValue("COSTGOV_FUZZ_ITERATIONS") > 0
-                           ? qEnvironmentVariableIntValue("COSTGOV_FUZZ_ITERATIONS")
-                           : m_iterations;
+            ? qEnvironmentVariableIntValue("COSTGOV_FUZZ_ITERATIONS")
+            : m_iterations;
         Agent::Config config;
         config.port = 0;
         config.managementPort = 0;
@@ -183,7 +202,8 @@ private slots:
                 QVERIFY(res.body.empty() || QJsonDocument::fromJson(QByteArray::fromStdString(res.body)).isObject());
             } else {
                 ++refused;
-                QVERIFY2(res.status == 400 || res.status == 429 || res.status == 502, qPrintable(QString::number(res.status)));
+                QVERIFY2(res.status == 400 || res.status == 429 || res.status == 502,
+                         qPrintable(QString::number(res.status)));
                 QVERIFY2(isJsonError(res.body), res.body.c_str());
             }
         }
@@ -219,7 +239,8 @@ private slots:
                 QVERIFY(isJsonError(answer.body));
             accepted += answer.status == 200;
         }
-        qInfo("%d mutated policies: %d accepted (still valid), the rest refused with reasons", m_iterations / 2, accepted);
+        qInfo("%d mutated policies: %d accepted (still valid), the rest refused with reasons", m_iterations / 2,
+              accepted);
         // Back to the example for the socket round.
         httplib::Request put;
         put.method = "PUT";
@@ -239,8 +260,8 @@ private slots:
         const QByteArray body = chatSeeds().first();
         const QByteArray good = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                 "Connection: close\r\n"
-                                "Content-Length: " +
-                                QByteArray::number(body.size()) + "\r\n\r\n" + body;
+                                "Content-Length: "
+            + QByteArray::number(body.size()) + "\r\n\r\n" + body;
         const QList<QByteArray> cases{
             "GARBAGE\r\n\r\n",
             "POST\r\n\r\n",
@@ -276,8 +297,8 @@ private slots:
             rawExchange(port, good.left(good.size() / 2), Then::Leave);
         // The management port too.
         for (const QByteArray &c : cases)
-            QVERIFY(rawExchange(m_agent->managementPort(), c).isEmpty() ||
-                    rawExchange(m_agent->managementPort(), c).startsWith("HTTP/1.1 "));
+            QVERIFY(rawExchange(m_agent->managementPort(), c).isEmpty()
+                    || rawExchange(m_agent->managementPort(), c).startsWith("HTTP/1.1 "));
         stillServes();
     }
 };

@@ -45,10 +45,10 @@ private:
     QString validation() { return find<QLabel>("policyValidation")->text(); }
     void shoot(const char *tab)
     {
-        find<QTabWidget>("policyTabs")->setCurrentIndex(
-            QStringList{QStringLiteral("editor"), QStringLiteral("history"), QStringLiteral("backtest"),
-                        QStringLiteral("agents")}
-                .indexOf(QLatin1String(tab)));
+        find<QTabWidget>("policyTabs")
+            ->setCurrentIndex(QStringList{QStringLiteral("editor"), QStringLiteral("history"),
+                                          QStringLiteral("backtest"), QStringLiteral("agents")}
+                                  .indexOf(QLatin1String(tab)));
         QTest::qWait(50);
         m_page->grab().save(QStringLiteral(COSTGOV_TEST_OUTPUT "/policies-%1.png").arg(QLatin1String(tab)));
     }
@@ -65,13 +65,14 @@ private slots:
                                  {"2026-11-11T11:00:00Z", "h3", "ads"}};
         int n = 0;
         for (const auto &r : rows)
-            lines += QStringLiteral("{\"ts\":\"%1\",\"request_id\":\"r%2\",\"provider\":\"openai\",\"model\":\"gpt-4o\","
-                                    "\"input_tokens\":1000,\"output_tokens\":100,\"team\":\"%4\","
-                                    "\"tags\":{\"prompt_hash\":\"%3\"}}\n")
-                         .arg(QLatin1String(r[0]))
-                         .arg(++n)
-                         .arg(QLatin1String(r[1]), QLatin1String(r[2]))
-                         .toUtf8();
+            lines +=
+                QStringLiteral("{\"ts\":\"%1\",\"request_id\":\"r%2\",\"provider\":\"openai\",\"model\":\"gpt-4o\","
+                               "\"input_tokens\":1000,\"output_tokens\":100,\"team\":\"%4\","
+                               "\"tags\":{\"prompt_hash\":\"%3\"}}\n")
+                    .arg(QLatin1String(r[0]))
+                    .arg(++n)
+                    .arg(QLatin1String(r[1]), QLatin1String(r[2]))
+                    .toUtf8();
         m_dir.write(QStringLiteral("agent.jsonl"), lines);
         auto ledger = Storage::Ledger::open(m_dir.ledgerPath());
         QVERIFY(ledger.ok());
@@ -91,8 +92,9 @@ private slots:
     {
         // The JSON with problems: each named by its field, and no saving.
         m_page->setDocumentText(QString::fromUtf8(Test::readData(QStringLiteral("policy/bad.json"))));
-        QVERIFY2(validation().contains(QStringLiteral("routing.rules[0].match.regex: is not a valid regular expression")),
-                 qPrintable(validation()));
+        QVERIFY2(
+            validation().contains(QStringLiteral("routing.rules[0].match.regex: is not a valid regular expression")),
+            qPrintable(validation()));
         QVERIFY(!find<QPushButton>("saveVersion")->isEnabled());
         m_page->setDocumentText(QString::fromUtf8(Test::readData(QStringLiteral("policy/example.json"))));
         QVERIFY2(validation().startsWith(QStringLiteral("Valid: 3 routing rule(s)")), qPrintable(validation()));
@@ -143,8 +145,8 @@ private slots:
         QVERIFY(validation().startsWith(QStringLiteral("Valid: 4 routing rule(s)")));
         button(QStringLiteral("Down"))->click();
         QCOMPARE(rules->item(2)->text(), QStringLiteral("rule 4"));
-        QVERIFY(m_page->documentText().indexOf(QStringLiteral("rule 4")) >
-                m_page->documentText().indexOf(QStringLiteral("extract-cascade")));
+        QVERIFY(m_page->documentText().indexOf(QStringLiteral("rule 4"))
+                > m_page->documentText().indexOf(QStringLiteral("extract-cascade")));
         button(QStringLiteral("Remove"))->click();
         QCOMPARE(rules->count(), 3);
         QVERIFY(!m_page->documentText().contains(QStringLiteral("rule 4")));
@@ -174,7 +176,8 @@ private slots:
         QCOMPARE(history->item(0, 3)->text(), QStringLiteral("stricter"));
         history->selectRow(0);
         auto *diff = find<QPlainTextEdit>("policyDiff");
-        QTRY_VERIFY2(diff->toPlainText().contains(QStringLiteral("+       \"threshold\": 0.95,")), qPrintable(diff->toPlainText()));
+        QTRY_VERIFY2(diff->toPlainText().contains(QStringLiteral("+       \"threshold\": 0.95,")),
+                     qPrintable(diff->toPlainText()));
         QVERIFY(diff->toPlainText().contains(QStringLiteral("-       \"threshold\": 0.9,")));
         QVERIFY(diff->toPlainText().startsWith(QStringLiteral("Version 2 against version 1")));
         shoot("history");
@@ -191,7 +194,8 @@ private slots:
         QCOMPARE(table->item(2, 1)->text(), QStringLiteral("4"));
         QCOMPARE(table->item(2, 4)->text(), QStringLiteral("$0.0140")); // 4 x $0.0035
         const QString summary = find<QLabel>("backtestSummary")->text();
-        QVERIFY2(summary.contains(QStringLiteral("Exact cache: 2 of 5 requests with a prompt hash")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("Exact cache: 2 of 5 requests with a prompt hash")),
+                 qPrintable(summary));
         QCOMPARE(m_page->lastBacktest().rules[2].costAfter, Test::usd("0.00084"));
         shoot("backtest");
     }
@@ -210,7 +214,8 @@ private slots:
         QVERIFY(agent.start().ok());
         qputenv("COSTGOV_AGENT_TOKEN", config.managementToken);
         QSignalSpy updated(m_page.get(), &Ui::PoliciesPage::agentsUpdated);
-        m_page->addAgent(QStringLiteral("edge"), QStringLiteral("http://127.0.0.1:%1").arg(agent.managementPort()), QString());
+        m_page->addAgent(QStringLiteral("edge"), QStringLiteral("http://127.0.0.1:%1").arg(agent.managementPort()),
+                         QString());
         QVERIFY(updated.wait());
         auto *table = find<QTableWidget>("agentTable");
         QCOMPARE(table->rowCount(), 1);
@@ -235,7 +240,8 @@ private slots:
         qputenv("COSTGOV_AGENT_TOKEN", "not-the-token-at-all");
         m_page->pushToAgents();
         QVERIFY(updated.wait());
-        QVERIFY2(table->item(0, 5)->text().contains(QStringLiteral("refused the token")), qPrintable(table->item(0, 5)->text()));
+        QVERIFY2(table->item(0, 5)->text().contains(QStringLiteral("refused the token")),
+                 qPrintable(table->item(0, 5)->text()));
         qunsetenv("COSTGOV_AGENT_TOKEN");
         agent.stop();
     }

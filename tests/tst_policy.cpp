@@ -27,8 +27,10 @@ QJsonObject chatBody(const QString &model, const QString &prompt)
 {
     return {{QStringLiteral("model"), model},
             {QStringLiteral("messages"),
-             QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("system")}, {QStringLiteral("content"), QStringLiteral("Be brief.")}},
-                        QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), prompt}}}}};
+             QJsonArray{
+                 QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
+                             {QStringLiteral("content"), QStringLiteral("Be brief.")}},
+                 QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), prompt}}}}};
 }
 
 CostGov::Policy::Policy examplePolicy()
@@ -52,14 +54,20 @@ private slots:
         const QString text = problemsText(parsed.problems);
         for (const char *expected :
              {"routing.rules[0].match.regex: is not a valid regular expression: missing closing parenthesis",
-              "routing.rules[0].match.max_prompt_tokens: must be a whole number", "routing.rules[0].route.model: is required",
-              "routing.rules[1].match.modles: unknown field", "routing.rules[1].route: a rule needs either route or cascade",
-              "cache.semantic.threshold: must be a number from 0.5 to 1", "budgets[0].window: must be day, week, month or quarter",
-              "budgets[0].limit_usd: is required and above zero", "budgets[1].time_zone: \"Europe/Berln\" is not an IANA time zone",
-              "budgets[1].name: \"b\" is used by an earlier budget", "routing.rules[1].match.keywords: must be a non-empty string"})
-            QVERIFY2(text.contains(QLatin1String(expected)), qPrintable(QLatin1String(expected) + QStringLiteral("\nin:\n") + text));
-        QVERIFY(parse("{\"schema\": \"costgov.policy/1\",\n \"routing\": [").problems.first().message.startsWith(
-            QStringLiteral("not valid JSON at line 2")));
+              "routing.rules[0].match.max_prompt_tokens: must be a whole number",
+              "routing.rules[0].route.model: is required", "routing.rules[1].match.modles: unknown field",
+              "routing.rules[1].route: a rule needs either route or cascade",
+              "cache.semantic.threshold: must be a number from 0.5 to 1",
+              "budgets[0].window: must be day, week, month or quarter",
+              "budgets[0].limit_usd: is required and above zero",
+              "budgets[1].time_zone: \"Europe/Berln\" is not an IANA time zone",
+              "budgets[1].name: \"b\" is used by an earlier budget",
+              "routing.rules[1].match.keywords: must be a non-empty string"})
+            QVERIFY2(text.contains(QLatin1String(expected)),
+                     qPrintable(QLatin1String(expected) + QStringLiteral("\nin:\n") + text));
+        QVERIFY(parse("{\"schema\": \"costgov.policy/1\",\n \"routing\": [")
+                    .problems.first()
+                    .message.startsWith(QStringLiteral("not valid JSON at line 2")));
         QCOMPARE(parse("{}").problems.first().path, QStringLiteral("schema"));
     }
 
@@ -114,16 +122,21 @@ private slots:
         };
         // 40..80 characters of message text: 10..20 tokens.
         QCOMPARE(routed(chatBody(QStringLiteral("m"), QString(50, QLatin1Char('x')))), QStringLiteral("tokens"));
-        QCOMPARE(routed(chatBody(QStringLiteral("m"), QStringLiteral("please translate this"))), QStringLiteral("keyword"));
+        QCOMPARE(routed(chatBody(QStringLiteral("m"), QStringLiteral("please translate this"))),
+                 QStringLiteral("keyword"));
         QCOMPARE(routed(chatBody(QStringLiteral("m"), QStringLiteral("SQL:  SELECT 1"))), QStringLiteral("regex"));
-        QCOMPARE(routed(chatBody(QStringLiteral("claude-sonnet-4-5"), QStringLiteral("hello")), QStringLiteral("search")),
-                 QStringLiteral("team"));
-        QCOMPARE(routed(chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hello")), QStringLiteral("search")), QString());
+        QCOMPARE(
+            routed(chatBody(QStringLiteral("claude-sonnet-4-5"), QStringLiteral("hello")), QStringLiteral("search")),
+            QStringLiteral("team"));
+        QCOMPARE(routed(chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hello")), QStringLiteral("search")),
+                 QString());
         QJsonObject withTools = chatBody(QStringLiteral("m"), QStringLiteral("hello"));
-        withTools.insert(QStringLiteral("tools"), QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("function")}}});
+        withTools.insert(QStringLiteral("tools"),
+                         QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("function")}}});
         QCOMPARE(routed(withTools), QStringLiteral("tools"));
         QJsonObject json1 = chatBody(QStringLiteral("m"), QStringLiteral("hello"));
-        json1.insert(QStringLiteral("response_format"), QJsonObject{{QStringLiteral("type"), QStringLiteral("json_schema")}});
+        json1.insert(QStringLiteral("response_format"),
+                     QJsonObject{{QStringLiteral("type"), QStringLiteral("json_schema")}});
         json1.insert(QStringLiteral("max_completion_tokens"), 100);
         QCOMPARE(routed(json1), QStringLiteral("json"));
         json1.insert(QStringLiteral("max_completion_tokens"), 101);
@@ -161,7 +174,8 @@ private slots:
 
     void cascadeChecks()
     {
-        const auto response = [](const QString &content, const QString &finish = QStringLiteral("stop"), qint64 tokens = 20) {
+        const auto response = [](const QString &content, const QString &finish = QStringLiteral("stop"),
+                                 qint64 tokens = 20) {
             return QJsonObject{
                 {QStringLiteral("choices"),
                  QJsonArray{QJsonObject{{QStringLiteral("message"), QJsonObject{{QStringLiteral("content"), content}}},
@@ -173,7 +187,8 @@ private slots:
         QCOMPARE(failedCheck(checks, true, response(QStringLiteral("{\"a\": 1}"))), QString());
         QCOMPARE(failedCheck(checks, true, response(QStringLiteral("{\"a\": "))), QStringLiteral("not valid JSON"));
         QCOMPARE(failedCheck(checks, false, response(QStringLiteral("plain text"))), QString());
-        QCOMPARE(failedCheck(checks, false, response(QStringLiteral("   "))), QStringLiteral("answer shorter than 5 tokens"));
+        QCOMPARE(failedCheck(checks, false, response(QStringLiteral("   "))),
+                 QStringLiteral("answer shorter than 5 tokens"));
         QCOMPARE(failedCheck(checks, false, response(QStringLiteral("ok"), QStringLiteral("stop"), 2)),
                  QStringLiteral("answer shorter than 5 tokens"));
         QCOMPARE(failedCheck(checks, false, response(QStringLiteral("long text"), QStringLiteral("length"))),
@@ -181,13 +196,15 @@ private slots:
         QJsonObject refusal = response(QString());
         QJsonArray choices = refusal.value(QStringLiteral("choices")).toArray();
         QJsonObject choice = choices.at(0).toObject();
-        choice.insert(QStringLiteral("message"), QJsonObject{{QStringLiteral("content"), QJsonValue()},
-                                                             {QStringLiteral("refusal"), QStringLiteral("I can't.")}});
+        choice.insert(QStringLiteral("message"),
+                      QJsonObject{{QStringLiteral("content"), QJsonValue()},
+                                  {QStringLiteral("refusal"), QStringLiteral("I can't.")}});
         choices[0] = choice;
         refusal.insert(QStringLiteral("choices"), choices);
         QCOMPARE(failedCheck(checks, false, refusal), QStringLiteral("refusal"));
         checks.finishLength = false;
-        QCOMPARE(failedCheck(checks, false, response(QStringLiteral("long text"), QStringLiteral("length"))), QString());
+        QCOMPARE(failedCheck(checks, false, response(QStringLiteral("long text"), QStringLiteral("length"))),
+                 QString());
     }
 
     void exactKeyNormalisesWhitespaceAndIgnoresTransport()
@@ -211,9 +228,12 @@ private slots:
     void lexicalEmbeddingRanksParaphrasesAboveUnrelatedText()
     {
         const Embedding q = lexicalEmbedding(QStringLiteral("How do I reset my account password on the mobile app?"));
-        const float same = cosine(q, lexicalEmbedding(QStringLiteral("how do i reset my account password on the mobile app")));
-        const float close = cosine(q, lexicalEmbedding(QStringLiteral("How do I reset my account password in the mobile app?")));
-        const float unrelated = cosine(q, lexicalEmbedding(QStringLiteral("Quarterly revenue grew by eight percent in Europe.")));
+        const float same =
+            cosine(q, lexicalEmbedding(QStringLiteral("how do i reset my account password on the mobile app")));
+        const float close =
+            cosine(q, lexicalEmbedding(QStringLiteral("How do I reset my account password in the mobile app?")));
+        const float unrelated =
+            cosine(q, lexicalEmbedding(QStringLiteral("Quarterly revenue grew by eight percent in Europe.")));
         QVERIFY(qAbs(same - 1.0f) < 1e-5f);
         QVERIFY2(close > 0.8f && close < 1.0f, qPrintable(QString::number(close)));
         QVERIFY2(unrelated < 0.3f, qPrintable(QString::number(unrelated)));
@@ -250,7 +270,8 @@ private slots:
         const Embedding e1 = lexicalEmbedding(QStringLiteral("alpha beta gamma delta"));
         const Embedding e2 = lexicalEmbedding(QStringLiteral("one two three four"));
         cache.putSemantic(QStringLiteral("m"), e1, "first", 0);
-        QCOMPARE(cache.semantic(QStringLiteral("m"), lexicalEmbedding(QStringLiteral("Alpha, beta, gamma, delta!")), 1)->response,
+        QCOMPARE(cache.semantic(QStringLiteral("m"), lexicalEmbedding(QStringLiteral("Alpha, beta, gamma, delta!")), 1)
+                     ->response,
                  QByteArray("first"));
         QVERIFY(!cache.semantic(QStringLiteral("other bucket"), e1, 1));
         QVERIFY(!cache.semantic(QStringLiteral("m"), e2, 1));
@@ -267,7 +288,8 @@ private slots:
         const QString yaml = QString::fromUtf8(lite.text);
         // The short-prompt rule has a token threshold: it is no alias.
         QVERIFY(!yaml.contains(QStringLiteral("model_group_alias")));
-        QVERIFY(yaml.contains(QStringLiteral("litellm_settings:\n  cache: true\n  cache_params:\n    type: \"redis-semantic\"")));
+        QVERIFY(yaml.contains(
+            QStringLiteral("litellm_settings:\n  cache: true\n  cache_params:\n    type: \"redis-semantic\"")));
         QVERIFY(yaml.contains(QStringLiteral("similarity_threshold: 0.9")));
         const QString untranslated = lite.untranslated.join(QLatin1Char('\n'));
         QVERIFY(untranslated.contains(QStringLiteral("rule \"short-to-mini\": LiteLLM routes by model name only; not "
@@ -281,13 +303,15 @@ private slots:
         alias.fallbacks = {{QStringLiteral("openai"), QStringLiteral("gpt-4o")}};
         p.rules = {alias};
         const QString yaml2 = QString::fromUtf8(toLiteLlm(p).text);
-        QVERIFY2(yaml2.contains(QStringLiteral("  model_group_alias:\n    \"gpt-4\": \"gpt-4o-mini\"\n  fallbacks:\n    - "
-                                               "{\"gpt-4o-mini\": [\"gpt-4o\"]}")),
-                 qPrintable(yaml2));
+        QVERIFY2(
+            yaml2.contains(QStringLiteral("  model_group_alias:\n    \"gpt-4\": \"gpt-4o-mini\"\n  fallbacks:\n    - "
+                                          "{\"gpt-4o-mini\": [\"gpt-4o\"]}")),
+            qPrintable(yaml2));
 
         // First match wins: a rule after one that does not translate is left out too.
-        QVERIFY(toPortkey(examplePolicy()).untranslated.join(QLatin1Char('\n')).contains(
-            QStringLiteral("rule \"search-team\": comes after a rule that does not translate")));
+        QVERIFY(toPortkey(examplePolicy())
+                    .untranslated.join(QLatin1Char('\n'))
+                    .contains(QStringLiteral("rule \"search-team\": comes after a rule that does not translate")));
         CostGov::Policy::Policy searchFirst = examplePolicy();
         searchFirst.rules.move(2, 0);
         const Export portkey = toPortkey(searchFirst);
@@ -296,16 +320,27 @@ private slots:
         QCOMPARE(strategy.value(QStringLiteral("mode")).toString(), QStringLiteral("conditional"));
         const QJsonArray conditions = strategy.value(QStringLiteral("conditions")).toArray();
         QCOMPARE(conditions.size(), 1); // search-team; the other two need the prompt
-        QCOMPARE(conditions.at(0).toObject().value(QStringLiteral("query")).toObject().value(QStringLiteral("metadata.team")).toObject()
-                     .value(QStringLiteral("$in")).toArray().at(0).toString(),
+        QCOMPARE(conditions.at(0)
+                     .toObject()
+                     .value(QStringLiteral("query"))
+                     .toObject()
+                     .value(QStringLiteral("metadata.team"))
+                     .toObject()
+                     .value(QStringLiteral("$in"))
+                     .toArray()
+                     .at(0)
+                     .toString(),
                  QStringLiteral("search"));
         QCOMPARE(strategy.value(QStringLiteral("default")).toString(), QStringLiteral("default"));
         const QJsonObject search = config.value(QStringLiteral("targets")).toArray().at(0).toObject();
-        QCOMPARE(search.value(QStringLiteral("strategy")).toObject().value(QStringLiteral("mode")).toString(), QStringLiteral("fallback"));
+        QCOMPARE(search.value(QStringLiteral("strategy")).toObject().value(QStringLiteral("mode")).toString(),
+                 QStringLiteral("fallback"));
         QCOMPARE(search.value(QStringLiteral("targets")).toArray().size(), 2);
-        QCOMPARE(config.value(QStringLiteral("cache")).toObject().value(QStringLiteral("mode")).toString(), QStringLiteral("semantic"));
-        QVERIFY(portkey.untranslated.join(QLatin1Char('\n')).contains(QStringLiteral("rule \"short-to-mini\": Portkey "
-                                                                                       "conditions read metadata and parameters only")));
+        QCOMPARE(config.value(QStringLiteral("cache")).toObject().value(QStringLiteral("mode")).toString(),
+                 QStringLiteral("semantic"));
+        QVERIFY(portkey.untranslated.join(QLatin1Char('\n'))
+                    .contains(QStringLiteral("rule \"short-to-mini\": Portkey "
+                                             "conditions read metadata and parameters only")));
     }
 
     void versionsDiffAndRollback()
@@ -326,8 +361,9 @@ private slots:
         for (const QString &line : diff)
             if (!line.startsWith(QLatin1String("  ")))
                 changed.append(line.simplified());
-        QCOMPARE(changed, (QStringList{QStringLiteral("- \"version\": 1,"), QStringLiteral("+ \"version\": 2,"),
-                                       QStringLiteral("- \"threshold\": 0.9,"), QStringLiteral("+ \"threshold\": 0.95,")}));
+        QCOMPARE(changed,
+                 (QStringList{QStringLiteral("- \"version\": 1,"), QStringLiteral("+ \"version\": 2,"),
+                              QStringLiteral("- \"threshold\": 0.9,"), QStringLiteral("+ \"threshold\": 0.95,")}));
         QCOMPARE(*rollback(**ledger, 1, 4000), 3);
         QCOMPARE(load(**ledger)->semantic.threshold, 0.9);
         QCOMPARE(load(**ledger)->version, 3);

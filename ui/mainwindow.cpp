@@ -7,12 +7,12 @@
 #include "background.h"
 #include "billingpage.h"
 #include "chargebackpage.h"
-#include "policiespage.h"
 #include "connectionspanel.h"
 #include "explorerpage.h"
 #include "filterbar.h"
 #include "kpitile.h"
 #include "moneytext.h"
+#include "policiespage.h"
 #include "pricespage.h"
 #include "requestspage.h"
 #include "sourcestables.h"
@@ -246,7 +246,8 @@ MainWindow::MainWindow(const QString &ledgerPath, const Clock &clock, QWidget *p
     scopeLayout->addWidget(m_filterBar);
     right->addWidget(scopeBar);
     connect(m_navigation, &QListWidget::currentRowChanged, scopeBar, [scopeBar](int page) {
-        scopeBar->setVisible(page != PageBilling && page != PageAlerts && page != PageChargeback && page != PagePolicies);
+        scopeBar->setVisible(page != PageBilling && page != PageAlerts && page != PageChargeback
+                             && page != PagePolicies);
     });
     right->addWidget(m_pages, 1);
     layout->addLayout(right, 1);
@@ -582,8 +583,8 @@ void MainWindow::chooseFolder()
 
 bool MainWindow::showPage(const QString &name)
 {
-    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"),  QStringLiteral("requests"),
-                            QStringLiteral("sources"),  QStringLiteral("prices"),    QStringLiteral("billing"),
+    const QStringList names{QStringLiteral("overview"), QStringLiteral("explorer"),   QStringLiteral("requests"),
+                            QStringLiteral("sources"),  QStringLiteral("prices"),     QStringLiteral("billing"),
                             QStringLiteral("alerts"),   QStringLiteral("chargeback"), QStringLiteral("policies")};
     const qsizetype index = names.indexOf(name);
     if (index < 0)

@@ -281,8 +281,8 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
     auto *bl = new QVBoxLayout(budgetBox);
     m_budgets = new QTableWidget(0, 7);
     m_budgets->setObjectName(QStringLiteral("policyBudgets"));
-    m_budgets->setHorizontalHeaderLabels({tr("Name"), tr("Team"), tr("Feature"), tr("Environment"), tr("Window"),
-                                          tr("Time zone"), tr("Limit USD")});
+    m_budgets->setHorizontalHeaderLabels(
+        {tr("Name"), tr("Team"), tr("Feature"), tr("Environment"), tr("Window"), tr("Time zone"), tr("Limit USD")});
     m_budgets->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_budgets->verticalHeader()->hide();
     m_budgets->setMinimumHeight(90);
@@ -351,8 +351,8 @@ void PoliciesPage::buildEditorTab(QWidget *tab)
             setDocumentText(defaultDocument());
             return;
         }
-        if (documentText() != m_editorBaseText &&
-            QMessageBox::question(this, tr("Revert"), tr("Discard the changes in the editor?")) != QMessageBox::Yes)
+        if (documentText() != m_editorBaseText
+            && QMessageBox::question(this, tr("Revert"), tr("Discard the changes in the editor?")) != QMessageBox::Yes)
             return;
         m_loaded = false;
         refresh();
@@ -472,7 +472,8 @@ void PoliciesPage::buildHistoryTab(QWidget *tab)
         if (QMessageBox::question(this, tr("Roll Back"),
                                   tr("Save version %1 again as the newest version? Push it to the agents afterwards "
                                      "to put it in force.")
-                                      .arg(v)) == QMessageBox::Yes)
+                                      .arg(v))
+            == QMessageBox::Yes)
             rollbackTo(v);
     });
 }
@@ -503,9 +504,9 @@ void PoliciesPage::buildBacktestTab(QWidget *tab)
     m_backtestSummary->setWordWrap(true);
     m_backtestSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_backtestSummary);
-    m_backtestRules = readOnlyTable(QStringLiteral("backtestRules"),
-                                    {tr("Rule"), tr("Matched"), tr("Rerouted"), tr("Unknown"), tr("Cost before"),
-                                     tr("Cost after"), tr("Saving")});
+    m_backtestRules = readOnlyTable(
+        QStringLiteral("backtestRules"),
+        {tr("Rule"), tr("Matched"), tr("Rerouted"), tr("Unknown"), tr("Cost before"), tr("Cost after"), tr("Saving")});
     layout->addWidget(m_backtestRules, 1);
     connect(m_runBacktest, &QPushButton::clicked, this, &PoliciesPage::runBacktest);
     connect(m_cancelBacktestButton, &QPushButton::clicked, this, [this] {
@@ -517,8 +518,8 @@ void PoliciesPage::buildBacktestTab(QWidget *tab)
 void PoliciesPage::buildAgentsTab(QWidget *tab)
 {
     auto *layout = new QVBoxLayout(tab);
-    m_agentTable = readOnlyTable(QStringLiteral("agentTable"), {tr("Agent"), tr("Address"), tr("Version"),
-                                                                tr("State"), tr("Up"), tr("Last push")});
+    m_agentTable = readOnlyTable(QStringLiteral("agentTable"),
+                                 {tr("Agent"), tr("Address"), tr("Version"), tr("State"), tr("Up"), tr("Last push")});
     m_agentTable->setSelectionMode(QAbstractItemView::ExtendedSelection);
     layout->addWidget(m_agentTable, 1);
     m_agentNote = new QLabel;
@@ -568,7 +569,8 @@ void PoliciesPage::buildAgentsTab(QWidget *tab)
         if (QMessageBox::question(this, tr("Remove Agent"),
                                   tr("Remove agent %1 from the list and its token from the keychain? The agent keeps "
                                      "running with its policy.")
-                                      .arg(name)) != QMessageBox::Yes)
+                                      .arg(name))
+            != QMessageBox::Yes)
             return;
         Billing::deleteKeychainSecret(tokenEntry(name), kTokenVariable, this, [](const Status &) {});
         inBackground(
@@ -609,18 +611,18 @@ void PoliciesPage::documentChanged()
 {
     if (m_problems.isEmpty()) {
         m_validation->setStyleSheet(QStringLiteral("QLabel { color: #1e6b30; }"));
-        m_validation->setText(tr("Valid: %n routing rule(s)", nullptr, int(m_policy.rules.size())) +
-                              tr(", exact cache %1, semantic cache %2, %n budget(s).", nullptr,
-                                 int(m_policy.budgets.size()))
-                                  .arg(m_policy.exact.enabled ? tr("on") : tr("off"),
-                                       m_policy.semantic.enabled ? tr("on") : tr("off")));
+        m_validation->setText(
+            tr("Valid: %n routing rule(s)", nullptr, int(m_policy.rules.size()))
+            + tr(", exact cache %1, semantic cache %2, %n budget(s).", nullptr, int(m_policy.budgets.size()))
+                  .arg(m_policy.exact.enabled ? tr("on") : tr("off"),
+                       m_policy.semantic.enabled ? tr("on") : tr("off")));
     } else {
         QStringList lines;
         for (const Policy::Problem &p : m_problems)
             lines.append((p.path.isEmpty() ? QString() : p.path + QStringLiteral(": ")) + p.message);
         m_validation->setStyleSheet(QStringLiteral("QLabel { color: #a1281c; }"));
-        m_validation->setText(tr("Not valid (the form shows the last valid document):") + QLatin1Char('\n') +
-                              lines.join(QLatin1Char('\n')));
+        m_validation->setText(tr("Not valid (the form shows the last valid document):") + QLatin1Char('\n')
+                              + lines.join(QLatin1Char('\n')));
     }
     m_save->setEnabled(m_problems.isEmpty());
 }
@@ -712,7 +714,8 @@ void PoliciesPage::formToPolicy()
         m.features = listOf(m_ruleFeatures);
         m.users = listOf(m_ruleUsers);
         m.environments = listOf(m_ruleEnvironments);
-        m.tools = m_ruleTools->currentIndex() == 0 ? std::nullopt : std::optional<bool>(m_ruleTools->currentIndex() == 1);
+        m.tools =
+            m_ruleTools->currentIndex() == 0 ? std::nullopt : std::optional<bool>(m_ruleTools->currentIndex() == 1);
         m.responseFormat = m_ruleFormat->currentData().toString();
         m.maxTokensAtMost = optionalOf(m_ruleMaxOutput);
         rule.cascade = m_ruleAction->currentIndex() == 1;
@@ -742,7 +745,9 @@ void PoliciesPage::formToPolicy()
     p.semantic.metadata = listOf(m_semanticMetadata);
     p.cacheNondeterministic = m_nondeterministic->isChecked();
     for (int i = 0; i < p.budgets.size() && i < m_budgets->rowCount(); ++i) {
-        const auto cell = [this, i](int c) { return m_budgets->item(i, c) ? m_budgets->item(i, c)->text().trimmed() : QString(); };
+        const auto cell = [this, i](int c) {
+            return m_budgets->item(i, c) ? m_budgets->item(i, c)->text().trimmed() : QString();
+        };
         Policy::Budget &b = p.budgets[i];
         b.name = cell(0);
         b.team = cell(1);
@@ -818,8 +823,8 @@ void PoliciesPage::refresh()
             for (int i = 0; i < m_versions.size(); ++i) {
                 const Policy::VersionInfo &v = m_versions.at(i);
                 m_history->setItem(i, 0, item(QString::number(v.version), kRight));
-                m_history->setItem(i, 1, item(QLocale().toString(QDateTime::fromMSecsSinceEpoch(v.createdMs),
-                                                                 QLocale::ShortFormat)));
+                m_history->setItem(
+                    i, 1, item(QLocale().toString(QDateTime::fromMSecsSinceEpoch(v.createdMs), QLocale::ShortFormat)));
                 m_history->setItem(i, 2, item(v.hash));
                 m_history->setItem(i, 3, item(v.note));
             }
@@ -875,8 +880,8 @@ void PoliciesPage::showDiff()
     }
     const qint64 newer = m_versions.at(rows.first()).version;
     const qint64 older = rows.size() > 1 && rows.last() < m_versions.size() ? m_versions.at(rows.last()).version
-                         : rows.first() + 1 < m_versions.size()       ? m_versions.at(rows.first() + 1).version
-                                                                       : 0;
+        : rows.first() + 1 < m_versions.size()                              ? m_versions.at(rows.first() + 1).version
+                                                                            : 0;
     inBackground(
         this, m_ledgerPath,
         [newer, older](Storage::Ledger &ledger) -> Result<QStringList> {
@@ -924,9 +929,10 @@ void PoliciesPage::showDiff()
                     continue;
                 }
                 folded = false;
-                cursor.insertText(line + QLatin1Char('\n'), line.startsWith(QLatin1Char('+'))   ? added
-                                                            : line.startsWith(QLatin1Char('-')) ? removed
-                                                                                                : plain);
+                cursor.insertText(line + QLatin1Char('\n'),
+                                  line.startsWith(QLatin1Char('+'))       ? added
+                                      : line.startsWith(QLatin1Char('-')) ? removed
+                                                                          : plain);
             }
         });
 }
@@ -987,19 +993,21 @@ void PoliciesPage::runBacktest()
                     .arg(b.costBefore ? QLocale().toString(100.0 * double(saving) / double(b.costBefore), 'f', 1)
                                       : QStringLiteral("0"));
             if (b.unpriced)
-                summary += QLatin1Char(' ') + tr("%1 unpriced requests are left out.").arg(QLocale().toString(b.unpriced));
+                summary +=
+                    QLatin1Char(' ') + tr("%1 unpriced requests are left out.").arg(QLocale().toString(b.unpriced));
             summary += QLatin1Char('\n');
             summary += b.withPromptHash == 0
-                           ? tr("Exact cache: no request has a prompt hash (costgov-agent logs one), so repeats are "
-                                "unknown.")
-                           : tr("Exact cache: %1 of %2 requests with a prompt hash repeat one within the TTL (%3 %), "
-                                "%4 a cache would have saved.")
-                                 .arg(QLocale().toString(b.exactRepeats), QLocale().toString(b.withPromptHash))
-                                 .arg(QLocale().toString(100.0 * double(b.exactRepeats) / double(b.withPromptHash), 'f', 1))
-                                 .arg(money(b.repeatCost));
+                ? tr("Exact cache: no request has a prompt hash (costgov-agent logs one), so repeats are "
+                     "unknown.")
+                : tr("Exact cache: %1 of %2 requests with a prompt hash repeat one within the TTL (%3 %), "
+                     "%4 a cache would have saved.")
+                      .arg(QLocale().toString(b.exactRepeats), QLocale().toString(b.withPromptHash))
+                      .arg(QLocale().toString(100.0 * double(b.exactRepeats) / double(b.withPromptHash), 'f', 1))
+                      .arg(money(b.repeatCost));
             if (std::any_of(b.rules.begin(), b.rules.end(), [](const auto &r) { return r.unknown > 0; }))
-                summary += QLatin1Char('\n') + tr("Unknown: requests a keyword, regex or parameter condition could not "
-                                                  "be judged on (history keeps no prompt text); counted as not matching.");
+                summary += QLatin1Char('\n')
+                    + tr("Unknown: requests a keyword, regex or parameter condition could not "
+                         "be judged on (history keeps no prompt text); counted as not matching.");
             m_backtestSummary->setText(summary);
             m_backtestRules->setRowCount(int(b.rules.size()));
             for (int i = 0; i < b.rules.size(); ++i) {
@@ -1085,7 +1093,8 @@ void PoliciesPage::refreshAgents()
                 for (auto it = urls.begin(); it != urls.end(); ++it) {
                     Policy::AgentStatus s;
                     if (tokens.value(it.key()).isEmpty())
-                        s.error = QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
+                        s.error =
+                            QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
                     else
                         s = Policy::agentStatus(it.value(), tokens.value(it.key()), 3000);
                     out.insert(it.key(), s);
@@ -1144,11 +1153,12 @@ void PoliciesPage::pushToAgents()
                 for (auto it = urls.begin(); it != urls.end(); ++it) {
                     Policy::PushResult r;
                     if (tokens.value(it.key()).isEmpty())
-                        r.message = QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
+                        r.message =
+                            QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
                     else
                         r = Policy::pushPolicy(it.value(), tokens.value(it.key()), document);
-                    (void)Policy::recordPush(ledger, it.key(), r.ok ? std::optional<qint64>(policy->version) : std::nullopt,
-                                             r.message, now);
+                    (void)Policy::recordPush(
+                        ledger, it.key(), r.ok ? std::optional<qint64>(policy->version) : std::nullopt, r.message, now);
                     results.insert(it.key(), (r.ok ? QString() : QObject::tr("FAILED: ")) + r.message);
                 }
                 return results;

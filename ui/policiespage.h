@@ -71,7 +71,7 @@ private:
     void policyToForm();
     void ruleToForm(int index);
     void jsonEdited();
-    void writeDocument(); ///< the document from m_policy, validated
+    void writeDocument();   ///< the document from m_policy, validated
     void documentChanged(); ///< revalidates and shows the problems
     void showDiff();
     void showAgents();

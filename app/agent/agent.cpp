@@ -18,6 +18,9 @@
 #include <httplib.h>
 
 #include <condition_variable>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <deque>
 #include <map>
 
@@ -45,7 +48,8 @@ Result<QByteArray> readSecret(const QJsonObject &o, const char *envKey, const ch
     if (!env.isEmpty()) {
         const QByteArray value = qgetenv(env.toLocal8Bit().constData()).trimmed();
         if (value.isEmpty())
-            return makeError(ErrorCode::Usage, QStringLiteral("%1: the environment variable %2 is not set").arg(what, env));
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("%1: the environment variable %2 is not set").arg(what, env));
         return value;
     }
     if (text(o, fileKey).isEmpty())
@@ -54,8 +58,8 @@ Result<QByteArray> readSecret(const QJsonObject &o, const char *envKey, const ch
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return makeError(ErrorCode::Io, QStringLiteral("%1: cannot read %2: %3").arg(what, path, file.errorString()));
-    if (file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
-                              QFileDevice::WriteOther))
+    if (file.permissions()
+        & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther))
         return makeError(ErrorCode::Usage,
                          QStringLiteral("%1: %2 can be read by others; make it private (chmod 600)").arg(what, path));
     return file.readAll().trimmed();
@@ -68,8 +72,9 @@ void jsonError(httplib::Response &res, int status, const QString &type, const QS
     for (auto it = extra.begin(); it != extra.end(); ++it)
         error.insert(it.key(), it.value());
     res.status = status;
-    res.set_content(QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact).toStdString(),
-                    "application/json");
+    res.set_content(
+        QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact).toStdString(),
+        "application/json");
 }
 
 bool retryable(int status)
@@ -87,7 +92,10 @@ Usage usageOf(const QJsonObject &usage)
 {
     Usage u;
     const qint64 prompt = usage.value(QStringLiteral("prompt_tokens")).toInteger();
-    u.cacheRead = usage.value(QStringLiteral("prompt_tokens_details")).toObject().value(QStringLiteral("cached_tokens")).toInteger();
+    u.cacheRead = usage.value(QStringLiteral("prompt_tokens_details"))
+                      .toObject()
+                      .value(QStringLiteral("cached_tokens"))
+                      .toInteger();
     u.cacheWrite = usage.value(QStringLiteral("cache_creation_input_tokens")).toInteger();
     u.input = std::max<qint64>(0, prompt - u.cacheRead - u.cacheWrite);
     u.output = usage.value(QStringLiteral("completion_tokens")).toInteger();
@@ -118,15 +126,16 @@ std::string asEvents(const QByteArray &completion, bool withUsage)
             o.insert(QStringLiteral("usage"), usage);
         return "data: " + QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString() + "\n\n";
     };
-    std::string events = chunk(
-        QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
-                               {QStringLiteral("delta"), choice.value(QStringLiteral("message")).toObject()},
-                               {QStringLiteral("finish_reason"), QJsonValue()}}},
-        QJsonValue::Undefined);
-    events += chunk(QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
-                                           {QStringLiteral("delta"), QJsonObject()},
-                                           {QStringLiteral("finish_reason"), choice.value(QStringLiteral("finish_reason"))}}},
-                    QJsonValue::Undefined);
+    std::string events =
+        chunk(QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                                     {QStringLiteral("delta"), choice.value(QStringLiteral("message")).toObject()},
+                                     {QStringLiteral("finish_reason"), QJsonValue()}}},
+              QJsonValue::Undefined);
+    events +=
+        chunk(QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                                     {QStringLiteral("delta"), QJsonObject()},
+                                     {QStringLiteral("finish_reason"), choice.value(QStringLiteral("finish_reason"))}}},
+              QJsonValue::Undefined);
     if (withUsage)
         events += chunk(QJsonArray(), c.value(QStringLiteral("usage")));
     return events + "data: [DONE]\n\n";
@@ -159,13 +168,15 @@ Result<QJsonObject> toAnthropic(const QJsonObject &chat)
             messages.append(QJsonObject{{QStringLiteral("role"), role},
                                         {QStringLiteral("content"), textOf(m.value(QStringLiteral("content")))}});
         else
-            return makeError(ErrorCode::Usage, QStringLiteral("messages with role \"%1\" cannot go to an Anthropic "
-                                                              "upstream; route tool use to an OpenAI-compatible one")
-                                                   .arg(role));
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("messages with role \"%1\" cannot go to an Anthropic "
+                                            "upstream; route tool use to an OpenAI-compatible one")
+                                 .arg(role));
     }
     if (!chat.value(QStringLiteral("tools")).toArray().isEmpty())
-        return makeError(ErrorCode::Usage, QStringLiteral("tools cannot go to an Anthropic upstream yet; route tool use "
-                                                          "to an OpenAI-compatible one"));
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("tools cannot go to an Anthropic upstream yet; route tool use "
+                                        "to an OpenAI-compatible one"));
     QJsonObject out{{QStringLiteral("model"), chat.value(QStringLiteral("model"))},
                     {QStringLiteral("messages"), messages},
                     {QStringLiteral("max_tokens"),
@@ -199,13 +210,14 @@ QByteArray fromAnthropic(const QJsonObject &m)
         {QStringLiteral("created"), QDateTime::currentSecsSinceEpoch()},
         {QStringLiteral("model"), m.value(QStringLiteral("model"))},
         {QStringLiteral("choices"),
-         QJsonArray{QJsonObject{
-             {QStringLiteral("index"), 0},
-             {QStringLiteral("message"), QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
-                                                     {QStringLiteral("content"), textOf(m.value(QStringLiteral("content")))}}},
-             {QStringLiteral("finish_reason"), stop == QLatin1String("max_tokens") ? QStringLiteral("length")
-                                               : stop == QLatin1String("refusal")  ? QStringLiteral("content_filter")
-                                                                                   : QStringLiteral("stop")}}}},
+         QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                                {QStringLiteral("message"),
+                                 QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                                             {QStringLiteral("content"), textOf(m.value(QStringLiteral("content")))}}},
+                                {QStringLiteral("finish_reason"),
+                                 stop == QLatin1String("max_tokens")    ? QStringLiteral("length")
+                                     : stop == QLatin1String("refusal") ? QStringLiteral("content_filter")
+                                                                        : QStringLiteral("stop")}}}},
         {QStringLiteral("usage"),
          QJsonObject{{QStringLiteral("prompt_tokens"), prompt},
                      {QStringLiteral("completion_tokens"), output},
@@ -218,12 +230,15 @@ QByteArray fromAnthropic(const QJsonObject &m)
 /// An Anthropic error body in OpenAI's shape.
 std::string errorFromAnthropic(const std::string &body)
 {
-    const QJsonObject e = QJsonDocument::fromJson(QByteArray::fromStdString(body)).object().value(QStringLiteral("error")).toObject();
-    return QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                      QJsonObject{{QStringLiteral("message"), e.value(QStringLiteral("message")).toString(
-                                                                                  QString::fromStdString(body).left(500))},
-                                                  {QStringLiteral("type"), e.value(QStringLiteral("type")).toString(
-                                                                               QStringLiteral("upstream_error"))}}}})
+    const QJsonObject e =
+        QJsonDocument::fromJson(QByteArray::fromStdString(body)).object().value(QStringLiteral("error")).toObject();
+    return QJsonDocument(
+               QJsonObject{
+                   {QStringLiteral("error"),
+                    QJsonObject{{QStringLiteral("message"),
+                                 e.value(QStringLiteral("message")).toString(QString::fromStdString(body).left(500))},
+                                {QStringLiteral("type"),
+                                 e.value(QStringLiteral("type")).toString(QStringLiteral("upstream_error"))}}}})
         .toJson(QJsonDocument::Compact)
         .toStdString();
 }
@@ -257,7 +272,8 @@ Result<Config> readConfig(const QString &path)
     QJsonParseError parseError{};
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject())
-        return makeError(ErrorCode::Data, QStringLiteral("%1 is not a JSON object: %2").arg(path, parseError.errorString()));
+        return makeError(ErrorCode::Data,
+                         QStringLiteral("%1 is not a JSON object: %2").arg(path, parseError.errorString()));
     const QJsonObject o = doc.object();
     const QDir base = QFileInfo(path).absoluteDir();
     const auto pathOf = [&](const char *key) {
@@ -273,7 +289,8 @@ Result<Config> readConfig(const QString &path)
         bool ok = false;
         port = value.mid(colon + 1).toInt(&ok);
         if (colon <= 0 || !ok || port < 0 || port > 65535)
-            return makeError(ErrorCode::Usage, QStringLiteral("%1: \"%2\" is not host:port").arg(QLatin1String(key), value));
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("%1: \"%2\" is not host:port").arg(QLatin1String(key), value));
         host = value.left(colon);
         return {};
     };
@@ -281,7 +298,8 @@ Result<Config> readConfig(const QString &path)
         return s.error();
     if (Status s = listen("management_listen", c.managementHost, c.managementPort); !s)
         return s.error();
-    auto token = readSecret(o, "management_token_env", "management_token_file", QStringLiteral("management token"), base);
+    auto token =
+        readSecret(o, "management_token_env", "management_token_file", QStringLiteral("management token"), base);
     if (!token.ok())
         return token.error();
     if (token->size() < 16)
@@ -302,21 +320,26 @@ Result<Config> readConfig(const QString &path)
     c.upstreamTimeoutSeconds = o.value(QStringLiteral("upstream_timeout_seconds")).toInt(c.upstreamTimeoutSeconds);
     for (const QJsonValue &v : o.value(QStringLiteral("upstreams")).toArray()) {
         const QJsonObject u = v.toObject();
-        Upstream up{text(u, "provider"), text(u, "base_url"), {}, {}, text(u, "kind", QStringLiteral("openai")) == QLatin1String("anthropic")};
+        Upstream up{text(u, "provider"),
+                    text(u, "base_url"),
+                    {},
+                    {},
+                    text(u, "kind", QStringLiteral("openai")) == QLatin1String("anthropic")};
         for (const QJsonValue &m : u.value(QStringLiteral("models")).toArray())
             up.models.append(m.toString());
         const QUrl url(up.baseUrl);
         if (text(u, "kind", QStringLiteral("openai")) != QLatin1String("openai") && !up.anthropic)
             return makeError(ErrorCode::Usage,
                              QStringLiteral("upstream \"%1\": kind is \"openai\" or \"anthropic\"").arg(up.provider));
-        if (up.provider.isEmpty() || !url.isValid() ||
-            (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-            return makeError(ErrorCode::Usage,
-                             QStringLiteral("upstream \"%1\": needs a provider and an http(s) base_url").arg(up.provider));
+        if (up.provider.isEmpty() || !url.isValid()
+            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+            return makeError(
+                ErrorCode::Usage,
+                QStringLiteral("upstream \"%1\": needs a provider and an http(s) base_url").arg(up.provider));
         const QString host = url.host();
-        if (url.scheme() == QLatin1String("http") && host != QLatin1String("127.0.0.1") &&
-            host != QLatin1String("localhost") && host != QLatin1String("::1") &&
-            !u.value(QStringLiteral("insecure_http")).toBool())
+        if (url.scheme() == QLatin1String("http") && host != QLatin1String("127.0.0.1")
+            && host != QLatin1String("localhost") && host != QLatin1String("::1")
+            && !u.value(QStringLiteral("insecure_http")).toBool())
             return makeError(ErrorCode::Usage,
                              QStringLiteral("upstream \"%1\": %2 would send its key unencrypted; use https, or set "
                                             "\"insecure_http\": true for a network you trust")
@@ -394,7 +417,8 @@ public:
         c->set_read_timeout(m_timeout, 0);
         c->set_write_timeout(m_timeout, 0);
         if (pool.upstream.anthropic)
-            c->set_default_headers({{"x-api-key", pool.upstream.key.toStdString()}, {"anthropic-version", "2023-06-01"}});
+            c->set_default_headers(
+                {{"x-api-key", pool.upstream.key.toStdString()}, {"anthropic-version", "2023-06-01"}});
         else
             c->set_bearer_token_auth(pool.upstream.key.toStdString());
         return c;
@@ -412,22 +436,27 @@ public:
     Reply chat(const Target &target, const QJsonObject &body)
     {
         if (!isAnthropic(target.provider))
-            return post(target, "/v1/chat/completions", QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString());
+            return post(target, "/v1/chat/completions",
+                        QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString());
         const auto request = toAnthropic(body);
         if (!request.ok()) {
             Reply refused;
             refused.target = target;
             refused.status = 400;
-            refused.body = QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                                      QJsonObject{{QStringLiteral("message"), request.error().message},
-                                                                  {QStringLiteral("type"), QStringLiteral("invalid_request_error")}}}})
-                               .toJson(QJsonDocument::Compact)
-                               .toStdString();
+            refused.body =
+                QJsonDocument(
+                    QJsonObject{{QStringLiteral("error"),
+                                 QJsonObject{{QStringLiteral("message"), request.error().message},
+                                             {QStringLiteral("type"), QStringLiteral("invalid_request_error")}}}})
+                    .toJson(QJsonDocument::Compact)
+                    .toStdString();
             return refused;
         }
-        Reply reply = post(target, "/v1/messages", QJsonDocument(*request).toJson(QJsonDocument::Compact).toStdString());
+        Reply reply =
+            post(target, "/v1/messages", QJsonDocument(*request).toJson(QJsonDocument::Compact).toStdString());
         if (reply.status == 200)
-            reply.body = fromAnthropic(QJsonDocument::fromJson(QByteArray::fromStdString(reply.body)).object()).toStdString();
+            reply.body =
+                fromAnthropic(QJsonDocument::fromJson(QByteArray::fromStdString(reply.body)).object()).toStdString();
         else if (reply.status != 0)
             reply.body = errorFromAnthropic(reply.body);
         return reply;
@@ -486,7 +515,8 @@ public:
                 while (QFile::exists(partPath(m_part + 1)))
                     ++m_part;
             }
-            while (QFileInfo(partPath(m_part)).size() > 0 && QFileInfo(partPath(m_part)).size() + line.size() > m_maxBytes)
+            while (QFileInfo(partPath(m_part)).size() > 0
+                   && QFileInfo(partPath(m_part)).size() + line.size() > m_maxBytes)
                 ++m_part;
             m_file.setFileName(partPath(m_part));
             if (!m_file.open(QIODevice::Append)) {
@@ -567,12 +597,15 @@ private:
 public:
     /// Starts again from the log: feed(add) calls add(request, cost, tsMs) for each logged request.
     /// Requests finishing meanwhile wait, so none is counted twice or lost.
-    void rebuild(const Policy::Policy &policy, qint64 now,
-                 const std::function<void(const std::function<void(const Policy::RequestView &, Nano, qint64)> &)> &feed)
+    void
+    rebuild(const Policy::Policy &policy, qint64 now,
+            const std::function<void(const std::function<void(const Policy::RequestView &, Nano, qint64)> &)> &feed)
     {
         std::lock_guard lock(m_mutex);
         m_spent.clear();
-        feed([&](const Policy::RequestView &request, Nano cost, qint64 tsMs) { addLocked(policy, request, cost, tsMs, now); });
+        feed([&](const Policy::RequestView &request, Nano cost, qint64 tsMs) {
+            addLocked(policy, request, cost, tsMs, now);
+        });
     }
 
     QJsonArray status(const Policy::Policy &policy, qint64 now)
@@ -704,15 +737,17 @@ Status Agent::install(const Policy::Policy &policy, const QByteArray &document, 
     if (persist) {
         QSaveFile file(QDir(m_config.stateDir).filePath(QStringLiteral("policy.json")));
         if (!file.open(QIODevice::WriteOnly) || file.write(document) != document.size() || !file.commit())
-            return makeError(ErrorCode::Io, QStringLiteral("cannot keep the policy in %1: %2")
-                                                .arg(m_config.stateDir, file.errorString()));
+            return makeError(
+                ErrorCode::Io,
+                QStringLiteral("cannot keep the policy in %1: %2").arg(m_config.stateDir, file.errorString()));
     }
     m_cache.configure(policy.exact, policy.semantic);
     bool budgetsChanged = false;
     {
         std::lock_guard lock(m_activeMutex);
-        budgetsChanged = !m_active || Policy::toJson(m_active->policy).value(QStringLiteral("budgets")) !=
-                                          Policy::toJson(policy).value(QStringLiteral("budgets"));
+        budgetsChanged = !m_active
+            || Policy::toJson(m_active->policy).value(QStringLiteral("budgets"))
+                != Policy::toJson(policy).value(QStringLiteral("budgets"));
         m_active = std::move(next);
     }
     if (budgetsChanged && m_budgets)
@@ -731,7 +766,8 @@ Status Agent::prepare()
     if (!m_config.pricesFile.isEmpty()) {
         QFile f(m_config.pricesFile);
         if (!f.open(QIODevice::ReadOnly))
-            return makeError(ErrorCode::Io, QStringLiteral("cannot read %1: %2").arg(m_config.pricesFile, f.errorString()));
+            return makeError(ErrorCode::Io,
+                             QStringLiteral("cannot read %1: %2").arg(m_config.pricesFile, f.errorString()));
         prices = f.readAll();
     }
     auto catalog = Pricing::parseLiteLlmCatalog(prices, 0, QStringLiteral("agent"));
@@ -752,8 +788,9 @@ Status Agent::prepare()
         const QByteArray bytes = f.readAll();
         Policy::Parsed parsed = Policy::parse(bytes);
         if (!parsed.ok())
-            return makeError(ErrorCode::Data,
-                             QStringLiteral("%1 is not a valid policy:\n%2").arg(path, Policy::problemsText(parsed.problems)));
+            return makeError(
+                ErrorCode::Data,
+                QStringLiteral("%1 is not a valid policy:\n%2").arg(path, Policy::problemsText(parsed.problems)));
         policy = parsed.policy;
         document = bytes;
         break;
@@ -765,8 +802,9 @@ Status Agent::prepare()
     m_log = std::make_unique<RequestLog>(m_config.logDir, m_config.logMaxBytes);
     m_budgets = std::make_unique<BudgetMeter>();
     if (const auto problems = unknownProviders(active()->policy); !problems.isEmpty())
-        return makeError(ErrorCode::Data, QStringLiteral("the policy in force names providers this config lacks:\n%1")
-                                              .arg(Policy::problemsText(problems)));
+        return makeError(ErrorCode::Data,
+                         QStringLiteral("the policy in force names providers this config lacks:\n%1")
+                             .arg(Policy::problemsText(problems)));
     replayBudgets();
     return {};
 }
@@ -789,9 +827,10 @@ Status Agent::start()
         server.set_error_handler([](const httplib::Request &req, httplib::Response &res) {
             if (!res.body.empty())
                 return;
-            const QString message = res.status == 404   ? QStringLiteral("no such endpoint: %1").arg(QString::fromStdString(req.path))
-                                    : res.status == 413 ? QStringLiteral("request body too large")
-                                                        : QStringLiteral("bad request");
+            const QString message = res.status == 404
+                ? QStringLiteral("no such endpoint: %1").arg(QString::fromStdString(req.path))
+                : res.status == 413 ? QStringLiteral("request body too large")
+                                    : QStringLiteral("bad request");
             jsonError(res, res.status, QStringLiteral("invalid_request_error"), message);
         });
     };
@@ -818,11 +857,21 @@ Status Agent::start()
         return makeError(ErrorCode::Io, QStringLiteral("cannot listen on %1:%2").arg(m_config.host).arg(m_config.port));
     m_managementPort = bind(*m_management, m_config.managementHost, m_config.managementPort);
     if (m_managementPort <= 0)
-        return makeError(ErrorCode::Io, QStringLiteral("cannot listen on %1:%2")
-                                            .arg(m_config.managementHost)
-                                            .arg(m_config.managementPort));
+        return makeError(
+            ErrorCode::Io,
+            QStringLiteral("cannot listen on %1:%2").arg(m_config.managementHost).arg(m_config.managementPort));
     m_serverThread = std::thread([this] { m_server->listen_after_bind(); });
     m_managementThread = std::thread([this] { m_management->listen_after_bind(); });
+    m_maintenanceThread = std::thread([this] {
+        // Cache churn frees memory in every thread's malloc arena; give what is free back to the
+        // system once a minute, so a long-running agent's footprint follows what it holds.
+        std::unique_lock lock(m_maintenanceMutex);
+        while (!m_maintenanceWake.wait_for(lock, std::chrono::seconds(60), [this] { return m_stopped.load(); })) {
+#ifdef __GLIBC__
+            malloc_trim(0);
+#endif
+        }
+    });
     return {};
 }
 
@@ -838,6 +887,12 @@ void Agent::stop()
         m_serverThread.join();
     if (m_managementThread.joinable())
         m_managementThread.join();
+    {
+        std::lock_guard lock(m_maintenanceMutex);
+        m_maintenanceWake.notify_all();
+    }
+    if (m_maintenanceThread.joinable())
+        m_maintenanceThread.join();
     // Upstream threads of streams the stopped server dropped end at their next chunk.
     while (m_streams.load() > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -847,7 +902,8 @@ QString Agent::providerFor(const QString &model) const
 {
     for (const Upstream &u : m_config.upstreams)
         for (const QString &pattern : u.models)
-            if (pattern.endsWith(QLatin1Char('*')) ? model.startsWith(QStringView(pattern).chopped(1)) : pattern == model)
+            if (pattern.endsWith(QLatin1Char('*')) ? model.startsWith(QStringView(pattern).chopped(1))
+                                                   : pattern == model)
                 return u.provider;
     return m_config.upstreams.first().provider;
 }
@@ -990,8 +1046,8 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
                              .arg(parseError.offset));
     }
     QJsonObject body = doc.object();
-    if (!body.value(QStringLiteral("model")).isString() || body.value(QStringLiteral("model")).toString().isEmpty() ||
-        !body.value(QStringLiteral("messages")).isArray()) {
+    if (!body.value(QStringLiteral("model")).isString() || body.value(QStringLiteral("model")).toString().isEmpty()
+        || !body.value(QStringLiteral("messages")).isArray()) {
         ++m_counters.badRequests;
         return jsonError(res, 400, QStringLiteral("invalid_request_error"),
                          QStringLiteral("a chat completion needs \"model\" (a string) and \"messages\" (a list)"));
@@ -1006,7 +1062,8 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
     bool mapped = false;
     if (authorization.rfind("Bearer ", 0) == 0 && !m_config.clientKeys.isEmpty()) {
         const QByteArray hash =
-            QCryptographicHash::hash(QByteArray::fromStdString(authorization.substr(7)), QCryptographicHash::Sha256).toHex();
+            QCryptographicHash::hash(QByteArray::fromStdString(authorization.substr(7)), QCryptographicHash::Sha256)
+                .toHex();
         for (const ClientKey &k : m_config.clientKeys)
             if (k.sha256 == hash) {
                 view.team = k.team;
@@ -1138,7 +1195,8 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
             return;
         }
         if (decision.cascade && !last) {
-            const QString why = Policy::failedCheck(decision.checks, jsonAsked, QJsonDocument::fromJson(answer).object());
+            const QString why =
+                Policy::failedCheck(decision.checks, jsonAsked, QJsonDocument::fromJson(answer).object());
             if (!why.isEmpty()) {
                 // The cheaper answer was billed: it is logged as a request of its own.
                 ++m_counters.escalations;
@@ -1232,9 +1290,15 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
                         if (event.rfind("data: {", 0) == 0) {
                             const QJsonObject chunk =
                                 QJsonDocument::fromJson(QByteArray::fromStdString(event.substr(6))).object();
-                            receivedChars += chunk.value(QStringLiteral("choices")).toArray().at(0).toObject()
-                                                 .value(QStringLiteral("delta")).toObject()
-                                                 .value(QStringLiteral("content")).toString().size();
+                            receivedChars += chunk.value(QStringLiteral("choices"))
+                                                 .toArray()
+                                                 .at(0)
+                                                 .toObject()
+                                                 .value(QStringLiteral("delta"))
+                                                 .toObject()
+                                                 .value(QStringLiteral("content"))
+                                                 .toString()
+                                                 .size();
                             if (chunk.value(QStringLiteral("usage")).isObject()) {
                                 usageJson = event.substr(6);
                                 if (!clientAsked && chunk.value(QStringLiteral("choices")).toArray().isEmpty())
@@ -1262,13 +1326,15 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
                     continue;
                 }
                 record.status = QStringLiteral("upstream_unreachable");
-                errorBody = QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                                       QJsonObject{{QStringLiteral("message"),
-                                                                    QStringLiteral("no upstream answered: %1")
-                                                                        .arg(QString::fromStdString(httplib::to_string(result.error())))},
-                                                                   {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
-                                .toJson(QJsonDocument::Compact)
-                                .toStdString();
+                errorBody =
+                    QJsonDocument(
+                        QJsonObject{{QStringLiteral("error"),
+                                     QJsonObject{{QStringLiteral("message"),
+                                                  QStringLiteral("no upstream answered: %1")
+                                                      .arg(QString::fromStdString(httplib::to_string(result.error())))},
+                                                 {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
+                        .toJson(QJsonDocument::Compact)
+                        .toStdString();
                 finalStatus = 502;
                 break;
             }
@@ -1285,26 +1351,29 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
                 record.status = QString::number(status);
             } else if (!result) {
                 std::lock_guard lock(shared->mutex);
-                record.status = shared->clientGone ? QStringLiteral("client_closed") : QStringLiteral("upstream_incomplete");
+                record.status =
+                    shared->clientGone ? QStringLiteral("client_closed") : QStringLiteral("upstream_incomplete");
             }
             break;
         }
         if (!attempted) {
             record.status = QStringLiteral("upstream_unreachable");
-            errorBody = QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                                   QJsonObject{{QStringLiteral("message"),
-                                                                QStringLiteral("no upstream can stream %1").arg(record.model)},
-                                                               {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
-                            .toJson(QJsonDocument::Compact)
-                            .toStdString();
+            errorBody =
+                QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                           QJsonObject{{QStringLiteral("message"),
+                                                        QStringLiteral("no upstream can stream %1").arg(record.model)},
+                                                       {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
+                    .toJson(QJsonDocument::Compact)
+                    .toStdString();
         }
         if (usageJson.empty() && finalStatus == 200) {
             // No usage arrived (the stream broke, or the upstream ignores include_usage): the
             // tokens are estimated rather than logged as free.
             record.tags.insert(QStringLiteral("usage_estimated"), true);
-            usageJson = QJsonDocument(QJsonObject{{QStringLiteral("usage"),
-                                                   QJsonObject{{QStringLiteral("prompt_tokens"), record.view.promptTokens},
-                                                               {QStringLiteral("completion_tokens"), (receivedChars + 3) / 4}}}})
+            usageJson = QJsonDocument(
+                            QJsonObject{{QStringLiteral("usage"),
+                                         QJsonObject{{QStringLiteral("prompt_tokens"), record.view.promptTokens},
+                                                     {QStringLiteral("completion_tokens"), (receivedChars + 3) / 4}}}})
                             .toJson(QJsonDocument::Compact)
                             .toStdString();
         }
@@ -1400,7 +1469,8 @@ void Agent::handleEmbeddings(const httplib::Request &req, httplib::Response &res
         ++m_counters.upstreamErrors;
         record.status = QStringLiteral("upstream_unreachable");
         finish(record, {});
-        return jsonError(res, 502, QStringLiteral("upstream_error"), QStringLiteral("no upstream answered: %1").arg(reply.error));
+        return jsonError(res, 502, QStringLiteral("upstream_error"),
+                         QStringLiteral("no upstream answered: %1").arg(reply.error));
     }
     if (reply.status != 200)
         record.status = QString::number(reply.status);
@@ -1477,11 +1547,12 @@ QByteArray Agent::metricsText() const
     const auto a = active();
     QByteArray out;
     const auto metric = [&out](const char *name, const char *type, const char *help, qint64 value) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' + name + ' ' +
-               QByteArray::number(value) + '\n';
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' + name + ' '
+            + QByteArray::number(value) + '\n';
     };
     metric("costgov_agent_requests_total", "counter", "Requests received.", m_counters.requests);
-    metric("costgov_agent_upstream_calls_total", "counter", "Calls made to upstream providers.", m_counters.upstreamCalls);
+    metric("costgov_agent_upstream_calls_total", "counter", "Calls made to upstream providers.",
+           m_counters.upstreamCalls);
     metric("costgov_agent_cache_hits_exact_total", "counter", "Answers from the exact cache.", m_counters.exactHits);
     metric("costgov_agent_cache_hits_semantic_total", "counter", "Answers from the semantic cache.",
            m_counters.semanticHits);
@@ -1489,7 +1560,8 @@ QByteArray Agent::metricsText() const
            m_counters.budgetRejections);
     metric("costgov_agent_fallbacks_total", "counter", "Fallbacks after 429, 5xx or no answer.", m_counters.fallbacks);
     metric("costgov_agent_escalations_total", "counter", "Cascade escalations.", m_counters.escalations);
-    metric("costgov_agent_upstream_errors_total", "counter", "Upstream 429, 5xx or no answer.", m_counters.upstreamErrors);
+    metric("costgov_agent_upstream_errors_total", "counter", "Upstream 429, 5xx or no answer.",
+           m_counters.upstreamErrors);
     metric("costgov_agent_bad_requests_total", "counter", "Malformed requests refused.", m_counters.badRequests);
     metric("costgov_agent_cache_entries_exact", "gauge", "Entries in the exact cache.", cache.exactEntries);
     metric("costgov_agent_cache_bytes_exact", "gauge", "Bytes in the exact cache.", cache.exactBytes);
@@ -1568,7 +1640,8 @@ void Agent::handleManagement(const httplib::Request &req, httplib::Response &res
         return;
     }
     jsonError(res, 404, QStringLiteral("not_found"),
-              QStringLiteral("no such endpoint: %1 %2").arg(QString::fromStdString(req.method), QString::fromStdString(req.path)));
+              QStringLiteral("no such endpoint: %1 %2")
+                  .arg(QString::fromStdString(req.method), QString::fromStdString(req.path)));
 }
 
 } // namespace CostGov::Agent

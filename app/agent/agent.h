@@ -10,6 +10,7 @@
 #include <QVector>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -25,10 +26,10 @@ struct Response;
 namespace CostGov::Agent {
 
 struct Upstream {
-    QString provider;      ///< the name policies route to ("openai")
-    QString baseUrl;       ///< e.g. https://api.openai.com (the agent adds /v1/...)
-    QStringList models;    ///< requested models this upstream serves when no rule routes them ("gpt-*")
-    QByteArray key;        ///< from key_env or a 0600 key_file
+    QString provider;       ///< the name policies route to ("openai")
+    QString baseUrl;        ///< e.g. https://api.openai.com (the agent adds /v1/...)
+    QStringList models;     ///< requested models this upstream serves when no rule routes them ("gpt-*")
+    QByteArray key;         ///< from key_env or a 0600 key_file
     bool anthropic = false; ///< kind "anthropic": Anthropic's messages API behind the OpenAI shape
 };
 
@@ -43,12 +44,12 @@ struct Config {
     QString managementHost = QStringLiteral("127.0.0.1");
     int managementPort = 8788;
     QByteArray managementToken;
-    QString stateDir;    ///< the accepted policy is kept here (policy.json)
-    QString logDir;      ///< canonical JSONL request logs
+    QString stateDir; ///< the accepted policy is kept here (policy.json)
+    QString logDir;   ///< canonical JSONL request logs
     qint64 logMaxBytes = 100ll << 20;
     bool logPrompts = false; ///< the last user message in the log's tags; off: only its hash
-    QString policyFile;  ///< the policy to start with when the state directory has none
-    QString pricesFile;  ///< a LiteLLM-format price file for budgets; the bundled catalog otherwise
+    QString policyFile;      ///< the policy to start with when the state directory has none
+    QString pricesFile;      ///< a LiteLLM-format price file for budgets; the bundled catalog otherwise
     QVector<Upstream> upstreams;
     QVector<ClientKey> clientKeys;
     int threads = 32;
@@ -61,8 +62,8 @@ struct Config {
 Result<Config> readConfig(const QString &path);
 
 struct Counters {
-    std::atomic<qint64> requests{0}, upstreamCalls{0}, exactHits{0}, semanticHits{0}, budgetRejections{0},
-        fallbacks{0}, escalations{0}, upstreamErrors{0}, badRequests{0}, policyUpdates{0}, policyRefusals{0};
+    std::atomic<qint64> requests{0}, upstreamCalls{0}, exactHits{0}, semanticHits{0}, budgetRejections{0}, fallbacks{0},
+        escalations{0}, upstreamErrors{0}, badRequests{0}, policyUpdates{0}, policyRefusals{0};
 };
 
 class Agent {
@@ -118,7 +119,9 @@ private:
     std::mutex m_putMutex; ///< one policy update at a time
     std::shared_ptr<const Active> m_active;
     std::unique_ptr<httplib::Server> m_server, m_management;
-    std::thread m_serverThread, m_managementThread;
+    std::thread m_serverThread, m_managementThread, m_maintenanceThread;
+    std::mutex m_maintenanceMutex;
+    std::condition_variable m_maintenanceWake;
     int m_port = 0, m_managementPort = 0;
     qint64 m_startedMs = 0;
     std::atomic_bool m_stopped{false};

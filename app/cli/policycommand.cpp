@@ -44,7 +44,8 @@ const char *const kPolicyHelp =
     "token in VAR there). push sends the latest version (or --version) to every agent (or each\n"
     "--agent), with the hard budgets of the alert rules (alerts add --kind budget --hard) and their\n"
     "spend so far, and reports per agent. status shows each agent's version against the latest and\n"
-    "exits 2 when one is unreachable or differs. rollback saves version N again as the next version (--push pushes it).\n";
+    "exits 2 when one is unreachable or differs. rollback saves version N again as the next version (--push pushes "
+    "it).\n";
 
 namespace {
 
@@ -66,7 +67,8 @@ std::optional<Policy::Policy> readPolicyFile(const QString &path, int &exitCode)
     const Policy::Parsed parsed = Policy::parse(file.readAll());
     if (!parsed.ok()) {
         for (const Policy::Problem &p : parsed.problems)
-            err() << path << ": " << (p.path.isEmpty() ? QString() : p.path + QStringLiteral(": ")) << p.message << '\n';
+            err() << path << ": " << (p.path.isEmpty() ? QString() : p.path + QStringLiteral(": ")) << p.message
+                  << '\n';
         err().flush();
         exitCode = DataError;
         return std::nullopt;
@@ -98,7 +100,8 @@ QString dollars(Nano nano, int decimals)
 
 QString percentText(qint64 part, qint64 whole)
 {
-    return whole == 0 ? QStringLiteral("-") : QString::number(100.0 * double(part) / double(whole), 'f', 1) + QLatin1Char('%');
+    return whole == 0 ? QStringLiteral("-")
+                      : QString::number(100.0 * double(part) / double(whole), 'f', 1) + QLatin1Char('%');
 }
 
 int backtestCommand(const QCommandLineParser &p, const QStringList &words, Storage::Ledger &ledger)
@@ -132,7 +135,11 @@ int backtestCommand(const QCommandLineParser &p, const QStringList &words, Stora
     const Policy::Backtest &b = *result;
     if (*format == QLatin1String("json")) {
         JsonWriter w;
-        w.beginObject().key(QStringLiteral("from")).value(isoDate(b.fromDay)).key(QStringLiteral("to")).value(isoDate(b.toDay));
+        w.beginObject()
+            .key(QStringLiteral("from"))
+            .value(isoDate(b.fromDay))
+            .key(QStringLiteral("to"))
+            .value(isoDate(b.toDay));
         w.key(QStringLiteral("policy_version")).value(policy->version);
         w.key(QStringLiteral("requests")).value(b.requests).key(QStringLiteral("unpriced")).value(b.unpriced);
         w.key(QStringLiteral("cost_before_usd")).raw(usdText(b.costBefore).toUtf8());
@@ -155,8 +162,8 @@ int backtestCommand(const QCommandLineParser &p, const QStringList &words, Stora
         return Ok;
     }
     out() << "Backtest of policy" << (policy->version ? QStringLiteral(" version %1").arg(policy->version) : QString())
-          << " on " << isoDate(b.fromDay) << " .. " << isoDate(b.toDay) << ": " << grouped(b.requests)
-          << " requests, " << dollars(b.costBefore, 2) << '\n';
+          << " on " << isoDate(b.fromDay) << " .. " << isoDate(b.toDay) << ": " << grouped(b.requests) << " requests, "
+          << dollars(b.costBefore, 2) << '\n';
     if (b.unpriced)
         out() << "  " << grouped(b.unpriced) << " unpriced requests are left out of the sums.\n";
     out() << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
@@ -186,8 +193,9 @@ int backtestCommand(const QCommandLineParser &p, const QStringList &words, Stora
         out() << "Exact cache: no request has a prompt hash (costgov-agent logs one), so repeats are unknown.\n";
     else
         out() << "Exact cache: " << grouped(b.exactRepeats) << " of " << grouped(b.withPromptHash)
-              << " requests with a prompt hash repeat one within the TTL (" << percentText(b.exactRepeats, b.withPromptHash)
-              << "), " << dollars(b.repeatCost, 2) << " that a cache would have saved.\n";
+              << " requests with a prompt hash repeat one within the TTL ("
+              << percentText(b.exactRepeats, b.withPromptHash) << "), " << dollars(b.repeatCost, 2)
+              << " that a cache would have saved.\n";
     out().flush();
     return Ok;
 }
@@ -201,7 +209,8 @@ int exportCommand(const QCommandLineParser &p, const QStringList &words, Storage
     const auto policy = chosenPolicy(p, words, 1, ledger, exitCode);
     if (!policy)
         return exitCode;
-    const Policy::Export e = target == QLatin1String("litellm") ? Policy::toLiteLlm(*policy) : Policy::toPortkey(*policy);
+    const Policy::Export e =
+        target == QLatin1String("litellm") ? Policy::toLiteLlm(*policy) : Policy::toPortkey(*policy);
     if (p.isSet(QStringLiteral("out"))) {
         QSaveFile file(p.value(QStringLiteral("out")));
         if (!file.open(QIODevice::WriteOnly) || file.write(e.text) != e.text.size() || !file.commit())
@@ -220,9 +229,10 @@ Result<QString> agentToken(const QString &agent)
 {
     auto token = Billing::secretNow(tokenEntry(agent), kTokenVariable);
     if (token.ok() && token->isEmpty())
-        return makeError(ErrorCode::Usage, QStringLiteral("no token for agent %1: set %2 or store one with "
-                                                          "policy agents add %1 URL --token-env VAR")
-                                               .arg(agent, kTokenVariable));
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("no token for agent %1: set %2 or store one with "
+                                        "policy agents add %1 URL --token-env VAR")
+                             .arg(agent, kTokenVariable));
     return token;
 }
 
@@ -261,10 +271,12 @@ int agentsCommand(const QCommandLineParser &p, const QStringList &words, Storage
         if (!list.ok())
             return fromError(list.error());
         for (const Policy::AgentInfo &a : *list)
-            out() << a.name << "  " << a.url << "  "
-                  << (a.pushedVersion ? QStringLiteral("pushed version %1 at %2").arg(*a.pushedVersion).arg(isoTimestamp(a.pushedMs))
-                                      : QStringLiteral("never pushed"))
-                  << (a.lastResult.isEmpty() ? QString() : QStringLiteral("  (%1)").arg(a.lastResult)) << '\n';
+            out()
+                << a.name << "  " << a.url << "  "
+                << (a.pushedVersion
+                        ? QStringLiteral("pushed version %1 at %2").arg(*a.pushedVersion).arg(isoTimestamp(a.pushedMs))
+                        : QStringLiteral("never pushed"))
+                << (a.lastResult.isEmpty() ? QString() : QStringLiteral("  (%1)").arg(a.lastResult)) << '\n';
         if (list->isEmpty())
             out() << "No agents yet (policy agents add NAME URL).\n";
     } else {
@@ -392,14 +404,14 @@ int policyCommand(const QStringList &args, const QString &dbPath)
         if (!policy)
             return exitCode;
         out() << words[1] << ": valid, " << policy->rules.size() << " routing rule(s), exact cache "
-              << (policy->exact.enabled ? "on" : "off") << ", semantic cache " << (policy->semantic.enabled ? "on" : "off")
-              << ", " << policy->budgets.size() << " budget(s)\n";
+              << (policy->exact.enabled ? "on" : "off") << ", semantic cache "
+              << (policy->semantic.enabled ? "on" : "off") << ", " << policy->budgets.size() << " budget(s)\n";
         out().flush();
         return Ok;
     }
-    const QStringList known{QStringLiteral("save"),     QStringLiteral("show"),   QStringLiteral("history"),
-                            QStringLiteral("diff"),     QStringLiteral("backtest"), QStringLiteral("export"),
-                            QStringLiteral("agents"),   QStringLiteral("push"),   QStringLiteral("status"),
+    const QStringList known{QStringLiteral("save"),    QStringLiteral("show"),     QStringLiteral("history"),
+                            QStringLiteral("diff"),    QStringLiteral("backtest"), QStringLiteral("export"),
+                            QStringLiteral("agents"),  QStringLiteral("push"),     QStringLiteral("status"),
                             QStringLiteral("rollback")};
     if (!known.contains(action))
         return usage(QStringLiteral("say validate, save, show, history, diff, backtest, export, agents, push, status "

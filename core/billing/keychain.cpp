@@ -17,8 +17,9 @@ QString entryName(Provider provider)
 
 Error keychainError(const QKeychain::Job &job, const QString &variable)
 {
-    return makeError(ErrorCode::Usage, QStringLiteral("the keychain is not available (%1); set %2 instead")
-                                           .arg(job.errorString(), variable));
+    return makeError(
+        ErrorCode::Usage,
+        QStringLiteral("the keychain is not available (%1); set %2 instead").arg(job.errorString(), variable));
 }
 
 template <class Job, class Done>

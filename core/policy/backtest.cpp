@@ -52,8 +52,9 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
         if (!q.prepare(db, "SELECT id, provider, model, requested_model, team, feature, environment FROM dimsets"))
             return fail("read the dimension combinations");
         while (q.step() == SQLITE_ROW)
-            dimsets.emplace(q.columnInt(0), Dims{label(q.columnInt(1)), label(q.columnInt(2)), label(q.columnInt(3)),
-                                                 label(q.columnInt(4)), label(q.columnInt(5)), label(q.columnInt(6))});
+            dimsets.emplace(q.columnInt(0),
+                            Dims{label(q.columnInt(1)), label(q.columnInt(2)), label(q.columnInt(3)),
+                                 label(q.columnInt(4)), label(q.columnInt(5)), label(q.columnInt(6))});
     }
 
     Backtest out;
@@ -63,10 +64,11 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
         out.rules.append({rule.name});
 
     SqliteStatement scan;
-    if (!scan.prepare(db, "SELECT r.ts, r.dimset, r.user_name, r.input_tokens, r.output_tokens, r.cache_read_tokens, "
-                          "r.cache_write_tokens, r.cache_write_1h_tokens, r.cost_nano, r.flags, r.tags "
-                          "FROM request_segments s JOIN requests r ON r.id BETWEEN s.first_id AND s.last_id "
-                          "WHERE s.day = ?1 AND r.day = ?1 ORDER BY r.ts"))
+    if (!scan.prepare(db,
+                      "SELECT r.ts, r.dimset, r.user_name, r.input_tokens, r.output_tokens, r.cache_read_tokens, "
+                      "r.cache_write_tokens, r.cache_write_1h_tokens, r.cost_nano, r.flags, r.tags "
+                      "FROM request_segments s JOIN requests r ON r.id BETWEEN s.first_id AND s.last_id "
+                      "WHERE s.day = ?1 AND r.day = ?1 ORDER BY r.ts"))
         return fail("prepare the backtest");
     // model + prompt hash -> when last seen
     QHash<QString, qint64> lastSeen;
@@ -139,9 +141,9 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
                 if (target.model != d.model && !(flags & Storage::RequestFlags::CacheHit)) {
                     ++b.rerouted;
                     const auto *price = catalog->find(target.model.toStdString(), ts);
-                    const auto newCost = price ? Pricing::computeCost(price->prices, tokens,
-                                                                      flags & Storage::RequestFlags::Batch)
-                                               : std::nullopt;
+                    const auto newCost = price
+                        ? Pricing::computeCost(price->prices, tokens, flags & Storage::RequestFlags::Batch)
+                        : std::nullopt;
                     if (newCost && priced)
                         after = *newCost;
                     else if (!newCost)
@@ -155,7 +157,8 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
                 ++out.withPromptHash;
                 // The agent's exact key: the model, the prompt and the cache's scope. (History does
                 // not say whether a request was deterministic: all are taken as cacheable.)
-                const QString key = d.model + QLatin1Char('\n') + scopeOf(policy.exact.scope, v) + QLatin1Char('\n') + hash;
+                const QString key =
+                    d.model + QLatin1Char('\n') + scopeOf(policy.exact.scope, v) + QLatin1Char('\n') + hash;
                 const auto seen = lastSeen.constFind(key);
                 // An entry lives for the TTL from when it was stored (a miss); hits do not extend it.
                 if (!exactCache) {

@@ -18,11 +18,11 @@ namespace CostGov::Policy {
 
 struct RuleBacktest {
     QString rule;
-    qint64 matched = 0;  ///< requests the rule took (first match wins)
-    qint64 rerouted = 0; ///< of those, sent to another model than the one that served them
-    qint64 unknown = 0;  ///< requests it might have taken: keyword, regex or parameter conditions history lacks
-    Nano costBefore = 0; ///< what the matched requests cost (priced ones)
-    Nano costAfter = 0;  ///< the same tokens at the route's first model's catalog price
+    qint64 matched = 0;       ///< requests the rule took (first match wins)
+    qint64 rerouted = 0;      ///< of those, sent to another model than the one that served them
+    qint64 unknown = 0;       ///< requests it might have taken: keyword, regex or parameter conditions history lacks
+    Nano costBefore = 0;      ///< what the matched requests cost (priced ones)
+    Nano costAfter = 0;       ///< the same tokens at the route's first model's catalog price
     qint64 unpricedAfter = 0; ///< matched requests the new model has no price for (kept at their cost)
 };
 
@@ -35,8 +35,8 @@ struct Backtest {
     QVector<RuleBacktest> rules;
     // Exact cache, by prompt hash (the agent logs one per request):
     qint64 withPromptHash = 0;
-    qint64 exactRepeats = 0; ///< requests whose model and prompt hash were seen within the TTL before
-    Nano repeatCost = 0;     ///< what those repeats cost: the exact cache's saving
+    qint64 exactRepeats = 0;  ///< requests whose model and prompt hash were seen within the TTL before
+    Nano repeatCost = 0;      ///< what those repeats cost: the exact cache's saving
     qint64 alreadyCached = 0; ///< requests a gateway cache already answered
 };
 

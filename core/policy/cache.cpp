@@ -205,8 +205,8 @@ void ResponseCache::putExact(const QByteArray &key, const QByteArray &response, 
 
 void ResponseCache::evictExact()
 {
-    while (!m_lru.empty() &&
-           (m_stats.exactEntries > m_exactConfig.maxEntries || m_stats.exactBytes > m_exactConfig.maxBytes)) {
+    while (!m_lru.empty()
+           && (m_stats.exactEntries > m_exactConfig.maxEntries || m_stats.exactBytes > m_exactConfig.maxBytes)) {
         const ExactEntry &last = m_lru.back();
         m_stats.exactBytes -= last.response.size() + last.key.size();
         m_byKey.remove(last.key);

@@ -38,8 +38,8 @@ QStringList conditionsBeyond(const Match &m, bool attributionTranslates, bool ma
         out.append(QStringLiteral("response_format"));
     if (m.maxTokensAtMost && !maxTokensTranslates)
         out.append(QStringLiteral("max_tokens"));
-    if (!attributionTranslates &&
-        (!m.teams.isEmpty() || !m.features.isEmpty() || !m.users.isEmpty() || !m.environments.isEmpty()))
+    if (!attributionTranslates
+        && (!m.teams.isEmpty() || !m.features.isEmpty() || !m.users.isEmpty() || !m.environments.isEmpty()))
         out.append(QStringLiteral("team, feature, user or environment"));
     return out;
 }
@@ -56,22 +56,25 @@ Export toLiteLlm(const Policy &policy)
     for (const Rule &rule : policy.rules) {
         const QString where = QStringLiteral("rule \"%1\": ").arg(rule.name);
         if (stopped) {
-            out.untranslated.append(where + QStringLiteral("comes after a rule that does not translate; not translated"));
+            out.untranslated.append(where
+                                    + QStringLiteral("comes after a rule that does not translate; not translated"));
             continue;
         }
         const QStringList beyond = conditionsBeyond(rule.match, false, false);
-        if (rule.match.models.isEmpty() || !beyond.isEmpty() ||
-            std::any_of(rule.match.models.begin(), rule.match.models.end(),
-                        [](const QString &m) { return m.endsWith(QLatin1Char('*')); })) {
-            out.untranslated.append(where + QStringLiteral("LiteLLM routes by model name only; not translated (%1)")
-                                                .arg(beyond.isEmpty() ? QStringLiteral("no exact model names")
-                                                                      : beyond.join(QStringLiteral(", "))));
+        if (rule.match.models.isEmpty() || !beyond.isEmpty()
+            || std::any_of(rule.match.models.begin(), rule.match.models.end(),
+                           [](const QString &m) { return m.endsWith(QLatin1Char('*')); })) {
+            out.untranslated.append(where
+                                    + QStringLiteral("LiteLLM routes by model name only; not translated (%1)")
+                                          .arg(beyond.isEmpty() ? QStringLiteral("no exact model names")
+                                                                : beyond.join(QStringLiteral(", "))));
             stopped = true;
             continue;
         }
         if (rule.cascade)
-            out.untranslated.append(where + QStringLiteral("cascade checks do not translate; its models became "
-                                                           "fallbacks of the first on errors only"));
+            out.untranslated.append(where
+                                    + QStringLiteral("cascade checks do not translate; its models became "
+                                                     "fallbacks of the first on errors only"));
         for (const QString &model : rule.match.models) {
             if (rule.targets.first().model != model)
                 aliases.append(QStringLiteral("    %1: %2").arg(quoted(model), quoted(rule.targets.first().model)));
@@ -80,8 +83,8 @@ Export toLiteLlm(const Policy &policy)
                 QStringList q;
                 for (const QString &c : chain)
                     q.append(quoted(c));
-                fallbacks.append(QStringLiteral("    - {%1: [%2]}").arg(quoted(rule.targets.first().model),
-                                                                         q.join(QStringLiteral(", "))));
+                fallbacks.append(QStringLiteral("    - {%1: [%2]}")
+                                     .arg(quoted(rule.targets.first().model), q.join(QStringLiteral(", "))));
             }
         }
         if (rule.exactCache || rule.semanticCache)
@@ -117,7 +120,8 @@ Export toLiteLlm(const Policy &policy)
                 out.untranslated.append(
                     QStringLiteral("exact cache: LiteLLM has one cache type at a time; semantic was kept"));
         } else {
-            lines << QStringLiteral("    type: \"local\"") << QStringLiteral("    ttl: %1").arg(policy.exact.ttlSeconds);
+            lines << QStringLiteral("    type: \"local\"")
+                  << QStringLiteral("    ttl: %1").arg(policy.exact.ttlSeconds);
         }
         lines << QStringLiteral("    supported_call_types: [\"acompletion\", \"completion\"]");
         if (!policy.exact.scope.isEmpty())
@@ -157,14 +161,16 @@ Export toPortkey(const Policy &policy)
     for (const Rule &rule : policy.rules) {
         const QString where = QStringLiteral("rule \"%1\": ").arg(rule.name);
         if (stopped) {
-            out.untranslated.append(where + QStringLiteral("comes after a rule that does not translate; not translated"));
+            out.untranslated.append(where
+                                    + QStringLiteral("comes after a rule that does not translate; not translated"));
             continue;
         }
         const QStringList beyond = conditionsBeyond(rule.match, true, true);
         if (!beyond.isEmpty()) {
-            out.untranslated.append(where + QStringLiteral("Portkey conditions read metadata and parameters only; "
-                                                           "not translated (%1)")
-                                                .arg(beyond.join(QStringLiteral(", "))));
+            out.untranslated.append(where
+                                    + QStringLiteral("Portkey conditions read metadata and parameters only; "
+                                                     "not translated (%1)")
+                                          .arg(beyond.join(QStringLiteral(", "))));
             stopped = true;
             continue;
         }
@@ -188,17 +194,20 @@ Export toPortkey(const Policy &policy)
             query.insert(QStringLiteral("params.max_tokens"),
                          QJsonObject{{QStringLiteral("$lte"), *rule.match.maxTokensAtMost}});
         if (rule.cascade)
-            out.untranslated.append(where + QStringLiteral("cascade checks do not translate; its models became a "
-                                                           "fallback chain on errors only"));
+            out.untranslated.append(where
+                                    + QStringLiteral("cascade checks do not translate; its models became a "
+                                                     "fallback chain on errors only"));
         if (rule.exactCache || rule.semanticCache)
             out.untranslated.append(where + QStringLiteral("per-route cache switches do not translate"));
         conditions.append(QJsonObject{{QStringLiteral("query"), query}, {QStringLiteral("then"), rule.name}});
-        targets.append(withFallbacks(rule.name, (rule.cascade ? rule.targets : rule.targets.mid(0, 1)) + rule.fallbacks));
+        targets.append(
+            withFallbacks(rule.name, (rule.cascade ? rule.targets : rule.targets.mid(0, 1)) + rule.fallbacks));
     }
     QJsonObject config;
     if (conditions.isEmpty()) {
         if (!policy.defaultFallbacks.isEmpty()) {
-            config.insert(QStringLiteral("strategy"), QJsonObject{{QStringLiteral("mode"), QStringLiteral("fallback")}});
+            config.insert(QStringLiteral("strategy"),
+                          QJsonObject{{QStringLiteral("mode"), QStringLiteral("fallback")}});
             for (int i = 0; i < policy.defaultFallbacks.size(); ++i)
                 targets.append(targetJson(QStringLiteral("fallback-%1").arg(i + 1), policy.defaultFallbacks.at(i)));
         }
@@ -217,9 +226,10 @@ Export toPortkey(const Policy &policy)
     config.insert(QStringLiteral("targets"), targets);
     if (policy.exact.enabled || policy.semantic.enabled) {
         const bool semantic = policy.semantic.enabled;
-        config.insert(QStringLiteral("cache"),
-                      QJsonObject{{QStringLiteral("mode"), semantic ? QStringLiteral("semantic") : QStringLiteral("simple")},
-                                  {QStringLiteral("max_age"), semantic ? policy.semantic.ttlSeconds : policy.exact.ttlSeconds}});
+        config.insert(
+            QStringLiteral("cache"),
+            QJsonObject{{QStringLiteral("mode"), semantic ? QStringLiteral("semantic") : QStringLiteral("simple")},
+                        {QStringLiteral("max_age"), semantic ? policy.semantic.ttlSeconds : policy.exact.ttlSeconds}});
         if (semantic)
             out.untranslated.append(QStringLiteral("semantic cache: Portkey's threshold, metadata match and embedding "
                                                    "source are its own"));

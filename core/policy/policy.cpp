@@ -18,8 +18,7 @@ class Reader {
 public:
     Reader(QVector<Problem> &problems, QJsonObject object, QString path)
         : m_problems(problems), m_object(std::move(object)), m_path(std::move(path))
-    {
-    }
+    {}
     ~Reader()
     {
         for (auto it = m_object.begin(); it != m_object.end(); ++it)
@@ -137,8 +136,8 @@ public:
             return std::nullopt;
         const QJsonValue v = m_object.value(key);
         const QByteArray text = v.isString() ? v.toString().toUtf8()
-                                : v.isDouble() ? QByteArray::number(v.toDouble(), 'f', 9)
-                                               : QByteArray();
+            : v.isDouble()                   ? QByteArray::number(v.toDouble(), 'f', 9)
+                                             : QByteArray();
         const auto nano = parseUsd(std::string_view(text.constData(), size_t(text.size())));
         if (!nano || *nano < 0) {
             problem(key, QStringLiteral("must be an amount in USD, such as \"100.00\""));
@@ -198,9 +197,10 @@ Match readMatch(QVector<Problem> &problems, const QJsonObject &object, const QSt
     if (!m.regex.isEmpty()) {
         m.compiledRegex = QRegularExpression(m.regex, QRegularExpression::CaseInsensitiveOption);
         if (!m.compiledRegex.isValid())
-            r.problem(QStringLiteral("regex"), QStringLiteral("is not a valid regular expression: %1 at offset %2")
-                                                   .arg(m.compiledRegex.errorString())
-                                                   .arg(m.compiledRegex.patternErrorOffset()));
+            r.problem(QStringLiteral("regex"),
+                      QStringLiteral("is not a valid regular expression: %1 at offset %2")
+                          .arg(m.compiledRegex.errorString())
+                          .arg(m.compiledRegex.patternErrorOffset()));
         else
             m.compiledRegex.optimize();
     }
@@ -210,8 +210,8 @@ Match readMatch(QVector<Problem> &problems, const QJsonObject &object, const QSt
     m.environments = r.strings(QStringLiteral("environment"));
     m.tools = r.optionalBool(QStringLiteral("tools"));
     m.responseFormat = r.text(QStringLiteral("response_format"));
-    if (!m.responseFormat.isEmpty() && m.responseFormat != QLatin1String("json") &&
-        m.responseFormat != QLatin1String("text"))
+    if (!m.responseFormat.isEmpty() && m.responseFormat != QLatin1String("json")
+        && m.responseFormat != QLatin1String("text"))
         r.problem(QStringLiteral("response_format"), QStringLiteral("must be \"json\" or \"text\""));
     m.maxTokensAtMost = r.integer(QStringLiteral("max_tokens_at_most"), 1, 10'000'000);
     return m;
@@ -233,7 +233,8 @@ Rule readRule(QVector<Problem> &problems, const QJsonValue &value, const QString
     if (r.has(QStringLiteral("route")) == r.has(QStringLiteral("cascade"))) {
         r.problem(QStringLiteral("route"), QStringLiteral("a rule needs either route or cascade"));
     } else if (r.has(QStringLiteral("route"))) {
-        if (auto t = readTarget(problems, value.toObject().value(QStringLiteral("route")), r.at(QStringLiteral("route"))))
+        if (auto t =
+                readTarget(problems, value.toObject().value(QStringLiteral("route")), r.at(QStringLiteral("route"))))
             rule.targets.append(*t);
     } else if (auto c = r.object(QStringLiteral("cascade"))) {
         rule.cascade = true;
@@ -281,8 +282,8 @@ void readCache(QVector<Problem> &problems, Policy &p, const QJsonObject &object)
         p.exact.enabled = er.boolean(QStringLiteral("enabled"), true);
         p.exact.ttlSeconds = er.integer(QStringLiteral("ttl_seconds"), 1, 365 * 86400).value_or(p.exact.ttlSeconds);
         p.exact.maxEntries = er.integer(QStringLiteral("max_entries"), 1, 100'000'000).value_or(p.exact.maxEntries);
-        p.exact.maxBytes =
-            er.integer(QStringLiteral("max_bytes"), 1024, std::numeric_limits<qint64>::max() / 2).value_or(p.exact.maxBytes);
+        p.exact.maxBytes = er.integer(QStringLiteral("max_bytes"), 1024, std::numeric_limits<qint64>::max() / 2)
+                               .value_or(p.exact.maxBytes);
         p.exact.scope = readScope(er, QStringLiteral("scope"), p.exact.scope);
     }
     if (auto s = r.object(QStringLiteral("semantic"))) {
@@ -303,7 +304,8 @@ void readCache(QVector<Problem> &problems, Policy &p, const QJsonObject &object)
             sr.has(QStringLiteral("embedding_provider"));
             sr.has(QStringLiteral("embedding_model"));
         }
-        p.semantic.ttlSeconds = sr.integer(QStringLiteral("ttl_seconds"), 1, 365 * 86400).value_or(p.semantic.ttlSeconds);
+        p.semantic.ttlSeconds =
+            sr.integer(QStringLiteral("ttl_seconds"), 1, 365 * 86400).value_or(p.semantic.ttlSeconds);
         p.semantic.maxEntries = sr.integer(QStringLiteral("max_entries"), 1, 1'000'000).value_or(p.semantic.maxEntries);
     }
 }
@@ -337,8 +339,8 @@ Budget readBudget(QVector<Problem> &problems, const QJsonValue &value, const QSt
     if (!b.each.isEmpty() && b.each != QLatin1String("team") && b.each != QLatin1String("feature"))
         r.problem(QStringLiteral("each"), QStringLiteral("must be \"team\" or \"feature\""));
     if (!QTimeZone(b.timeZone.toUtf8()).isValid())
-        r.problem(QStringLiteral("time_zone"), QStringLiteral("\"%1\" is not an IANA time zone such as Europe/Berlin")
-                                                   .arg(b.timeZone));
+        r.problem(QStringLiteral("time_zone"),
+                  QStringLiteral("\"%1\" is not an IANA time zone such as Europe/Berlin").arg(b.timeZone));
     b.spentAtPush = r.usd(QStringLiteral("spent_usd")).value_or(0);
     if (auto by = r.object(QStringLiteral("spent_usd_by"))) {
         Reader br(problems, *by, r.at(QStringLiteral("spent_usd_by")));
@@ -417,7 +419,8 @@ Parsed parse(const QByteArray &json)
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError) {
         const int line = int(json.left(error.offset).count('\n')) + 1;
-        out.problems.append({QString(), QStringLiteral("not valid JSON at line %1: %2").arg(line).arg(error.errorString())});
+        out.problems.append(
+            {QString(), QStringLiteral("not valid JSON at line %1: %2").arg(line).arg(error.errorString())});
         return out;
     }
     if (!doc.isObject()) {
@@ -573,12 +576,11 @@ namespace {
 int keyRank(const QString &key)
 {
     static const QStringList order{
-        QStringLiteral("schema"),    QStringLiteral("version"),  QStringLiteral("name"),
-        QStringLiteral("description"), QStringLiteral("routing"), QStringLiteral("rules"),
-        QStringLiteral("match"),     QStringLiteral("route"),    QStringLiteral("cascade"),
-        QStringLiteral("provider"),  QStringLiteral("model"),    QStringLiteral("models"),
-        QStringLiteral("checks"),    QStringLiteral("fallbacks"), QStringLiteral("cache"),
-        QStringLiteral("enabled"),   QStringLiteral("budgets")};
+        QStringLiteral("schema"),  QStringLiteral("version"),   QStringLiteral("name"),  QStringLiteral("description"),
+        QStringLiteral("routing"), QStringLiteral("rules"),     QStringLiteral("match"), QStringLiteral("route"),
+        QStringLiteral("cascade"), QStringLiteral("provider"),  QStringLiteral("model"), QStringLiteral("models"),
+        QStringLiteral("checks"),  QStringLiteral("fallbacks"), QStringLiteral("cache"), QStringLiteral("enabled"),
+        QStringLiteral("budgets")};
     const qsizetype i = order.indexOf(key);
     return i < 0 ? int(order.size()) : int(i);
 }
@@ -589,7 +591,8 @@ void writeValue(QByteArray &out, const QJsonValue &value, int indent)
     if (value.isObject()) {
         const QJsonObject o = value.toObject();
         QStringList keys = o.keys();
-        std::stable_sort(keys.begin(), keys.end(), [](const QString &a, const QString &b) { return keyRank(a) < keyRank(b); });
+        std::stable_sort(keys.begin(), keys.end(),
+                         [](const QString &a, const QString &b) { return keyRank(a) < keyRank(b); });
         if (keys.isEmpty()) {
             out += "{}";
             return;
@@ -600,7 +603,8 @@ void writeValue(QByteArray &out, const QJsonValue &value, int indent)
             })) {
             QByteArray line = "{";
             for (qsizetype i = 0; i < keys.size(); ++i) {
-                line += (i ? ", " : "") + QJsonDocument(QJsonArray{keys.at(i)}).toJson(QJsonDocument::Compact).chopped(1).mid(1) + ": ";
+                line += (i ? ", " : "")
+                    + QJsonDocument(QJsonArray{keys.at(i)}).toJson(QJsonDocument::Compact).chopped(1).mid(1) + ": ";
                 writeValue(line, o.value(keys.at(i)), 0);
             }
             out += line + '}';
@@ -608,7 +612,8 @@ void writeValue(QByteArray &out, const QJsonValue &value, int indent)
         }
         out += "{\n";
         for (qsizetype i = 0; i < keys.size(); ++i) {
-            out += inner + QJsonDocument(QJsonArray{keys.at(i)}).toJson(QJsonDocument::Compact).chopped(1).mid(1) + ": ";
+            out +=
+                inner + QJsonDocument(QJsonArray{keys.at(i)}).toJson(QJsonDocument::Compact).chopped(1).mid(1) + ": ";
             writeValue(out, o.value(keys.at(i)), indent + 1);
             out += i + 1 < keys.size() ? ",\n" : "\n";
         }
@@ -669,9 +674,10 @@ RequestView viewOfChat(const QJsonObject &body)
             break;
         }
     }
-    v.tools = !body.value(QStringLiteral("tools")).toArray().isEmpty() ||
-              !body.value(QStringLiteral("functions")).toArray().isEmpty();
-    const QString format = body.value(QStringLiteral("response_format")).toObject().value(QStringLiteral("type")).toString();
+    v.tools = !body.value(QStringLiteral("tools")).toArray().isEmpty()
+        || !body.value(QStringLiteral("functions")).toArray().isEmpty();
+    const QString format =
+        body.value(QStringLiteral("response_format")).toObject().value(QStringLiteral("type")).toString();
     v.responseFormat = format.startsWith(QLatin1String("json")) ? QStringLiteral("json") : QStringLiteral("text");
     for (const char *key : {"max_completion_tokens", "max_tokens"}) {
         const QJsonValue t = body.value(QLatin1String(key));
@@ -681,8 +687,8 @@ RequestView viewOfChat(const QJsonObject &body)
         }
     }
     // OpenAI's default temperature is 1: only an explicit 0 is deterministic enough to cache.
-    v.deterministic = body.value(QStringLiteral("temperature")).toDouble(1.0) == 0.0 &&
-                      body.value(QStringLiteral("n")).toInt(1) <= 1;
+    v.deterministic =
+        body.value(QStringLiteral("temperature")).toDouble(1.0) == 0.0 && body.value(QStringLiteral("n")).toInt(1) <= 1;
     return v;
 }
 
@@ -690,19 +696,19 @@ MatchResult matches(const Match &m, const RequestView &r)
 {
     if (!modelMatches(m.models, r.model))
         return MatchResult::No;
-    if ((m.minPromptTokens && r.promptTokens < *m.minPromptTokens) ||
-        (m.maxPromptTokens && r.promptTokens > *m.maxPromptTokens))
+    if ((m.minPromptTokens && r.promptTokens < *m.minPromptTokens)
+        || (m.maxPromptTokens && r.promptTokens > *m.maxPromptTokens))
         return MatchResult::No;
-    if (!listMatches(m.teams, r.team) || !listMatches(m.features, r.feature) || !listMatches(m.users, r.user) ||
-        !listMatches(m.environments, r.environment))
+    if (!listMatches(m.teams, r.team) || !listMatches(m.features, r.feature) || !listMatches(m.users, r.user)
+        || !listMatches(m.environments, r.environment))
         return MatchResult::No;
     bool unknown = false;
     if (m.needsParameters()) {
         if (!r.parametersKnown) {
             unknown = true;
-        } else if ((m.tools && *m.tools != r.tools) ||
-                   (!m.responseFormat.isEmpty() && m.responseFormat != r.responseFormat) ||
-                   (m.maxTokensAtMost && (!r.maxTokens || *r.maxTokens > *m.maxTokensAtMost))) {
+        } else if ((m.tools && *m.tools != r.tools)
+                   || (!m.responseFormat.isEmpty() && m.responseFormat != r.responseFormat)
+                   || (m.maxTokensAtMost && (!r.maxTokens || *r.maxTokens > *m.maxTokensAtMost))) {
             return MatchResult::No;
         }
     }
@@ -710,8 +716,7 @@ MatchResult matches(const Match &m, const RequestView &r)
         if (!r.textKnown) {
             unknown = true;
         } else {
-            if (!m.keywords.isEmpty() &&
-                std::none_of(m.keywords.begin(), m.keywords.end(), [&](const QString &k) {
+            if (!m.keywords.isEmpty() && std::none_of(m.keywords.begin(), m.keywords.end(), [&](const QString &k) {
                     return r.lastUserMessage.contains(k, Qt::CaseInsensitive);
                 }))
                 return MatchResult::No;
@@ -757,14 +762,15 @@ QString failedCheck(const Checks &checks, bool jsonAsked, const QJsonObject &res
     const bool hasToolCalls = !message.value(QStringLiteral("tool_calls")).toArray().isEmpty();
     if (checks.finishLength && choice.value(QStringLiteral("finish_reason")).toString() == QLatin1String("length"))
         return QStringLiteral("finish_reason length");
-    if (checks.refusal && message.value(QStringLiteral("refusal")).isString() &&
-        !message.value(QStringLiteral("refusal")).toString().isEmpty())
+    if (checks.refusal && message.value(QStringLiteral("refusal")).isString()
+        && !message.value(QStringLiteral("refusal")).toString().isEmpty())
         return QStringLiteral("refusal");
     if (hasToolCalls)
         return {};
-    const qint64 outputTokens =
-        response.value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInteger(
-            (content.size() + 3) / 4);
+    const qint64 outputTokens = response.value(QStringLiteral("usage"))
+                                    .toObject()
+                                    .value(QStringLiteral("completion_tokens"))
+                                    .toInteger((content.size() + 3) / 4);
     if (content.trimmed().isEmpty() || outputTokens < checks.minOutputTokens)
         return QStringLiteral("answer shorter than %1 tokens").arg(checks.minOutputTokens);
     if (checks.validJson && jsonAsked) {
@@ -779,8 +785,8 @@ QString failedCheck(const Checks &checks, bool jsonAsked, const QJsonObject &res
 bool inScope(const Budget &b, const RequestView &r)
 {
     const auto ok = [](const QString &want, const QString &have) { return want.isEmpty() || want == have; };
-    return ok(b.team, r.team) && ok(b.feature, r.feature) && ok(b.user, r.user) && ok(b.environment, r.environment) &&
-           ok(b.model, r.model);
+    return ok(b.team, r.team) && ok(b.feature, r.feature) && ok(b.user, r.user) && ok(b.environment, r.environment)
+        && ok(b.model, r.model);
 }
 
 QString groupOf(const Budget &b, const RequestView &r)

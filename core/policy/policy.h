@@ -32,8 +32,8 @@ struct Match {
     QString regex;        ///< in the last user message
     QRegularExpression compiledRegex;
     QStringList teams, features, users, environments;
-    std::optional<bool> tools;    ///< the request offers tools
-    QString responseFormat;       ///< "json" (json_object or json_schema), "text", or "" for any
+    std::optional<bool> tools;             ///< the request offers tools
+    QString responseFormat;                ///< "json" (json_object or json_schema), "text", or "" for any
     std::optional<qint64> maxTokensAtMost; ///< max_tokens (or max_completion_tokens) set and at most this
     bool needsText() const { return !keywords.isEmpty() || !regex.isEmpty(); }
     bool needsParameters() const { return tools.has_value() || !responseFormat.isEmpty() || maxTokensAtMost; }
@@ -54,8 +54,8 @@ struct Rule {
     /// route: one target; cascade: the cheaper ones first, the last one answers without a check.
     QVector<Target> targets;
     Checks checks;
-    QVector<Target> fallbacks; ///< tried in order on 429 or 5xx
-    std::optional<bool> exactCache;    ///< per route: overrides the policy's cache switch
+    QVector<Target> fallbacks;      ///< tried in order on 429 or 5xx
+    std::optional<bool> exactCache; ///< per route: overrides the policy's cache switch
     std::optional<bool> semanticCache;
 };
 
@@ -81,13 +81,13 @@ struct SemanticCache {
 struct Budget {
     QString name;
     QString team, feature, user, environment, model; ///< empty: any
-    QString window = QStringLiteral("month");       ///< day, week (from Monday), month, quarter
+    QString window = QStringLiteral("month");        ///< day, week (from Monday), month, quarter
     QString timeZone = QStringLiteral("UTC");
     Nano limit = 0;
-    QString each; ///< "team" or "feature": the limit holds for each value apart; "" for the scope as a whole
-    Nano spentAtPush = 0;               ///< the ledger's spend in the window when pushed
-    QMap<QString, Nano> spentByGroup;   ///< the same per value, for a budget with each
-    qint64 spentAsOfMs = 0;             ///< the time the ledger's spend runs to; the agent counts after it
+    QString each;         ///< "team" or "feature": the limit holds for each value apart; "" for the scope as a whole
+    Nano spentAtPush = 0; ///< the ledger's spend in the window when pushed
+    QMap<QString, Nano> spentByGroup; ///< the same per value, for a budget with each
+    qint64 spentAsOfMs = 0;           ///< the time the ledger's spend runs to; the agent counts after it
 };
 
 struct Policy {

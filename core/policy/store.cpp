@@ -25,11 +25,10 @@ Error dbError(const QSqlQuery &query, const char *what)
 QString checkAgentUrl(const QUrl &url)
 {
     if (!url.isValid() || url.host().isEmpty())
-        return QStringLiteral("\"%1\" is not an agent address such as http://127.0.0.1:8788")
-            .arg(url.toString());
+        return QStringLiteral("\"%1\" is not an agent address such as http://127.0.0.1:8788").arg(url.toString());
     const QString host = url.host();
-    const bool local = host == QLatin1String("localhost") || host == QLatin1String("127.0.0.1") ||
-                       host == QLatin1String("::1");
+    const bool local =
+        host == QLatin1String("localhost") || host == QLatin1String("127.0.0.1") || host == QLatin1String("::1");
     if (url.scheme() == QLatin1String("https") || (url.scheme() == QLatin1String("http") && local))
         return {};
     return QStringLiteral("the agent token may only go over https, or over http to this computer; \"%1\" is neither")
@@ -37,8 +36,7 @@ QString checkAgentUrl(const QUrl &url)
 }
 
 /// A client for an agent's management API; nullptr and a message when the address is refused.
-std::unique_ptr<httplib::Client> clientFor(const QString &address, const QString &token, int timeoutMs,
-                                           QString &error)
+std::unique_ptr<httplib::Client> clientFor(const QString &address, const QString &token, int timeoutMs, QString &error)
 {
     const QUrl url(address);
     error = checkAgentUrl(url);
@@ -119,11 +117,13 @@ Result<Policy> load(Storage::Ledger &ledger, std::optional<qint64> version)
     if (!q.exec())
         return dbError(q, "read the policy");
     if (!q.next())
-        return makeError(ErrorCode::Usage, version ? QStringLiteral("there is no policy version %1").arg(*version)
-                                                   : QStringLiteral("no policy has been saved yet"));
+        return makeError(ErrorCode::Usage,
+                         version ? QStringLiteral("there is no policy version %1").arg(*version)
+                                 : QStringLiteral("no policy has been saved yet"));
     Parsed parsed = parse(q.value(0).toString().toUtf8());
     if (!parsed.ok())
-        return makeError(ErrorCode::Data, QStringLiteral("the stored policy is invalid:\n") + problemsText(parsed.problems));
+        return makeError(ErrorCode::Data,
+                         QStringLiteral("the stored policy is invalid:\n") + problemsText(parsed.problems));
     return parsed.policy;
 }
 
@@ -143,8 +143,9 @@ QStringList diffLines(const QByteArray &before, const QByteArray &after)
     std::vector<std::vector<int>> lcs(size_t(n + 1), std::vector<int>(size_t(m + 1), 0));
     for (qsizetype i = n - 1; i >= 0; --i)
         for (qsizetype j = m - 1; j >= 0; --j)
-            lcs[size_t(i)][size_t(j)] = a[i] == b[j] ? lcs[size_t(i + 1)][size_t(j + 1)] + 1
-                                                     : std::max(lcs[size_t(i + 1)][size_t(j)], lcs[size_t(i)][size_t(j + 1)]);
+            lcs[size_t(i)][size_t(j)] = a[i] == b[j]
+                ? lcs[size_t(i + 1)][size_t(j + 1)] + 1
+                : std::max(lcs[size_t(i + 1)][size_t(j)], lcs[size_t(i)][size_t(j + 1)]);
     QStringList out;
     qsizetype i = 0, j = 0;
     while (i < n || j < m) {
@@ -188,17 +189,17 @@ Result<int> addHardBudgets(Storage::Ledger &ledger, Policy &policy, qint64 nowMs
         b.timeZone = rule.timeZone;
         b.limit = rule.amount;
         b.spentAsOfMs = asOf;
-        bool expressible = !rule.groupBy || *rule.groupBy == Storage::Dimension::Team ||
-                           *rule.groupBy == Storage::Dimension::Feature;
+        bool expressible =
+            !rule.groupBy || *rule.groupBy == Storage::Dimension::Team || *rule.groupBy == Storage::Dimension::Feature;
         if (rule.groupBy)
             b.each = Storage::dimensionName(*rule.groupBy);
         for (const Storage::SpendFilter &f : rule.filters) {
-            QString *field = f.dimension == Storage::Dimension::Team          ? &b.team
-                             : f.dimension == Storage::Dimension::Feature     ? &b.feature
-                             : f.dimension == Storage::Dimension::User        ? &b.user
-                             : f.dimension == Storage::Dimension::Environment ? &b.environment
-                             : f.dimension == Storage::Dimension::Model       ? &b.model
-                                                                              : nullptr;
+            QString *field = f.dimension == Storage::Dimension::Team ? &b.team
+                : f.dimension == Storage::Dimension::Feature         ? &b.feature
+                : f.dimension == Storage::Dimension::User            ? &b.user
+                : f.dimension == Storage::Dimension::Environment     ? &b.environment
+                : f.dimension == Storage::Dimension::Model           ? &b.model
+                                                                     : nullptr;
             if (!field || f.values.size() != 1)
                 expressible = false;
             else
@@ -219,9 +220,10 @@ Result<int> addHardBudgets(Storage::Ledger &ledger, Policy &policy, qint64 nowMs
             else
                 b.spentByGroup.insert(f.group, f.spent);
         }
-        if (std::any_of(policy.budgets.begin(), policy.budgets.end(), [&b](const Budget &o) { return o.name == b.name; }))
-            return makeError(ErrorCode::Usage, QStringLiteral("the policy has a budget named \"%1\" too; rename one")
-                                                   .arg(b.name));
+        if (std::any_of(policy.budgets.begin(), policy.budgets.end(),
+                        [&b](const Budget &o) { return o.name == b.name; }))
+            return makeError(ErrorCode::Usage,
+                             QStringLiteral("the policy has a budget named \"%1\" too; rename one").arg(b.name));
         policy.budgets.append(b);
         ++added;
     }
@@ -301,8 +303,9 @@ AgentStatus agentStatus(const QString &url, const QString &token, int timeoutMs)
         return status;
     }
     if (result->status != 200) {
-        status.error = result->status == 401 ? QStringLiteral("the agent refused the token (HTTP 401)")
-                                             : QStringLiteral("HTTP %1: %2").arg(result->status).arg(agentMessage(result->body));
+        status.error = result->status == 401
+            ? QStringLiteral("the agent refused the token (HTTP 401)")
+            : QStringLiteral("HTTP %1: %2").arg(result->status).arg(agentMessage(result->body));
         return status;
     }
     status.json = QByteArray::fromStdString(result->body);
@@ -327,8 +330,9 @@ PushResult pushPolicy(const QString &url, const QString &token, const QByteArray
     }
     out.httpStatus = current->status;
     if (current->status != 200) {
-        out.message = current->status == 401 ? QStringLiteral("the agent refused the token (HTTP 401)")
-                                              : QStringLiteral("HTTP %1: %2").arg(current->status).arg(agentMessage(current->body));
+        out.message = current->status == 401
+            ? QStringLiteral("the agent refused the token (HTTP 401)")
+            : QStringLiteral("HTTP %1: %2").arg(current->status).arg(agentMessage(current->body));
         return out;
     }
     httplib::Headers headers{{"If-Match", current->get_header_value("ETag")}};

@@ -238,27 +238,25 @@ Migration chargebackPeriods()
 
 Migration policies()
 {
-    return {
-        10,
-        QStringLiteral("routing and caching policy versions, agents and pushes"),
-        {
-            QStringLiteral("CREATE TABLE policy_versions (version INTEGER PRIMARY KEY, created_ms BIGINT NOT NULL, "
-                           "note TEXT NOT NULL, document TEXT NOT NULL, hash TEXT NOT NULL)"),
-            // The agent's token lives in the keychain, never here.
-            QStringLiteral("CREATE TABLE policy_agents (name TEXT PRIMARY KEY, url TEXT NOT NULL, "
-                           "pushed_version INTEGER, pushed_ms BIGINT, last_result TEXT NOT NULL DEFAULT '')"),
-        },
-        {}};
+    return {10,
+            QStringLiteral("routing and caching policy versions, agents and pushes"),
+            {
+                QStringLiteral("CREATE TABLE policy_versions (version INTEGER PRIMARY KEY, created_ms BIGINT NOT NULL, "
+                               "note TEXT NOT NULL, document TEXT NOT NULL, hash TEXT NOT NULL)"),
+                // The agent's token lives in the keychain, never here.
+                QStringLiteral("CREATE TABLE policy_agents (name TEXT PRIMARY KEY, url TEXT NOT NULL, "
+                               "pushed_version INTEGER, pushed_ms BIGINT, last_result TEXT NOT NULL DEFAULT '')"),
+            },
+            {}};
 }
 
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
-    static const std::vector<Migration> all{ledgerCore(),        priceCatalog(), userRollup(),
-                                            billedCosts(),       billedUsage(),  attributionRules(),
-                                            sourceAttribution(), alerts(),       chargebackPeriods(),
-                                            policies()};
+    static const std::vector<Migration> all{ledgerCore(),        priceCatalog(),     userRollup(),        billedCosts(),
+                                            billedUsage(),       attributionRules(), sourceAttribution(), alerts(),
+                                            chargebackPeriods(), policies()};
     return all;
 }
 

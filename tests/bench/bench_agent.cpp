@@ -63,13 +63,13 @@ std::string body(Kind kind, int i)
     case Kind::Hit:
         return R"({"model":"gpt-4o-mini","temperature":0,"messages":[{"role":"user","content":"What is the capital of France?"}]})";
     case Kind::Rotating:
-        return R"({"model":"gpt-4o-mini","temperature":0,"messages":[{"role":"user","content":"Question )" +
-               std::to_string(i % 20000) + R"(: what is the capital of France?"}]})";
+        return R"({"model":"gpt-4o-mini","temperature":0,"messages":[{"role":"user","content":"Question )"
+            + std::to_string(i % 20000) + R"(: what is the capital of France?"}]})";
     case Kind::Miss:
         break;
     }
-    return R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Request )" + std::to_string(i) +
-           R"(: summarise the attached paragraph in one sentence."}]})";
+    return R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Request )" + std::to_string(i)
+        + R"(: summarise the attached paragraph in one sentence."}]})";
 }
 
 Kind kindOf(bool cacheable)
@@ -133,7 +133,8 @@ double closedLoop(const Target &t, double seconds, int connections, bool cacheab
             httplib::Client client("127.0.0.1", t.port);
             keepAlive(client);
             for (int i = c; Clock::now() < end; i += connections) {
-                const auto r = client.Post("/v1/chat/completions", t.headers, body(kindOf(cacheable), i), "application/json");
+                const auto r =
+                    client.Post("/v1/chat/completions", t.headers, body(kindOf(cacheable), i), "application/json");
                 if (r && r->status == 200)
                     ++done;
             }
@@ -154,14 +155,16 @@ double closedLoopWrk(const Target &t, double seconds, int connections, bool cach
         return -1;
     QString script = QStringLiteral("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
     for (const auto &[name, value] : t.headers)
-        script += QStringLiteral("wrk.headers[\"%1\"] = [[%2]]\n").arg(QString::fromStdString(name), QString::fromStdString(value));
+        script += QStringLiteral("wrk.headers[\"%1\"] = [[%2]]\n")
+                      .arg(QString::fromStdString(name), QString::fromStdString(value));
     if (cacheable) {
         script += QStringLiteral("wrk.body = [[%1]]\n").arg(QString::fromStdString(body(Kind::Hit, 0)));
     } else {
         // Every request its own prompt: never a cache hit.
-        script += QStringLiteral("local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, "
-                                 "[[{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Request ]] .. n .. "
-                                 "[[: summarise the attached paragraph in one sentence.\"}]}]])\nend\n");
+        script += QStringLiteral(
+            "local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, "
+            "[[{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Request ]] .. n .. "
+            "[[: summarise the attached paragraph in one sentence.\"}]}]])\nend\n");
     }
     const QString path = QDir(scriptDir).filePath(QStringLiteral("load.lua"));
     QFile file(path);
@@ -170,8 +173,9 @@ double closedLoopWrk(const Target &t, double seconds, int connections, bool cach
     file.write(script.toUtf8());
     file.close();
     QProcess p;
-    p.start(wrk, {QStringLiteral("-t1"), QStringLiteral("-c%1").arg(connections), QStringLiteral("-d%1s").arg(int(seconds)),
-                  QStringLiteral("-s"), path, QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(t.port)});
+    p.start(wrk,
+            {QStringLiteral("-t1"), QStringLiteral("-c%1").arg(connections), QStringLiteral("-d%1s").arg(int(seconds)),
+             QStringLiteral("-s"), path, QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(t.port)});
     p.waitForFinished(int(seconds * 1000) + 30000);
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
     const auto m = QRegularExpression(QStringLiteral("Requests/sec:\\s+([0-9.]+)")).match(out);
@@ -216,11 +220,17 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("costgov-agent load benchmark"));
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("rate"), QStringLiteral("Requests per second (open loop)."), QStringLiteral("N"), QStringLiteral("1000")});
-    parser.addOption({QStringLiteral("seconds"), QStringLiteral("Seconds per measurement."), QStringLiteral("S"), QStringLiteral("20")});
-    parser.addOption({QStringLiteral("connections"), QStringLiteral("Client connections."), QStringLiteral("N"), QStringLiteral("32")});
-    parser.addOption({QStringLiteral("portkey"), QStringLiteral("Folder with node_modules/@portkey-ai/gateway."), QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("soak"), QStringLiteral("Seconds of soak at the rate, sampling the agent's memory."), QStringLiteral("S"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("rate"), QStringLiteral("Requests per second (open loop)."), QStringLiteral("N"),
+                      QStringLiteral("1000")});
+    parser.addOption({QStringLiteral("seconds"), QStringLiteral("Seconds per measurement."), QStringLiteral("S"),
+                      QStringLiteral("20")});
+    parser.addOption({QStringLiteral("connections"), QStringLiteral("Client connections."), QStringLiteral("N"),
+                      QStringLiteral("32")});
+    parser.addOption({QStringLiteral("portkey"), QStringLiteral("Folder with node_modules/@portkey-ai/gateway."),
+                      QStringLiteral("DIR")});
+    parser.addOption({QStringLiteral("soak"),
+                      QStringLiteral("Seconds of soak at the rate, sampling the agent's memory."), QStringLiteral("S"),
+                      QStringLiteral("0")});
     parser.process(app);
     const int rate = parser.value(QStringLiteral("rate")).toInt();
     const double seconds = parser.value(QStringLiteral("seconds")).toDouble();
@@ -261,9 +271,11 @@ int main(int argc, char *argv[])
     env.insert(QStringLiteral("BENCH_TOKEN"), QStringLiteral("bench-token-0123456789"));
     env.insert(QStringLiteral("BENCH_KEY"), QStringLiteral("sk-bench"));
     agent.setProcessEnvironment(env);
-    agent.start(QStringLiteral(COSTGOV_AGENT), {QStringLiteral("--config"), dir.filePath(QStringLiteral("agent.json"))});
+    agent.start(QStringLiteral(COSTGOV_AGENT),
+                {QStringLiteral("--config"), dir.filePath(QStringLiteral("agent.json"))});
     agent.waitForReadyRead(10000);
-    const auto ports = QRegularExpression(QStringLiteral("proxy on port (\\d+)")).match(QString::fromUtf8(agent.readAllStandardOutput()));
+    const auto ports = QRegularExpression(QStringLiteral("proxy on port (\\d+)"))
+                           .match(QString::fromUtf8(agent.readAllStandardOutput()));
     if (!ports.hasMatch()) {
         std::fprintf(stderr, "the agent did not start: %s\n", agent.readAllStandardError().constData());
         return 1;
@@ -274,9 +286,11 @@ int main(int argc, char *argv[])
     QProcess portkey;
     Target viaPortkey{"through Portkey gateway", 0, {}};
     if (!portkeyDir.isEmpty()) {
-        const QString script = QDir(portkeyDir).filePath(QStringLiteral("node_modules/@portkey-ai/gateway/build/start-server.js"));
+        const QString script =
+            QDir(portkeyDir).filePath(QStringLiteral("node_modules/@portkey-ai/gateway/build/start-server.js"));
         const int port = 18000 + int(QCoreApplication::applicationPid() % 1000);
-        portkey.start(QStringLiteral("node"), {script, QStringLiteral("--port=%1").arg(port), QStringLiteral("--headless")});
+        portkey.start(QStringLiteral("node"),
+                      {script, QStringLiteral("--port=%1").arg(port), QStringLiteral("--headless")});
         if (portkey.waitForStarted() && waitForPort(port, 20000)) {
             viaPortkey.port = port;
             viaPortkey.headers = {{"x-portkey-provider", "openai"},
@@ -300,13 +314,13 @@ int main(int argc, char *argv[])
     print(direct.name, d, rate);
     Figures a = openLoop(viaAgent, rate, seconds, connections, Kind::Miss);
     print(viaAgent.name, a, rate);
-    std::printf("  added by costgov-agent:            p50 %7.3f ms  p99 %7.3f ms\n", a.percentile(0.5) - d.percentile(0.5),
-                a.percentile(0.99) - d.percentile(0.99));
+    std::printf("  added by costgov-agent:            p50 %7.3f ms  p99 %7.3f ms\n",
+                a.percentile(0.5) - d.percentile(0.5), a.percentile(0.99) - d.percentile(0.99));
     if (viaPortkey.port) {
         Figures p = openLoop(viaPortkey, rate, seconds, connections, Kind::Miss);
         print(viaPortkey.name, p, rate);
-        std::printf("  added by Portkey:                  p50 %7.3f ms  p99 %7.3f ms\n", p.percentile(0.5) - d.percentile(0.5),
-                    p.percentile(0.99) - d.percentile(0.99));
+        std::printf("  added by Portkey:                  p50 %7.3f ms  p99 %7.3f ms\n",
+                    p.percentile(0.5) - d.percentile(0.5), p.percentile(0.99) - d.percentile(0.99));
     }
     if (viaPortkey.port) {
         // At a rate the peer keeps up with, for an even comparison.
@@ -360,7 +374,8 @@ int main(int argc, char *argv[])
             const qint64 rss = rssKiB(agent.processId());
             first = first < 0 ? rss : first;
             peak = std::max(peak, rss);
-            std::printf("  %4d s  %7lld KiB  misses p99 %.3f ms  errors %d\n", elapsed + 30, rss, m.percentile(0.99), m.errors);
+            std::printf("  %4d s  %7lld KiB  misses p99 %.3f ms  errors %d\n", elapsed + 30, rss, m.percentile(0.99),
+                        m.errors);
             std::fflush(stdout);
         }
         const qint64 last = rssKiB(agent.processId());

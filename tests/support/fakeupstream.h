@@ -70,8 +70,9 @@ public:
             }
             if (!req.has_header("x-api-key") || req.get_header_value("anthropic-version") != "2023-06-01") {
                 res.status = 401;
-                res.set_content(R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})",
-                                "application/json");
+                res.set_content(
+                    R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})",
+                    "application/json");
                 return;
             }
             if (model == QLatin1String("overloaded")) {
@@ -80,21 +81,21 @@ public:
                                 "application/json");
                 return;
             }
-            const QJsonObject out{
-                {QStringLiteral("id"), QStringLiteral("msg_01")},
-                {QStringLiteral("type"), QStringLiteral("message")},
-                {QStringLiteral("role"), QStringLiteral("assistant")},
-                {QStringLiteral("model"), model},
-                {QStringLiteral("content"),
-                 QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
-                                        {QStringLiteral("text"), QStringLiteral("{\"answer\":\"from %1\"}").arg(model)}}}},
-                {QStringLiteral("stop_reason"), QStringLiteral("end_turn")},
-                {QStringLiteral("stop_sequence"), QJsonValue()},
-                {QStringLiteral("usage"),
-                 QJsonObject{{QStringLiteral("input_tokens"), 900},
-                             {QStringLiteral("output_tokens"), 500},
-                             {QStringLiteral("cache_creation_input_tokens"), 50},
-                             {QStringLiteral("cache_read_input_tokens"), 100}}}};
+            const QJsonObject out{{QStringLiteral("id"), QStringLiteral("msg_01")},
+                                  {QStringLiteral("type"), QStringLiteral("message")},
+                                  {QStringLiteral("role"), QStringLiteral("assistant")},
+                                  {QStringLiteral("model"), model},
+                                  {QStringLiteral("content"),
+                                   QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
+                                                          {QStringLiteral("text"),
+                                                           QStringLiteral("{\"answer\":\"from %1\"}").arg(model)}}}},
+                                  {QStringLiteral("stop_reason"), QStringLiteral("end_turn")},
+                                  {QStringLiteral("stop_sequence"), QJsonValue()},
+                                  {QStringLiteral("usage"),
+                                   QJsonObject{{QStringLiteral("input_tokens"), 900},
+                                               {QStringLiteral("output_tokens"), 500},
+                                               {QStringLiteral("cache_creation_input_tokens"), 50},
+                                               {QStringLiteral("cache_read_input_tokens"), 100}}}};
             res.set_content(QJsonDocument(out).toJson(QJsonDocument::Compact).toStdString(), "application/json");
         });
         m_server.Post("/v1/embeddings", [this](const httplib::Request &req, httplib::Response &res) {
@@ -111,7 +112,8 @@ public:
                  QJsonArray{QJsonObject{{QStringLiteral("object"), QStringLiteral("embedding")},
                                         {QStringLiteral("index"), 0},
                                         {QStringLiteral("embedding"), vector}}}},
-                {QStringLiteral("usage"), QJsonObject{{QStringLiteral("prompt_tokens"), 12}, {QStringLiteral("total_tokens"), 12}}}};
+                {QStringLiteral("usage"),
+                 QJsonObject{{QStringLiteral("prompt_tokens"), 12}, {QStringLiteral("total_tokens"), 12}}}};
             res.set_content(QJsonDocument(out).toJson(QJsonDocument::Compact).toStdString(), "application/json");
         });
         port = m_server.bind_to_any_port("127.0.0.1");
@@ -144,17 +146,19 @@ public:
     static std::vector<std::string> streamEvents(const QString &model)
     {
         std::vector<std::string> events;
-        const QStringList words{QStringLiteral("Streaming "), QStringLiteral("answer "), QStringLiteral("from "), model};
+        const QStringList words{QStringLiteral("Streaming "), QStringLiteral("answer "), QStringLiteral("from "),
+                                model};
         for (int i = 0; i < words.size(); ++i) {
             const QJsonObject chunk{
                 {QStringLiteral("id"), QStringLiteral("chatcmpl-stream")},
                 {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
                 {QStringLiteral("model"), model},
                 {QStringLiteral("choices"),
-                 QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
-                                        {QStringLiteral("delta"), QJsonObject{{QStringLiteral("content"), words.at(i)}}},
-                                        {QStringLiteral("finish_reason"),
-                                         i + 1 == words.size() ? QJsonValue(QStringLiteral("stop")) : QJsonValue()}}}}};
+                 QJsonArray{
+                     QJsonObject{{QStringLiteral("index"), 0},
+                                 {QStringLiteral("delta"), QJsonObject{{QStringLiteral("content"), words.at(i)}}},
+                                 {QStringLiteral("finish_reason"),
+                                  i + 1 == words.size() ? QJsonValue(QStringLiteral("stop")) : QJsonValue()}}}}};
             events.push_back("data: " + QJsonDocument(chunk).toJson(QJsonDocument::Compact).toStdString() + "\n\n");
         }
         return events;
@@ -181,19 +185,19 @@ private:
             message.insert(QStringLiteral("refusal"), QStringLiteral("I can't help with that."));
         }
         message.insert(QStringLiteral("content"), content);
-        const QJsonObject out{
-            {QStringLiteral("id"), QStringLiteral("chatcmpl-%1").arg(model)},
-            {QStringLiteral("object"), QStringLiteral("chat.completion")},
-            {QStringLiteral("model"), model},
-            {QStringLiteral("choices"),
-             QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
-                                    {QStringLiteral("message"), message},
-                                    {QStringLiteral("finish_reason"), finish}}}},
-            {QStringLiteral("usage"),
-             QJsonObject{{QStringLiteral("prompt_tokens"), 1000},
-                         {QStringLiteral("completion_tokens"), 500},
-                         {QStringLiteral("total_tokens"), 1500},
-                         {QStringLiteral("prompt_tokens_details"), QJsonObject{{QStringLiteral("cached_tokens"), 200}}}}}};
+        const QJsonObject out{{QStringLiteral("id"), QStringLiteral("chatcmpl-%1").arg(model)},
+                              {QStringLiteral("object"), QStringLiteral("chat.completion")},
+                              {QStringLiteral("model"), model},
+                              {QStringLiteral("choices"),
+                               QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                                                      {QStringLiteral("message"), message},
+                                                      {QStringLiteral("finish_reason"), finish}}}},
+                              {QStringLiteral("usage"),
+                               QJsonObject{{QStringLiteral("prompt_tokens"), 1000},
+                                           {QStringLiteral("completion_tokens"), 500},
+                                           {QStringLiteral("total_tokens"), 1500},
+                                           {QStringLiteral("prompt_tokens_details"),
+                                            QJsonObject{{QStringLiteral("cached_tokens"), 200}}}}}};
         return QJsonDocument(out).toJson(QJsonDocument::Compact);
     }
 
@@ -201,8 +205,8 @@ private:
     {
         const QString model = body.value(QStringLiteral("model")).toString();
         // "no-usage" ignores include_usage; "crlf-events" ends its events with CRLF CRLF.
-        const bool usage = model != QLatin1String("no-usage") &&
-                           body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
+        const bool usage = model != QLatin1String("no-usage")
+            && body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
         const bool crlf = model == QLatin1String("crlf-events");
         res.set_chunked_content_provider("text/event-stream", [model, usage, crlf](size_t, httplib::DataSink &sink) {
             std::vector<std::string> events = streamEvents(model);
