@@ -143,17 +143,6 @@ std::string asEvents(const QByteArray &completion, bool withUsage)
 
 // ---- Anthropic's messages API behind the OpenAI shape
 
-QString textOf(const QJsonValue &content)
-{
-    if (content.isString())
-        return content.toString();
-    QString text;
-    for (const QJsonValue &part : content.toArray())
-        if (part.toObject().value(QStringLiteral("type")).toString() == QLatin1String("text"))
-            text += part.toObject().value(QStringLiteral("text")).toString();
-    return text;
-}
-
 /// A chat completions request as a messages request, or why it cannot be one.
 Result<QJsonObject> toAnthropic(const QJsonObject &chat)
 {
@@ -163,10 +152,10 @@ Result<QJsonObject> toAnthropic(const QJsonObject &chat)
         const QJsonObject m = v.toObject();
         const QString role = m.value(QStringLiteral("role")).toString();
         if (role == QLatin1String("system") || role == QLatin1String("developer"))
-            system.append(textOf(m.value(QStringLiteral("content"))));
+            system.append(Policy::messageText(m.value(QStringLiteral("content"))));
         else if (role == QLatin1String("user") || role == QLatin1String("assistant"))
             messages.append(QJsonObject{{QStringLiteral("role"), role},
-                                        {QStringLiteral("content"), textOf(m.value(QStringLiteral("content")))}});
+                                        {QStringLiteral("content"), Policy::messageText(m.value(QStringLiteral("content")))}});
         else
             return makeError(ErrorCode::Usage,
                              QStringLiteral("messages with role \"%1\" cannot go to an Anthropic "
@@ -213,7 +202,7 @@ QByteArray fromAnthropic(const QJsonObject &m)
          QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
                                 {QStringLiteral("message"),
                                  QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
-                                             {QStringLiteral("content"), textOf(m.value(QStringLiteral("content")))}}},
+                                             {QStringLiteral("content"), Policy::messageText(m.value(QStringLiteral("content")))}}},
                                 {QStringLiteral("finish_reason"),
                                  stop == QLatin1String("max_tokens")    ? QStringLiteral("length")
                                      : stop == QLatin1String("refusal") ? QStringLiteral("content_filter")

@@ -78,12 +78,7 @@ QString conversationText(const QJsonObject &body)
     for (const QJsonValue &value : normalisedMessages(body)) {
         const QJsonObject m = value.toObject();
         text += m.value(QStringLiteral("role")).toString() + QLatin1String(": ");
-        const QJsonValue content = m.value(QStringLiteral("content"));
-        if (content.isString())
-            text += content.toString();
-        for (const QJsonValue &part : content.toArray())
-            text += part.toObject().value(QStringLiteral("text")).toString() + QLatin1Char(' ');
-        text += QLatin1Char('\n');
+        text += messageText(m.value(QStringLiteral("content"))) + QLatin1Char('\n');
     }
     return text;
 }

@@ -391,6 +391,8 @@ bool modelMatches(const QStringList &models, const QString &model)
     return false;
 }
 
+} // namespace
+
 QString messageText(const QJsonValue &content)
 {
     if (content.isString())
@@ -401,8 +403,6 @@ QString messageText(const QJsonValue &content)
             text += part.toObject().value(QStringLiteral("text")).toString();
     return text;
 }
-
-} // namespace
 
 QString problemsText(const QVector<Problem> &problems)
 {

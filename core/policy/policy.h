@@ -137,6 +137,8 @@ struct RequestView {
     bool deterministic = true; ///< temperature 0 (or unset with caching of non-deterministic allowed) and n <= 1
 };
 
+/// A message's text: the string, or its text parts joined.
+QString messageText(const QJsonValue &content);
 /// A chat completions request body as the engine sees it, with the attribution given apart.
 RequestView viewOfChat(const QJsonObject &body);
 /// A rough prompt size: a token per four characters of message text, rounded up.
