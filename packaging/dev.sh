@@ -22,7 +22,7 @@ build_packages=(
     nlohmann-json3-dev libsimdjson-dev libsqlite3-dev fonts-dejavu-core
     qtkeychain-qt6-dev libsecret-1-0 libcpp-httplib-dev
 )
-test_packages=(xvfb xauth trayer sqlite3 dbus-daemon dbus-bin gnome-keyring poppler-utils)
+test_packages=(xvfb xauth trayer sqlite3 dbus-daemon dbus-bin gnome-keyring poppler-utils openssl)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

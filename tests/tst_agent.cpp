@@ -21,6 +21,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSqlQuery>
+#include <QStandardPaths>
 #include <QTest>
 
 using namespace CostGov;
@@ -579,6 +580,64 @@ private slots:
         // Without the token the status names what is missing and exits 2.
         run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("status")});
         QCOMPARE(run.exitCode, 2);
+    }
+
+    void servesHttpsWithItsCertificate()
+    {
+        const QString openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
+        if (openssl.isEmpty())
+            QSKIP("needs the openssl command (packaging/dev.sh test installs it)");
+        QProcess gen;
+        gen.start(openssl,
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"), QStringLiteral("2"),
+                   QStringLiteral("-subj"), QStringLiteral("/CN=localhost"), QStringLiteral("-addext"),
+                   QStringLiteral("subjectAltName=IP:127.0.0.1,DNS:localhost"), QStringLiteral("-keyout"),
+                   m_dir.file(QStringLiteral("tls-key.pem")), QStringLiteral("-out"),
+                   m_dir.file(QStringLiteral("tls-cert.pem"))});
+        QVERIFY(gen.waitForFinished(30000));
+        QCOMPARE(gen.exitCode(), 0);
+        QJsonObject config = QJsonDocument::fromJson(Test::readFile(m_dir.file(QStringLiteral("agent.json")))).object();
+        config.insert(QStringLiteral("state_dir"), QStringLiteral("tls-state"));
+        config.insert(QStringLiteral("log_dir"), QStringLiteral("tls-logs"));
+        config.insert(QStringLiteral("tls_cert_file"), QStringLiteral("tls-cert.pem"));
+        config.insert(QStringLiteral("tls_key_file"), QStringLiteral("tls-key.pem"));
+        QProcess tls;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("FAKE_OPENAI_KEY"), QStringLiteral("sk-upstream-secret"));
+        env.insert(QStringLiteral("FAKE_ANTHROPIC_KEY"), QStringLiteral("sk-ant-secret"));
+        tls.setProcessEnvironment(env);
+        tls.start(
+            QStringLiteral(COSTGOV_AGENT),
+            {QStringLiteral("--config"), m_dir.write(QStringLiteral("tls.json"), QJsonDocument(config).toJson())});
+        QByteArray line;
+        QTRY_VERIFY_WITH_TIMEOUT((line += tls.readAllStandardOutput()).contains('\n'), 10000);
+        const auto m = QRegularExpression(QStringLiteral("proxy on port (\\d+), management on port (\\d+)"))
+                           .match(QString::fromUtf8(line));
+        QVERIFY(m.hasMatch());
+        const QString url = QStringLiteral("https://127.0.0.1:%1").arg(m.captured(2));
+        const QString ca = m_dir.file(QStringLiteral("tls-cert.pem"));
+        // With the CA the agent's certificate is trusted; without it the error says what is missing.
+        const auto status = Policy::agentStatus(url, QString::fromLatin1(kToken), 5000, ca);
+        QVERIFY2(status.reachable, qPrintable(status.error));
+        const auto untrusted = Policy::agentStatus(url, QString::fromLatin1(kToken), 5000);
+        QVERIFY(!untrusted.reachable);
+        QVERIFY2(untrusted.error.contains(QStringLiteral("give its CA certificate")), qPrintable(untrusted.error));
+        const auto pushed = Policy::pushPolicy(url, QString::fromLatin1(kToken),
+                                               Test::readData(QStringLiteral("policy/example.json")), 10000, ca);
+        QVERIFY2(pushed.ok, qPrintable(pushed.message));
+        // The proxy speaks https too.
+        httplib::Client client("https://127.0.0.1:" + m.captured(1).toStdString());
+        client.set_ca_cert_path(ca.toStdString());
+        const auto answer =
+            client.Post("/v1/chat/completions",
+                        QJsonDocument(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi"))).toJson().toStdString(),
+                        "application/json");
+        QVERIFY(answer);
+        QCOMPARE(answer->status, 200);
+        QCOMPARE(modelOf(answer), QStringLiteral("gpt-4o-mini"));
+        tls.terminate();
+        QVERIFY(tls.waitForFinished(10000));
     }
 
     void logsImportBackWithExactCosts()

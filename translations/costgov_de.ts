@@ -1859,6 +1859,26 @@
         <source>unreachable: %1</source>
         <translation>nicht erreichbar: %1</translation>
     </message>
+    <message>
+        <source>for https with a private CA; empty: the system&apos;s</source>
+        <translation>für https mit einer eigenen CA; leer: die des Systems</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>Durchsuchen …</translation>
+    </message>
+    <message>
+        <source>CA Certificate</source>
+        <translation>CA-Zertifikat</translation>
+    </message>
+    <message>
+        <source>PEM certificates (*.pem *.crt);;All files (*)</source>
+        <translation>PEM-Zertifikate (*.pem *.crt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>&amp;CA certificate:</source>
+        <translation>&amp;CA-Zertifikat:</translation>
+    </message>
 </context>
 <context>
     <name>CostGov::Ui::PricesPage</name>

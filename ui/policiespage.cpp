@@ -12,6 +12,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -554,12 +555,25 @@ void PoliciesPage::buildAgentsTab(QWidget *tab)
         form->addRow(tr("&Name:"), name);
         form->addRow(tr("&Management address:"), url);
         form->addRow(tr("&Token:"), token);
+        auto *ca = new QLineEdit;
+        ca->setPlaceholderText(tr("for https with a private CA; empty: the system's"));
+        auto *browse = new QPushButton(tr("Browse..."));
+        connect(browse, &QPushButton::clicked, &dialog, [&dialog, ca] {
+            const QString file = QFileDialog::getOpenFileName(&dialog, tr("CA Certificate"), QString(),
+                                                              tr("PEM certificates (*.pem *.crt);;All files (*)"));
+            if (!file.isEmpty())
+                ca->setText(file);
+        });
+        auto *caRow = new QHBoxLayout;
+        caRow->addWidget(ca, 1);
+        caRow->addWidget(browse);
+        form->addRow(tr("&CA certificate:"), caRow);
         auto *box = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
         form->addRow(box);
         connect(box, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
         connect(box, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
         if (dialog.exec() == QDialog::Accepted)
-            addAgent(name->text().trimmed(), url->text().trimmed(), token->text());
+            addAgent(name->text().trimmed(), url->text().trimmed(), token->text(), ca->text().trimmed());
     });
     connect(remove, &QPushButton::clicked, this, [this] {
         const int row = m_agentTable->currentRow();
@@ -1054,10 +1068,10 @@ void PoliciesPage::withTokens(const QStringList &agents, std::function<void(QHas
     (*next)(0);
 }
 
-void PoliciesPage::addAgent(const QString &name, const QString &url, const QString &token)
+void PoliciesPage::addAgent(const QString &name, const QString &url, const QString &token, const QString &caFile)
 {
     auto ledger = Storage::Ledger::open(m_ledgerPath);
-    const Status added = ledger.ok() ? Policy::addAgent(**ledger, name, url) : Status(ledger.error());
+    const Status added = ledger.ok() ? Policy::addAgent(**ledger, name, url, caFile) : Status(ledger.error());
     if (!added) {
         QMessageBox::warning(this, tr("Add Agent"), added.error().message);
         return;
@@ -1079,10 +1093,10 @@ void PoliciesPage::refreshAgents()
     }
     showAgents();
     QStringList names;
-    QHash<QString, QString> urls;
+    QHash<QString, Policy::AgentInfo> urls;
     for (const Policy::AgentInfo &a : m_agents) {
         names.append(a.name);
-        urls.insert(a.name, a.url);
+        urls.insert(a.name, a);
     }
     m_agentNote->setText(tr("Reading the agents' status..."));
     withTokens(names, [this, urls](const QHash<QString, QString> &tokens) {
@@ -1096,7 +1110,7 @@ void PoliciesPage::refreshAgents()
                         s.error =
                             QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
                     else
-                        s = Policy::agentStatus(it.value(), tokens.value(it.key()), 3000);
+                        s = Policy::agentStatus(it->url, tokens.value(it.key()), 3000, it->caFile);
                     out.insert(it.key(), s);
                 }
                 return out;
@@ -1133,10 +1147,10 @@ void PoliciesPage::pushToAgents()
                                  .arg(m_versions.first().version));
     else
         m_agentNote->setText(tr("Pushing version %1...").arg(m_versions.first().version));
-    QHash<QString, QString> urls;
+    QHash<QString, Policy::AgentInfo> urls;
     for (const Policy::AgentInfo &a : m_agents)
         if (chosen.contains(a.name))
-            urls.insert(a.name, a.url);
+            urls.insert(a.name, a);
     const qint64 now = m_clock.nowMs();
     withTokens(chosen, [this, urls, now](const QHash<QString, QString> &tokens) {
         inBackground(
@@ -1156,7 +1170,7 @@ void PoliciesPage::pushToAgents()
                         r.message =
                             QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
                     else
-                        r = Policy::pushPolicy(it.value(), tokens.value(it.key()), document);
+                        r = Policy::pushPolicy(it->url, tokens.value(it.key()), document, 10000, it->caFile);
                     (void)Policy::recordPush(
                         ledger, it.key(), r.ok ? std::optional<qint64>(policy->version) : std::nullopt, r.message, now);
                     results.insert(it.key(), (r.ok ? QString() : QObject::tr("FAILED: ")) + r.message);

@@ -49,8 +49,8 @@ public:
     void rollbackTo(qint64 version);
     /// Backtests the editor's document over the last n days (progress, cancel).
     void runBacktest();
-    /// Adds an agent: the URL to the ledger, the token to the keychain (when one is given).
-    void addAgent(const QString &name, const QString &url, const QString &token);
+    /// Adds an agent: the URL (and CA file) to the ledger, the token to the keychain (when one is given).
+    void addAgent(const QString &name, const QString &url, const QString &token, const QString &caFile = {});
     /// Pushes the latest version to the agents selected (all when none is), then reads their status.
     void pushToAgents();
     void refreshAgents();

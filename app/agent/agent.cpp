@@ -154,8 +154,9 @@ Result<QJsonObject> toAnthropic(const QJsonObject &chat)
         if (role == QLatin1String("system") || role == QLatin1String("developer"))
             system.append(Policy::messageText(m.value(QStringLiteral("content"))));
         else if (role == QLatin1String("user") || role == QLatin1String("assistant"))
-            messages.append(QJsonObject{{QStringLiteral("role"), role},
-                                        {QStringLiteral("content"), Policy::messageText(m.value(QStringLiteral("content")))}});
+            messages.append(
+                QJsonObject{{QStringLiteral("role"), role},
+                            {QStringLiteral("content"), Policy::messageText(m.value(QStringLiteral("content")))}});
         else
             return makeError(ErrorCode::Usage,
                              QStringLiteral("messages with role \"%1\" cannot go to an Anthropic "
@@ -199,14 +200,15 @@ QByteArray fromAnthropic(const QJsonObject &m)
         {QStringLiteral("created"), QDateTime::currentSecsSinceEpoch()},
         {QStringLiteral("model"), m.value(QStringLiteral("model"))},
         {QStringLiteral("choices"),
-         QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
-                                {QStringLiteral("message"),
-                                 QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
-                                             {QStringLiteral("content"), Policy::messageText(m.value(QStringLiteral("content")))}}},
-                                {QStringLiteral("finish_reason"),
-                                 stop == QLatin1String("max_tokens")    ? QStringLiteral("length")
-                                     : stop == QLatin1String("refusal") ? QStringLiteral("content_filter")
-                                                                        : QStringLiteral("stop")}}}},
+         QJsonArray{QJsonObject{
+             {QStringLiteral("index"), 0},
+             {QStringLiteral("message"),
+              QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                          {QStringLiteral("content"), Policy::messageText(m.value(QStringLiteral("content")))}}},
+             {QStringLiteral("finish_reason"),
+              stop == QLatin1String("max_tokens")    ? QStringLiteral("length")
+                  : stop == QLatin1String("refusal") ? QStringLiteral("content_filter")
+                                                     : QStringLiteral("stop")}}}},
         {QStringLiteral("usage"),
          QJsonObject{{QStringLiteral("prompt_tokens"), prompt},
                      {QStringLiteral("completion_tokens"), output},
@@ -301,6 +303,10 @@ Result<Config> readConfig(const QString &path)
     if (c.stateDir.isEmpty() || c.logDir.isEmpty())
         return makeError(ErrorCode::Usage, QStringLiteral("%1: state_dir and log_dir are required").arg(path));
     c.policyFile = pathOf("policy_file");
+    c.tlsCertFile = pathOf("tls_cert_file");
+    c.tlsKeyFile = pathOf("tls_key_file");
+    if (c.tlsCertFile.isEmpty() != c.tlsKeyFile.isEmpty())
+        return makeError(ErrorCode::Usage, QStringLiteral("%1: tls_cert_file and tls_key_file go together").arg(path));
     c.pricesFile = pathOf("prices_file");
     c.logMaxBytes = o.value(QStringLiteral("log_max_bytes")).toInteger(c.logMaxBytes);
     c.logPrompts = o.value(QStringLiteral("log_prompts")).toBool(false);
@@ -823,13 +829,24 @@ Status Agent::start()
             jsonError(res, res.status, QStringLiteral("invalid_request_error"), message);
         });
     };
-    m_server = std::make_unique<httplib::Server>();
+    const auto makeServer = [this]() -> std::unique_ptr<httplib::Server> {
+        if (m_config.tlsCertFile.isEmpty())
+            return std::make_unique<httplib::Server>();
+        const QByteArray cert = QFile::encodeName(m_config.tlsCertFile), key = QFile::encodeName(m_config.tlsKeyFile);
+        return std::make_unique<httplib::SSLServer>(cert.constData(), key.constData());
+    };
+    m_server = makeServer();
+    if (!m_server->is_valid())
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("cannot serve https with %1 and %2 (a PEM certificate and "
+                                        "its private key)")
+                             .arg(m_config.tlsCertFile, m_config.tlsKeyFile));
     configure(*m_server, m_config.threads);
     m_server->Post("/v1/chat/completions",
                    [this](const httplib::Request &req, httplib::Response &res) { handleChat(req, res); });
     m_server->Post("/v1/embeddings",
                    [this](const httplib::Request &req, httplib::Response &res) { handleEmbeddings(req, res); });
-    m_management = std::make_unique<httplib::Server>();
+    m_management = makeServer();
     configure(*m_management, 4);
     const auto management = [this](const httplib::Request &req, httplib::Response &res) { handleManagement(req, res); };
     m_management->Get(".*", management);

@@ -44,8 +44,9 @@ struct Config {
     QString managementHost = QStringLiteral("127.0.0.1");
     int managementPort = 8788;
     QByteArray managementToken;
-    QString stateDir; ///< the accepted policy is kept here (policy.json)
-    QString logDir;   ///< canonical JSONL request logs
+    QString tlsCertFile, tlsKeyFile; ///< both set: both ports serve https
+    QString stateDir;                ///< the accepted policy is kept here (policy.json)
+    QString logDir;                  ///< canonical JSONL request logs
     qint64 logMaxBytes = 100ll << 20;
     bool logPrompts = false; ///< the last user message in the log's tags; off: only its hash
     QString policyFile;      ///< the policy to start with when the state directory has none

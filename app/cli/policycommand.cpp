@@ -26,7 +26,7 @@ const char *const kPolicyHelp =
     "       costgovctl [--db PATH] policy backtest [FILE | --version N] [--days N | --from DAY --to DAY]\n"
     "                                               [--format table|json]\n"
     "       costgovctl [--db PATH] policy export --target litellm|portkey [FILE | --version N] [--out FILE]\n"
-    "       costgovctl [--db PATH] policy agents [add NAME URL [--token-env VAR] | remove NAME]\n"
+    "       costgovctl [--db PATH] policy agents [add NAME URL [--token-env VAR] [--ca FILE] | remove NAME]\n"
     "       costgovctl [--db PATH] policy push [--agent NAME]... [--version N] [--no-hard-budgets]\n"
     "       costgovctl [--db PATH] policy status [--format table|json]\n"
     "       costgovctl [--db PATH] policy rollback N [--push]\n"
@@ -39,13 +39,14 @@ const char *const kPolicyHelp =
     "prices; for the exact cache the share of repeated prompts (agents log a prompt hash).\n"
     "export compiles the policy for LiteLLM (config.yaml fragment) or Portkey (config JSON) and\n"
     "lists on stderr what does not translate.\n"
-    "agents registers costgov-agent management addresses (https, or http to this computer). The\n"
-    "token comes from COSTGOV_AGENT_TOKEN when set, else the keychain (--token-env VAR stores the\n"
-    "token in VAR there). push sends the latest version (or --version) to every agent (or each\n"
-    "--agent), with the hard budgets of the alert rules (alerts add --kind budget --hard) and their\n"
-    "spend so far, and reports per agent. status shows each agent's version against the latest and\n"
-    "exits 2 when one is unreachable or differs. rollback saves version N again as the next version (--push pushes "
-    "it).\n";
+    "agents registers costgov-agent management addresses (https, or http to this computer; --ca\n"
+    "names the CA certificate of an agent whose certificate a private CA signed). The token comes\n"
+    "from COSTGOV_AGENT_TOKEN when set, else the keychain (--token-env VAR stores the token in VAR\n"
+    "there). push sends the latest version (or --version) to every agent (or each --agent), with\n"
+    "the hard budgets of the alert rules (alerts add --kind budget --hard) and their spend so far,\n"
+    "and reports per agent. status shows each agent's version against the latest and exits 2 when\n"
+    "one is unreachable or differs. rollback saves version N again as the next version (--push\n"
+    "pushes it).\n";
 
 namespace {
 
@@ -240,7 +241,7 @@ int agentsCommand(const QCommandLineParser &p, const QStringList &words, Storage
 {
     const QString action = words.value(1);
     if (action == QLatin1String("add") && words.size() == 4) {
-        if (const Status s = Policy::addAgent(ledger, words[2], words[3]); !s)
+        if (const Status s = Policy::addAgent(ledger, words[2], words[3], p.value(QStringLiteral("ca"))); !s)
             return fromError(s.error());
         if (p.isSet(QStringLiteral("token-env"))) {
             const QString variable = p.value(QStringLiteral("token-env"));
@@ -316,7 +317,7 @@ int pushCommand(const QCommandLineParser &p, Storage::Ledger &ledger, std::optio
         if (!token.ok())
             r.message = token.error().message;
         else
-            r = Policy::pushPolicy(a.url, *token, document);
+            r = Policy::pushPolicy(a.url, *token, document, 10000, a.caFile);
         (void)Policy::recordPush(ledger, a.name, r.ok ? std::optional<qint64>(policy->version) : std::nullopt,
                                  r.message, now);
         out() << a.name << ": " << (r.ok ? QStringLiteral("ok, ") : QStringLiteral("FAILED, ")) << r.message << '\n';
@@ -351,7 +352,7 @@ int statusCommand(const QCommandLineParser &p, Storage::Ledger &ledger)
         const auto token = agentToken(a.name);
         Policy::AgentStatus s;
         if (token.ok())
-            s = Policy::agentStatus(a.url, *token);
+            s = Policy::agentStatus(a.url, *token, 5000, a.caFile);
         else
             s.error = token.error().message;
         const bool drift = !s.reachable || s.version != desired;
@@ -386,7 +387,8 @@ int statusCommand(const QCommandLineParser &p, Storage::Ledger &ledger)
 int policyCommand(const QStringList &args, const QString &dbPath)
 {
     QCommandLineParser parser;
-    for (const char *name : {"note", "version", "days", "from", "to", "format", "target", "out", "token-env", "agent"})
+    for (const char *name :
+         {"note", "version", "days", "from", "to", "format", "target", "out", "token-env", "agent", "ca"})
         parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
     parser.addOption(QCommandLineOption(QStringLiteral("no-hard-budgets")));
     parser.addOption(QCommandLineOption(QStringLiteral("push")));

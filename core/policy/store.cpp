@@ -3,6 +3,7 @@
 #include "alerts/alerts.h"
 #include "storage/ledger.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -36,7 +37,8 @@ QString checkAgentUrl(const QUrl &url)
 }
 
 /// A client for an agent's management API; nullptr and a message when the address is refused.
-std::unique_ptr<httplib::Client> clientFor(const QString &address, const QString &token, int timeoutMs, QString &error)
+std::unique_ptr<httplib::Client> clientFor(const QString &address, const QString &token, int timeoutMs,
+                                           const QString &caFile, QString &error)
 {
     const QUrl url(address);
     error = checkAgentUrl(url);
@@ -48,12 +50,18 @@ std::unique_ptr<httplib::Client> clientFor(const QString &address, const QString
     client->set_read_timeout(std::chrono::milliseconds(timeoutMs));
     client->set_write_timeout(std::chrono::milliseconds(timeoutMs));
     client->set_bearer_token_auth(token.toStdString());
+    if (!caFile.isEmpty())
+        client->set_ca_cert_path(caFile.toStdString());
     return client;
 }
 
 QString httpError(const httplib::Result &result)
 {
-    return QString::fromStdString(httplib::to_string(result.error()));
+    const QString text = QString::fromStdString(httplib::to_string(result.error()));
+    return result.error() == httplib::Error::SSLServerVerification ? text
+            + QStringLiteral(" (the agent's certificate is not signed by a CA this computer trusts: "
+                             "give its CA certificate)")
+                                                                   : text;
 }
 
 /// The agent's error message in its JSON body, with its list of problems.
@@ -233,13 +241,13 @@ Result<int> addHardBudgets(Storage::Ledger &ledger, Policy &policy, qint64 nowMs
 Result<QVector<AgentInfo>> agents(Storage::Ledger &ledger)
 {
     QSqlQuery q(ledger.db());
-    if (!q.exec(QStringLiteral("SELECT name, url, pushed_version, pushed_ms, last_result FROM policy_agents "
+    if (!q.exec(QStringLiteral("SELECT name, url, pushed_version, pushed_ms, last_result, ca_file FROM policy_agents "
                                "ORDER BY name")))
         return dbError(q, "read the agents");
     QVector<AgentInfo> out;
     while (q.next()) {
-        AgentInfo a{q.value(0).toString(), q.value(1).toString(), std::nullopt, q.value(3).toLongLong(),
-                    q.value(4).toString()};
+        AgentInfo a{q.value(0).toString(), q.value(1).toString(),   q.value(5).toString(),
+                    std::nullopt,          q.value(3).toLongLong(), q.value(4).toString()};
         if (!q.value(2).isNull())
             a.pushedVersion = q.value(2).toLongLong();
         out.append(a);
@@ -247,17 +255,20 @@ Result<QVector<AgentInfo>> agents(Storage::Ledger &ledger)
     return out;
 }
 
-Status addAgent(Storage::Ledger &ledger, const QString &name, const QString &url)
+Status addAgent(Storage::Ledger &ledger, const QString &name, const QString &url, const QString &caFile)
 {
     if (name.trimmed().isEmpty())
         return makeError(ErrorCode::Usage, QStringLiteral("an agent needs a name"));
     if (const QString problem = checkAgentUrl(QUrl(url)); !problem.isEmpty())
         return makeError(ErrorCode::Usage, problem);
     QSqlQuery q(ledger.db());
-    q.prepare(QStringLiteral("INSERT INTO policy_agents (name, url) VALUES (?, ?) "
-                             "ON CONFLICT (name) DO UPDATE SET url = excluded.url"));
+    if (!caFile.isEmpty() && !QFileInfo(caFile).isReadable())
+        return makeError(ErrorCode::Usage, QStringLiteral("cannot read the CA certificate %1").arg(caFile));
+    q.prepare(QStringLiteral("INSERT INTO policy_agents (name, url, ca_file) VALUES (?, ?, ?) "
+                             "ON CONFLICT (name) DO UPDATE SET url = excluded.url, ca_file = excluded.ca_file"));
     q.addBindValue(name.trimmed());
     q.addBindValue(url);
+    q.addBindValue(caFile.isEmpty() ? QStringLiteral("") : QFileInfo(caFile).absoluteFilePath());
     if (!q.exec())
         return dbError(q, "store the agent");
     return {};
@@ -291,10 +302,10 @@ Status recordPush(Storage::Ledger &ledger, const QString &name, std::optional<qi
     return {};
 }
 
-AgentStatus agentStatus(const QString &url, const QString &token, int timeoutMs)
+AgentStatus agentStatus(const QString &url, const QString &token, int timeoutMs, const QString &caFile)
 {
     AgentStatus status;
-    auto client = clientFor(url, token, timeoutMs, status.error);
+    auto client = clientFor(url, token, timeoutMs, caFile, status.error);
     if (!client)
         return status;
     const auto result = client->Get("/v1/status");
@@ -317,10 +328,11 @@ AgentStatus agentStatus(const QString &url, const QString &token, int timeoutMs)
     return status;
 }
 
-PushResult pushPolicy(const QString &url, const QString &token, const QByteArray &document, int timeoutMs)
+PushResult pushPolicy(const QString &url, const QString &token, const QByteArray &document, int timeoutMs,
+                      const QString &caFile)
 {
     PushResult out;
-    auto client = clientFor(url, token, timeoutMs, out.message);
+    auto client = clientFor(url, token, timeoutMs, caFile, out.message);
     if (!client)
         return out;
     const auto current = client->Get("/v1/policy");

@@ -42,14 +42,15 @@ Result<int> addHardBudgets(Storage::Ledger &ledger, Policy &policy, qint64 nowMs
 
 struct AgentInfo {
     QString name;
-    QString url; ///< management API base, e.g. http://127.0.0.1:8788
+    QString url;    ///< management API base, e.g. http://127.0.0.1:8788 or https://edge.example:8788
+    QString caFile; ///< the CA certificate an https agent's certificate is checked against; "": the system's
     std::optional<qint64> pushedVersion;
     qint64 pushedMs = 0;
     QString lastResult;
 };
 Result<QVector<AgentInfo>> agents(Storage::Ledger &ledger);
 /// Adds or updates an agent. The URL must be https, or http to this computer.
-Status addAgent(Storage::Ledger &ledger, const QString &name, const QString &url);
+Status addAgent(Storage::Ledger &ledger, const QString &name, const QString &url, const QString &caFile = {});
 Result<bool> removeAgent(Storage::Ledger &ledger, const QString &name);
 Status recordPush(Storage::Ledger &ledger, const QString &name, std::optional<qint64> version, const QString &result,
                   qint64 nowMs);
@@ -63,7 +64,7 @@ struct AgentStatus {
     qint64 uptimeSeconds = 0;
     QByteArray json; ///< the whole answer
 };
-AgentStatus agentStatus(const QString &url, const QString &token, int timeoutMs = 5000);
+AgentStatus agentStatus(const QString &url, const QString &token, int timeoutMs = 5000, const QString &caFile = {});
 
 struct PushResult {
     bool ok = false;
@@ -71,6 +72,7 @@ struct PushResult {
     QString message; ///< "applied version 4" or why not (the agent's reasons included)
 };
 /// Reads the agent's ETag, then PUTs the document with If-Match.
-PushResult pushPolicy(const QString &url, const QString &token, const QByteArray &document, int timeoutMs = 10000);
+PushResult pushPolicy(const QString &url, const QString &token, const QByteArray &document, int timeoutMs = 10000,
+                      const QString &caFile = {});
 
 } // namespace CostGov::Policy

@@ -245,7 +245,8 @@ Migration policies()
                                "note TEXT NOT NULL, document TEXT NOT NULL, hash TEXT NOT NULL)"),
                 // The agent's token lives in the keychain, never here.
                 QStringLiteral("CREATE TABLE policy_agents (name TEXT PRIMARY KEY, url TEXT NOT NULL, "
-                               "pushed_version INTEGER, pushed_ms BIGINT, last_result TEXT NOT NULL DEFAULT '')"),
+                               "pushed_version INTEGER, pushed_ms BIGINT, last_result TEXT NOT NULL DEFAULT '', "
+                               "ca_file TEXT NOT NULL DEFAULT '')"),
             },
             {}};
 }
