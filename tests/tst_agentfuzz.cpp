@@ -296,9 +296,11 @@ private slots:
         for (int i = 0; i < 20; ++i)
             rawExchange(port, good.left(good.size() / 2), Then::Leave);
         // The management port too.
-        for (const QByteArray &c : cases)
-            QVERIFY(rawExchange(m_agent->managementPort(), c).isEmpty()
-                    || rawExchange(m_agent->managementPort(), c).startsWith("HTTP/1.1 "));
+        for (const QByteArray &c : cases) {
+            const QByteArray answer = rawExchange(m_agent->managementPort(), c);
+            QVERIFY2(answer.isEmpty() || answer.startsWith("HTTP/1.1 "),
+                     QByteArray(c.left(80).toPercentEncoding() + " -> " + answer.left(200).toPercentEncoding()).constData());
+        }
         stillServes();
     }
 };
