@@ -298,8 +298,9 @@ private slots:
         // The management port too.
         for (const QByteArray &c : cases) {
             const QByteArray answer = rawExchange(m_agent->managementPort(), c);
-            QVERIFY2(answer.isEmpty() || answer.startsWith("HTTP/1.1 "),
-                     QByteArray(c.left(80).toPercentEncoding() + " -> " + answer.left(200).toPercentEncoding()).constData());
+            QVERIFY2(
+                answer.isEmpty() || answer.startsWith("HTTP/1.1 "),
+                QByteArray(c.left(80).toPercentEncoding() + " -> " + answer.left(200).toPercentEncoding()).constData());
         }
         stillServes();
     }

@@ -44,22 +44,29 @@ QStringList conditionsBeyond(const Match &m, bool attributionTranslates, bool ma
     return out;
 }
 
+/// Calls translate(rule, where) for the rules in order until one does not translate (returns
+/// false). First match wins, so the rules after it are left out too: they would take its requests.
+template <typename Translate>
+void inOrder(const Policy &policy, Export &out, Translate translate)
+{
+    bool stopped = false;
+    for (const Rule &rule : policy.rules) {
+        const QString where = QStringLiteral("rule \"%1\": ").arg(rule.name);
+        if (stopped)
+            out.untranslated.append(where
+                                    + QStringLiteral("comes after a rule that does not translate; not translated"));
+        else
+            stopped = !translate(rule, where);
+    }
+}
+
 } // namespace
 
 Export toLiteLlm(const Policy &policy)
 {
     Export out;
     QStringList aliases, fallbacks;
-    // First match wins: once a rule cannot be translated, the rules after it are left out too, or
-    // they would take requests that rule takes.
-    bool stopped = false;
-    for (const Rule &rule : policy.rules) {
-        const QString where = QStringLiteral("rule \"%1\": ").arg(rule.name);
-        if (stopped) {
-            out.untranslated.append(where
-                                    + QStringLiteral("comes after a rule that does not translate; not translated"));
-            continue;
-        }
+    inOrder(policy, out, [&](const Rule &rule, const QString &where) {
         const QStringList beyond = conditionsBeyond(rule.match, false, false);
         if (rule.match.models.isEmpty() || !beyond.isEmpty()
             || std::any_of(rule.match.models.begin(), rule.match.models.end(),
@@ -68,8 +75,7 @@ Export toLiteLlm(const Policy &policy)
                                     + QStringLiteral("LiteLLM routes by model name only; not translated (%1)")
                                           .arg(beyond.isEmpty() ? QStringLiteral("no exact model names")
                                                                 : beyond.join(QStringLiteral(", "))));
-            stopped = true;
-            continue;
+            return false;
         }
         if (rule.cascade)
             out.untranslated.append(where
@@ -89,7 +95,8 @@ Export toLiteLlm(const Policy &policy)
         }
         if (rule.exactCache || rule.semanticCache)
             out.untranslated.append(where + QStringLiteral("per-route cache switches do not translate"));
-    }
+        return true;
+    });
     QStringList lines{QStringLiteral("# Cost Governor policy \"%1\" version %2, compiled for the LiteLLM proxy")
                           .arg(policy.name)
                           .arg(policy.version),
@@ -157,22 +164,14 @@ Export toPortkey(const Policy &policy)
                                         {QStringLiteral("on_status_codes"), QJsonArray{429, 500, 502, 503, 504}}}},
                            {QStringLiteral("targets"), inner}};
     };
-    bool stopped = false; // first match wins: see toLiteLlm
-    for (const Rule &rule : policy.rules) {
-        const QString where = QStringLiteral("rule \"%1\": ").arg(rule.name);
-        if (stopped) {
-            out.untranslated.append(where
-                                    + QStringLiteral("comes after a rule that does not translate; not translated"));
-            continue;
-        }
+    inOrder(policy, out, [&](const Rule &rule, const QString &where) {
         const QStringList beyond = conditionsBeyond(rule.match, true, true);
         if (!beyond.isEmpty()) {
             out.untranslated.append(where
                                     + QStringLiteral("Portkey conditions read metadata and parameters only; "
                                                      "not translated (%1)")
                                           .arg(beyond.join(QStringLiteral(", "))));
-            stopped = true;
-            continue;
+            return false;
         }
         QJsonObject query;
         const auto in = [&query](const QString &field, const QStringList &values) {
@@ -182,8 +181,7 @@ Export toPortkey(const Policy &policy)
         if (std::any_of(rule.match.models.begin(), rule.match.models.end(),
                         [](const QString &m) { return m.endsWith(QLatin1Char('*')); })) {
             out.untranslated.append(where + QStringLiteral("model prefixes do not translate; not translated"));
-            stopped = true;
-            continue;
+            return false;
         }
         in(QStringLiteral("params.model"), rule.match.models);
         in(QStringLiteral("metadata.team"), rule.match.teams);
@@ -202,7 +200,8 @@ Export toPortkey(const Policy &policy)
         conditions.append(QJsonObject{{QStringLiteral("query"), query}, {QStringLiteral("then"), rule.name}});
         targets.append(
             withFallbacks(rule.name, (rule.cascade ? rule.targets : rule.targets.mid(0, 1)) + rule.fallbacks));
-    }
+        return true;
+    });
     QJsonObject config;
     if (conditions.isEmpty()) {
         if (!policy.defaultFallbacks.isEmpty()) {
