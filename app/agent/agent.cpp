@@ -65,16 +65,20 @@ Result<QByteArray> readSecret(const QJsonObject &o, const char *envKey, const ch
     return file.readAll().trimmed();
 }
 
-void jsonError(httplib::Response &res, int status, const QString &type, const QString &message,
-               const QJsonObject &extra = {})
+/// An OpenAI-style error body: {"error": {"message", "type", ...extra}}.
+std::string errorBody(const QString &type, const QString &message, const QJsonObject &extra = {})
 {
     QJsonObject error{{QStringLiteral("message"), message}, {QStringLiteral("type"), type}};
     for (auto it = extra.begin(); it != extra.end(); ++it)
         error.insert(it.key(), it.value());
+    return QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact).toStdString();
+}
+
+void jsonError(httplib::Response &res, int status, const QString &type, const QString &message,
+               const QJsonObject &extra = {})
+{
     res.status = status;
-    res.set_content(
-        QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact).toStdString(),
-        "application/json");
+    res.set_content(errorBody(type, message, extra), "application/json");
 }
 
 bool retryable(int status)
@@ -223,15 +227,8 @@ std::string errorFromAnthropic(const std::string &body)
 {
     const QJsonObject e =
         QJsonDocument::fromJson(QByteArray::fromStdString(body)).object().value(QStringLiteral("error")).toObject();
-    return QJsonDocument(
-               QJsonObject{
-                   {QStringLiteral("error"),
-                    QJsonObject{{QStringLiteral("message"),
-                                 e.value(QStringLiteral("message")).toString(QString::fromStdString(body).left(500))},
-                                {QStringLiteral("type"),
-                                 e.value(QStringLiteral("type")).toString(QStringLiteral("upstream_error"))}}}})
-        .toJson(QJsonDocument::Compact)
-        .toStdString();
+    return errorBody(e.value(QStringLiteral("type")).toString(QStringLiteral("upstream_error")),
+                     e.value(QStringLiteral("message")).toString(QString::fromStdString(body).left(500)));
 }
 
 QString randomId()
@@ -438,13 +435,7 @@ public:
             Reply refused;
             refused.target = target;
             refused.status = 400;
-            refused.body =
-                QJsonDocument(
-                    QJsonObject{{QStringLiteral("error"),
-                                 QJsonObject{{QStringLiteral("message"), request.error().message},
-                                             {QStringLiteral("type"), QStringLiteral("invalid_request_error")}}}})
-                    .toJson(QJsonDocument::Compact)
-                    .toStdString();
+            refused.body = errorBody(QStringLiteral("invalid_request_error"), request.error().message);
             return refused;
         }
         Reply reply =
@@ -1034,6 +1025,35 @@ void Agent::respondFromCache(const Record &base, const QByteArray &cached, const
     response.set_content(cached.toStdString(), "application/json");
 }
 
+bool Agent::attribute(const httplib::Request &req, Policy::RequestView &view) const
+{
+    // A mapped client key decides the attribution (a client cannot step out of its team's hard
+    // budget with a header); without one, the x-costgov-* headers do.
+    const std::string authorization = req.get_header_value("Authorization");
+    if (authorization.rfind("Bearer ", 0) == 0 && !m_config.clientKeys.isEmpty()) {
+        const QByteArray hash =
+            QCryptographicHash::hash(QByteArray::fromStdString(authorization.substr(7)), QCryptographicHash::Sha256)
+                .toHex();
+        for (const ClientKey &k : m_config.clientKeys)
+            if (k.sha256 == hash) {
+                view.team = k.team;
+                view.feature = k.feature;
+                view.user = k.user;
+                view.environment = k.environment;
+                return true;
+            }
+    }
+    const auto header = [&req](const char *name, QString &field) {
+        if (req.has_header(name))
+            field = QString::fromStdString(req.get_header_value(name)).left(200);
+    };
+    header("x-costgov-team", view.team);
+    header("x-costgov-feature", view.feature);
+    header("x-costgov-user", view.user);
+    header("x-costgov-environment", view.environment);
+    return false;
+}
+
 void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
 {
     ++m_counters.requests;
@@ -1059,35 +1079,9 @@ void Agent::handleChat(const httplib::Request &req, httplib::Response &res)
                          QStringLiteral("a chat completion needs \"model\" (a string) and \"messages\" (a list)"));
     }
 
-    // Attribution: headers first, else the client key's mapping.
     Policy::RequestView &view = record.view;
     view = Policy::viewOfChat(body);
-    // A mapped client key decides the attribution (a client cannot step out of its team's hard
-    // budget with a header); without one, the headers do.
-    const std::string authorization = req.get_header_value("Authorization");
-    bool mapped = false;
-    if (authorization.rfind("Bearer ", 0) == 0 && !m_config.clientKeys.isEmpty()) {
-        const QByteArray hash =
-            QCryptographicHash::hash(QByteArray::fromStdString(authorization.substr(7)), QCryptographicHash::Sha256)
-                .toHex();
-        for (const ClientKey &k : m_config.clientKeys)
-            if (k.sha256 == hash) {
-                view.team = k.team;
-                view.feature = k.feature;
-                view.user = k.user;
-                view.environment = k.environment;
-                mapped = true;
-            }
-    }
-    const auto header = [&req, mapped](const char *name, QString &field) {
-        if (!mapped && req.has_header(name))
-            field = QString::fromStdString(req.get_header_value(name)).left(200);
-    };
-    header("x-costgov-team", view.team);
-    header("x-costgov-feature", view.feature);
-    header("x-costgov-user", view.user);
-    header("x-costgov-environment", view.environment);
-    if (view.user.isEmpty() && !mapped)
+    if (!attribute(req, view) && view.user.isEmpty())
         view.user = body.value(QStringLiteral("user")).toString().left(200);
 
     record.requestedModel = view.model;
@@ -1251,7 +1245,7 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
     body.insert(QStringLiteral("stream_options"), options);
 
     std::thread([this, shared, body, chain, record, clientAsked]() mutable {
-        std::string pending, errorBody;
+        std::string pending, failure; // failure: the body of an error answer
         std::string usageJson;
         int finalStatus = 502;
         qint64 receivedChars = 0;
@@ -1285,7 +1279,7 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
             };
             request.content_receiver = [&](const char *data, size_t length, uint64_t, uint64_t) {
                 if (status != 200) {
-                    errorBody.append(data, length);
+                    failure.append(data, length);
                 } else {
                     pending.append(data, length);
                     // Whole server-sent events only; the usage chunk is read, and dropped when
@@ -1332,15 +1326,9 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
                     continue;
                 }
                 record.status = QStringLiteral("upstream_unreachable");
-                errorBody =
-                    QJsonDocument(
-                        QJsonObject{{QStringLiteral("error"),
-                                     QJsonObject{{QStringLiteral("message"),
-                                                  QStringLiteral("no upstream answered: %1")
-                                                      .arg(QString::fromStdString(httplib::to_string(result.error())))},
-                                                 {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
-                        .toJson(QJsonDocument::Compact)
-                        .toStdString();
+                failure = errorBody(QStringLiteral("upstream_error"),
+                                    QStringLiteral("no upstream answered: %1")
+                                        .arg(QString::fromStdString(httplib::to_string(result.error()))));
                 finalStatus = 502;
                 break;
             }
@@ -1364,13 +1352,8 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
         }
         if (!attempted) {
             record.status = QStringLiteral("upstream_unreachable");
-            errorBody =
-                QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                           QJsonObject{{QStringLiteral("message"),
-                                                        QStringLiteral("no upstream can stream %1").arg(record.model)},
-                                                       {QStringLiteral("type"), QStringLiteral("upstream_error")}}}})
-                    .toJson(QJsonDocument::Compact)
-                    .toStdString();
+            failure = errorBody(QStringLiteral("upstream_error"),
+                                QStringLiteral("no upstream can stream %1").arg(record.model));
         }
         if (usageJson.empty() && finalStatus == 200) {
             // No usage arrived (the stream broke, or the upstream ignores include_usage): the
@@ -1396,8 +1379,8 @@ void Agent::stream(QJsonObject body, const QVector<Target> &chain, Record record
                 shared->contentType = "application/json";
                 shared->headers = true;
             }
-            if (!errorBody.empty())
-                shared->chunks.push_back(errorBody);
+            if (!failure.empty())
+                shared->chunks.push_back(failure);
             shared->done = true;
             shared->changed.notify_all();
         }
@@ -1454,14 +1437,7 @@ void Agent::handleEmbeddings(const httplib::Request &req, httplib::Response &res
     }
     record.provider = target.provider;
     record.model = record.requestedModel = model;
-    const auto header = [&req](const char *name, QString &field) {
-        if (req.has_header(name))
-            field = QString::fromStdString(req.get_header_value(name)).left(200);
-    };
-    header("x-costgov-team", record.view.team);
-    header("x-costgov-feature", record.view.feature);
-    header("x-costgov-user", record.view.user);
-    header("x-costgov-environment", record.view.environment);
+    attribute(req, record.view);
     record.view.model = model;
     if (const auto refusal = m_budgets->refusal(record.active->policy, record.view, nowMs())) {
         ++m_counters.budgetRejections;

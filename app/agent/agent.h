@@ -104,6 +104,9 @@ private:
     std::optional<Policy::Embedding> embed(const Policy::Policy &policy, const QString &text);
     void stream(QJsonObject body, const QVector<Policy::Target> &chain, Record record, httplib::Response &response);
     QString providerFor(const QString &model) const;
+    /// Fills the request's team, feature, user and environment from a mapped client key (true) or
+    /// the x-costgov-* headers (false).
+    bool attribute(const httplib::Request &req, Policy::RequestView &view) const;
     QByteArray statusJson() const;
     /// Targets naming a provider this agent has no upstream for.
     QVector<Policy::Problem> unknownProviders(const Policy::Policy &policy) const;
