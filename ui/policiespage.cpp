@@ -40,13 +40,6 @@ namespace CostGov::Ui {
 
 namespace {
 
-const QString kTokenVariable = QStringLiteral("COSTGOV_AGENT_TOKEN");
-
-QString tokenEntry(const QString &agent)
-{
-    return QStringLiteral("agent-%1-token").arg(agent);
-}
-
 QStringList listOf(const QLineEdit *edit)
 {
     QStringList out;
@@ -551,7 +544,7 @@ void PoliciesPage::buildAgentsTab(QWidget *tab)
         auto *url = new QLineEdit(QStringLiteral("http://127.0.0.1:8788"));
         auto *token = new QLineEdit;
         token->setEchoMode(QLineEdit::Password);
-        token->setPlaceholderText(tr("kept in the keychain; empty: %1").arg(kTokenVariable));
+        token->setPlaceholderText(tr("kept in the keychain; empty: %1").arg(Policy::kAgentTokenVariable));
         form->addRow(tr("&Name:"), name);
         form->addRow(tr("&Management address:"), url);
         form->addRow(tr("&Token:"), token);
@@ -586,7 +579,8 @@ void PoliciesPage::buildAgentsTab(QWidget *tab)
                                       .arg(name))
             != QMessageBox::Yes)
             return;
-        Billing::deleteKeychainSecret(tokenEntry(name), kTokenVariable, this, [](const Status &) {});
+        Billing::deleteKeychainSecret(Policy::agentTokenEntry(name), Policy::kAgentTokenVariable, this,
+                                      [](const Status &) {});
         inBackground(
             this, m_ledgerPath, [name](Storage::Ledger &ledger) { return Policy::removeAgent(ledger, name); },
             [this](const Result<bool> &) { refreshAgents(); });
@@ -1042,10 +1036,10 @@ void PoliciesPage::runBacktest()
 
 void PoliciesPage::withTokens(const QStringList &agents, std::function<void(QHash<QString, QString>)> then)
 {
-    if (!qEnvironmentVariableIsEmpty(kTokenVariable.toLatin1().constData())) {
+    if (!qEnvironmentVariableIsEmpty(Policy::kAgentTokenVariable.toLatin1().constData())) {
         QHash<QString, QString> tokens;
         for (const QString &a : agents)
-            tokens.insert(a, qEnvironmentVariable(kTokenVariable.toLatin1().constData()));
+            tokens.insert(a, qEnvironmentVariable(Policy::kAgentTokenVariable.toLatin1().constData()));
         then(tokens);
         return;
     }
@@ -1058,7 +1052,7 @@ void PoliciesPage::withTokens(const QStringList &agents, std::function<void(QHas
             *next = nullptr; // break the cycle
             return;
         }
-        Billing::readKeychainSecret(tokenEntry(agents.at(i)), kTokenVariable, this,
+        Billing::readKeychainSecret(Policy::agentTokenEntry(agents.at(i)), Policy::kAgentTokenVariable, this,
                                     [tokens, next, agents, i](const Result<QString> &token) {
                                         if (token.ok())
                                             tokens->insert(agents.at(i), *token);
@@ -1077,10 +1071,11 @@ void PoliciesPage::addAgent(const QString &name, const QString &url, const QStri
         return;
     }
     if (!token.isEmpty())
-        Billing::writeKeychainSecret(tokenEntry(name), kTokenVariable, token, this, [this](const Status &stored) {
-            if (!stored)
-                m_agentNote->setText(stored.error().message);
-        });
+        Billing::writeKeychainSecret(Policy::agentTokenEntry(name), Policy::kAgentTokenVariable, token, this,
+                                     [this](const Status &stored) {
+                                         if (!stored)
+                                             m_agentNote->setText(stored.error().message);
+                                     });
     refreshAgents();
 }
 
@@ -1107,8 +1102,8 @@ void PoliciesPage::refreshAgents()
                 for (auto it = urls.begin(); it != urls.end(); ++it) {
                     Policy::AgentStatus s;
                     if (tokens.value(it.key()).isEmpty())
-                        s.error =
-                            QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
+                        s.error = QObject::tr("no token: add the agent again with its token, or set %1")
+                                      .arg(Policy::kAgentTokenVariable);
                     else
                         s = Policy::agentStatus(it->url, tokens.value(it.key()), 3000, it->caFile);
                     out.insert(it.key(), s);
@@ -1147,34 +1142,28 @@ void PoliciesPage::pushToAgents()
                                  .arg(m_versions.first().version));
     else
         m_agentNote->setText(tr("Pushing version %1...").arg(m_versions.first().version));
-    QHash<QString, Policy::AgentInfo> urls;
+    QVector<Policy::AgentInfo> agents;
     for (const Policy::AgentInfo &a : m_agents)
         if (chosen.contains(a.name))
-            urls.insert(a.name, a);
+            agents.append(a);
     const qint64 now = m_clock.nowMs();
-    withTokens(chosen, [this, urls, now](const QHash<QString, QString> &tokens) {
+    withTokens(chosen, [this, agents, now](const QHash<QString, QString> &tokens) {
         inBackground(
             this, m_ledgerPath,
-            [urls, tokens, now](Storage::Ledger &ledger) -> Result<QHash<QString, QString>> {
-                auto policy = Policy::load(ledger);
-                if (!policy.ok())
-                    return policy.error();
-                auto added = Policy::addHardBudgets(ledger, *policy, now);
-                if (!added.ok())
-                    return added.error();
-                const QByteArray document = Policy::toDocument(*policy);
+            [agents, tokens, now](Storage::Ledger &ledger) -> Result<QHash<QString, QString>> {
+                const auto tokenFor = [&tokens](const QString &agent) -> Result<QString> {
+                    if (tokens.value(agent).isEmpty())
+                        return makeError(ErrorCode::Usage,
+                                         QObject::tr("no token: add the agent again with its token, or set %1")
+                                             .arg(Policy::kAgentTokenVariable));
+                    return tokens.value(agent);
+                };
+                const auto report = Policy::pushVersion(ledger, std::nullopt, true, agents, tokenFor, now);
+                if (!report.ok())
+                    return report.error();
                 QHash<QString, QString> results;
-                for (auto it = urls.begin(); it != urls.end(); ++it) {
-                    Policy::PushResult r;
-                    if (tokens.value(it.key()).isEmpty())
-                        r.message =
-                            QObject::tr("no token: add the agent again with its token, or set %1").arg(kTokenVariable);
-                    else
-                        r = Policy::pushPolicy(it->url, tokens.value(it.key()), document, 10000, it->caFile);
-                    (void)Policy::recordPush(
-                        ledger, it.key(), r.ok ? std::optional<qint64>(policy->version) : std::nullopt, r.message, now);
-                    results.insert(it.key(), (r.ok ? QString() : QObject::tr("FAILED: ")) + r.message);
-                }
+                for (const Policy::AgentPush &a : report->agents)
+                    results.insert(a.agent, (a.result.ok ? QString() : QObject::tr("FAILED: ")) + a.result.message);
                 return results;
             },
             [this](const Result<QHash<QString, QString>> &results) {

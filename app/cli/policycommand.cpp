@@ -50,13 +50,6 @@ const char *const kPolicyHelp =
 
 namespace {
 
-const QString kTokenVariable = QStringLiteral("COSTGOV_AGENT_TOKEN");
-
-QString tokenEntry(const QString &agent)
-{
-    return QStringLiteral("agent-%1-token").arg(agent);
-}
-
 /// A policy from a file, with its problems printed (each prefixed by the file name).
 std::optional<Policy::Policy> readPolicyFile(const QString &path, int &exitCode)
 {
@@ -228,12 +221,12 @@ int exportCommand(const QCommandLineParser &p, const QStringList &words, Storage
 
 Result<QString> agentToken(const QString &agent)
 {
-    auto token = Billing::secretNow(tokenEntry(agent), kTokenVariable);
+    auto token = Billing::secretNow(Policy::agentTokenEntry(agent), Policy::kAgentTokenVariable);
     if (token.ok() && token->isEmpty())
         return makeError(ErrorCode::Usage,
                          QStringLiteral("no token for agent %1: set %2 or store one with "
                                         "policy agents add %1 URL --token-env VAR")
-                             .arg(agent, kTokenVariable));
+                             .arg(agent, Policy::kAgentTokenVariable));
     return token;
 }
 
@@ -251,10 +244,11 @@ int agentsCommand(const QCommandLineParser &p, const QStringList &words, Storage
             QEventLoop loop;
             Status stored;
             QObject context;
-            Billing::writeKeychainSecret(tokenEntry(words[2]), kTokenVariable, token, &context, [&](const Status &s) {
-                stored = s;
-                loop.quit();
-            });
+            Billing::writeKeychainSecret(Policy::agentTokenEntry(words[2]), Policy::kAgentTokenVariable, token,
+                                         &context, [&](const Status &s) {
+                                             stored = s;
+                                             loop.quit();
+                                         });
             loop.exec();
             if (!stored)
                 return fromError(stored.error());
@@ -291,43 +285,29 @@ int pushCommand(const QCommandLineParser &p, Storage::Ledger &ledger, std::optio
 {
     if (!version && p.isSet(QStringLiteral("version")))
         version = p.value(QStringLiteral("version")).toLongLong();
-    auto policy = Policy::load(ledger, version);
-    if (!policy.ok())
-        return fromError(policy.error());
-    const qint64 now = Clock::system().nowMs();
-    if (!p.isSet(QStringLiteral("no-hard-budgets"))) {
-        const auto added = Policy::addHardBudgets(ledger, *policy, now);
-        if (!added.ok())
-            return fromError(added.error());
-        if (*added)
-            out() << "With " << *added << " hard budget(s) from the alert rules.\n";
-    }
-    const QByteArray document = Policy::toDocument(*policy);
     auto list = Policy::agents(ledger);
     if (!list.ok())
         return fromError(list.error());
     const QStringList chosen = p.values(QStringLiteral("agent"));
-    int failures = 0, pushed = 0;
-    for (const Policy::AgentInfo &a : *list) {
-        if (!chosen.isEmpty() && !chosen.contains(a.name))
-            continue;
-        ++pushed;
-        const auto token = agentToken(a.name);
-        Policy::PushResult r;
-        if (!token.ok())
-            r.message = token.error().message;
-        else
-            r = Policy::pushPolicy(a.url, *token, document, 10000, a.caFile);
-        (void)Policy::recordPush(ledger, a.name, r.ok ? std::optional<qint64>(policy->version) : std::nullopt,
-                                 r.message, now);
-        out() << a.name << ": " << (r.ok ? QStringLiteral("ok, ") : QStringLiteral("FAILED, ")) << r.message << '\n';
-        failures += r.ok ? 0 : 1;
-    }
     for (const QString &name : chosen)
         if (std::none_of(list->begin(), list->end(), [&](const auto &a) { return a.name == name; }))
             return usage(QStringLiteral("there is no agent %1 (policy agents)").arg(name), QStringLiteral("policy"));
-    if (pushed == 0)
+    if (!chosen.isEmpty())
+        list->removeIf([&chosen](const Policy::AgentInfo &a) { return !chosen.contains(a.name); });
+    if (list->isEmpty())
         return usage(QStringLiteral("no agents to push to (policy agents add NAME URL)"), QStringLiteral("policy"));
+    const auto report = Policy::pushVersion(ledger, version, !p.isSet(QStringLiteral("no-hard-budgets")), *list,
+                                            agentToken, Clock::system().nowMs());
+    if (!report.ok())
+        return fromError(report.error());
+    if (report->hardBudgets)
+        out() << "With " << report->hardBudgets << " hard budget(s) from the alert rules.\n";
+    int failures = 0;
+    for (const Policy::AgentPush &a : report->agents) {
+        out() << a.agent << ": " << (a.result.ok ? QStringLiteral("ok, ") : QStringLiteral("FAILED, "))
+              << a.result.message << '\n';
+        failures += a.result.ok ? 0 : 1;
+    }
     out().flush();
     return failures ? DataError : Ok;
 }

@@ -302,6 +302,40 @@ Status recordPush(Storage::Ledger &ledger, const QString &name, std::optional<qi
     return {};
 }
 
+QString agentTokenEntry(const QString &agent)
+{
+    return QStringLiteral("agent-%1-token").arg(agent);
+}
+
+Result<PushReport> pushVersion(Storage::Ledger &ledger, std::optional<qint64> version, bool withHardBudgets,
+                               const QVector<AgentInfo> &agents,
+                               const std::function<Result<QString>(const QString &agent)> &tokenFor, qint64 nowMs)
+{
+    auto policy = load(ledger, version);
+    if (!policy.ok())
+        return policy.error();
+    PushReport report;
+    report.version = policy->version;
+    if (withHardBudgets) {
+        const auto added = addHardBudgets(ledger, *policy, nowMs);
+        if (!added.ok())
+            return added.error();
+        report.hardBudgets = *added;
+    }
+    const QByteArray document = toDocument(*policy);
+    for (const AgentInfo &a : agents) {
+        const auto token = tokenFor(a.name);
+        PushResult r;
+        if (!token.ok())
+            r.message = token.error().message;
+        else
+            r = pushPolicy(a.url, *token, document, 10000, a.caFile);
+        (void)recordPush(ledger, a.name, r.ok ? std::optional<qint64>(report.version) : std::nullopt, r.message, nowMs);
+        report.agents.append({a.name, r});
+    }
+    return report;
+}
+
 AgentStatus agentStatus(const QString &url, const QString &token, int timeoutMs, const QString &caFile)
 {
     AgentStatus status;

@@ -6,6 +6,7 @@
 #include <QString>
 #include <QVector>
 
+#include <functional>
 #include <optional>
 
 namespace CostGov::Storage {
@@ -55,6 +56,11 @@ Result<bool> removeAgent(Storage::Ledger &ledger, const QString &name);
 Status recordPush(Storage::Ledger &ledger, const QString &name, std::optional<qint64> version, const QString &result,
                   qint64 nowMs);
 
+/// Agent tokens: the keychain entry of an agent's token, and the environment variable that, when
+/// set, serves every agent instead (headless use).
+QString agentTokenEntry(const QString &agent);
+inline const QString kAgentTokenVariable = QStringLiteral("COSTGOV_AGENT_TOKEN");
+
 /// What an agent reports on GET /v1/status.
 struct AgentStatus {
     bool reachable = false;
@@ -74,5 +80,21 @@ struct PushResult {
 /// Reads the agent's ETag, then PUTs the document with If-Match.
 PushResult pushPolicy(const QString &url, const QString &token, const QByteArray &document, int timeoutMs = 10000,
                       const QString &caFile = {});
+
+struct AgentPush {
+    QString agent;
+    PushResult result;
+};
+struct PushReport {
+    qint64 version = 0;
+    int hardBudgets = 0; ///< budgets added from the ledger's hard budget alert rules
+    QVector<AgentPush> agents;
+};
+/// Pushes a saved version (the latest with nullopt) to the agents, with the hard budgets of the
+/// alert rules unless withHardBudgets is false, and records each agent's result in the ledger.
+/// tokenFor gives an agent's token, or the error to report for it.
+Result<PushReport> pushVersion(Storage::Ledger &ledger, std::optional<qint64> version, bool withHardBudgets,
+                               const QVector<AgentInfo> &agents,
+                               const std::function<Result<QString>(const QString &agent)> &tokenFor, qint64 nowMs);
 
 } // namespace CostGov::Policy
