@@ -47,11 +47,7 @@ int severity(State s)
     return s == State::Alert ? 2 : s == State::Warning ? 1 : 0;
 }
 
-Error dbError(const QSqlQuery &query, const char *what)
-{
-    return makeError(ErrorCode::Database,
-                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
-}
+using Storage::dbError;
 
 // Text for SQL: a null QString would be NULL.
 QVariant text(const QString &s)

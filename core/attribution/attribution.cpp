@@ -16,11 +16,7 @@ namespace CostGov::Attribution {
 
 namespace {
 
-Error dbError(const QSqlQuery &query, const char *what)
-{
-    return makeError(ErrorCode::Database,
-                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
-}
+using Storage::dbError;
 
 Result<QVector<Rule>> rulesOn(QSqlDatabase &db)
 {

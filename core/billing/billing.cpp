@@ -429,11 +429,7 @@ QUrl reportUrl(const SyncOptions &options, const QString &path, const QStringLis
     return url;
 }
 
-Error dbError(const QSqlQuery &query, const char *what)
-{
-    return makeError(ErrorCode::Database,
-                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
-}
+using Storage::dbError;
 
 } // namespace
 

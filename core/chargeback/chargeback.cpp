@@ -370,11 +370,7 @@ Result<Statement> allocateLive(Storage::Ledger &ledger, const Options &options)
     return s;
 }
 
-Error dbError(const QSqlQuery &query, const char *what)
-{
-    return makeError(ErrorCode::Database,
-                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
-}
+using Storage::dbError;
 
 QJsonObject toJson(const QHash<QString, QString> &map)
 {

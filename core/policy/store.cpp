@@ -17,11 +17,7 @@ namespace CostGov::Policy {
 
 namespace {
 
-Error dbError(const QSqlQuery &query, const char *what)
-{
-    return makeError(ErrorCode::Database,
-                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
-}
+using Storage::dbError;
 
 QString checkAgentUrl(const QUrl &url)
 {

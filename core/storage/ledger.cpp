@@ -18,6 +18,12 @@
 
 namespace CostGov::Storage {
 
+Error dbError(const QSqlQuery &query, const char *what)
+{
+    return makeError(ErrorCode::Database,
+                     QStringLiteral("cannot %1: %2").arg(QLatin1String(what), query.lastError().text()));
+}
+
 namespace {
 QAtomicInt connectionCounter;
 }

@@ -9,7 +9,12 @@
 
 struct sqlite3;
 
+class QSqlQuery;
+
 namespace CostGov::Storage {
+
+/// A failed query as an Error: "cannot <what>: <the database's message>".
+Error dbError(const QSqlQuery &query, const char *what);
 
 /// Options for opening a ledger.
 struct OpenOptions {
