@@ -56,25 +56,26 @@ private:
     int m_port = 0;
     int m_managementPort = 0;
 
-    void startAgent()
+    /// Starts costgov-agent with a config and reads the ports it prints.
+    static void launch(QProcess &agent, const QString &config, int &port, int &managementPort)
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("FAKE_OPENAI_KEY"), QStringLiteral("sk-upstream-secret"));
         env.insert(QStringLiteral("FAKE_ANTHROPIC_KEY"), QStringLiteral("sk-ant-secret"));
-        m_agent.setProcessEnvironment(env);
-        m_agent.setProgram(QStringLiteral(COSTGOV_AGENT));
-        m_agent.setArguments({QStringLiteral("--config"), m_dir.file(QStringLiteral("agent.json"))});
-        m_agent.start();
-        QVERIFY(m_agent.waitForStarted());
+        agent.setProcessEnvironment(env);
+        agent.start(QStringLiteral(COSTGOV_AGENT), {QStringLiteral("--config"), config});
+        QVERIFY(agent.waitForStarted());
         QByteArray line;
         QTRY_VERIFY_WITH_TIMEOUT(
-            (line += m_agent.readAllStandardOutput()).contains('\n') || m_agent.state() == QProcess::NotRunning, 10000);
+            (line += agent.readAllStandardOutput()).contains('\n') || agent.state() == QProcess::NotRunning, 10000);
         const auto m = QRegularExpression(QStringLiteral("proxy on port (\\d+), management on port (\\d+)"))
                            .match(QString::fromUtf8(line));
-        QVERIFY2(m.hasMatch(), QByteArray(line + m_agent.readAllStandardError()).constData());
-        m_port = m.captured(1).toInt();
-        m_managementPort = m.captured(2).toInt();
+        QVERIFY2(m.hasMatch(), QByteArray(line + agent.readAllStandardError()).constData());
+        port = m.captured(1).toInt();
+        managementPort = m.captured(2).toInt();
     }
+
+    void startAgent() { launch(m_agent, m_dir.file(QStringLiteral("agent.json")), m_port, m_managementPort); }
 
     void stopAgent()
     {
@@ -603,19 +604,11 @@ private slots:
         config.insert(QStringLiteral("tls_cert_file"), QStringLiteral("tls-cert.pem"));
         config.insert(QStringLiteral("tls_key_file"), QStringLiteral("tls-key.pem"));
         QProcess tls;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("FAKE_OPENAI_KEY"), QStringLiteral("sk-upstream-secret"));
-        env.insert(QStringLiteral("FAKE_ANTHROPIC_KEY"), QStringLiteral("sk-ant-secret"));
-        tls.setProcessEnvironment(env);
-        tls.start(
-            QStringLiteral(COSTGOV_AGENT),
-            {QStringLiteral("--config"), m_dir.write(QStringLiteral("tls.json"), QJsonDocument(config).toJson())});
-        QByteArray line;
-        QTRY_VERIFY_WITH_TIMEOUT((line += tls.readAllStandardOutput()).contains('\n'), 10000);
-        const auto m = QRegularExpression(QStringLiteral("proxy on port (\\d+), management on port (\\d+)"))
-                           .match(QString::fromUtf8(line));
-        QVERIFY(m.hasMatch());
-        const QString url = QStringLiteral("https://127.0.0.1:%1").arg(m.captured(2));
+        int proxyPort = 0, managementPort = 0;
+        launch(tls, m_dir.write(QStringLiteral("tls.json"), QJsonDocument(config).toJson()), proxyPort, managementPort);
+        if (QTest::currentTestFailed())
+            return;
+        const QString url = QStringLiteral("https://127.0.0.1:%1").arg(managementPort);
         const QString ca = m_dir.file(QStringLiteral("tls-cert.pem"));
         // With the CA the agent's certificate is trusted; without it the error says what is missing.
         const auto status = Policy::agentStatus(url, QString::fromLatin1(kToken), 5000, ca);
@@ -627,7 +620,7 @@ private slots:
                                                Test::readData(QStringLiteral("policy/example.json")), 10000, ca);
         QVERIFY2(pushed.ok, qPrintable(pushed.message));
         // The proxy speaks https too.
-        httplib::Client client("https://127.0.0.1:" + m.captured(1).toStdString());
+        httplib::Client client("https://127.0.0.1:" + std::to_string(proxyPort));
         client.set_ca_cert_path(ca.toStdString());
         const auto answer =
             client.Post("/v1/chat/completions",
