@@ -107,7 +107,10 @@ private slots:
         QSqlQuery q(ledger->db());
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
-        QVERIFY(scalar(*ledger, QStringLiteral("SELECT count(*) FROM prices")) >= 37); // bundled catalog
+        // The bundled catalog is read from the application, not copied into the ledger.
+        QCOMPARE(scalar(*ledger, QStringLiteral("SELECT count(*) FROM prices")), qint64(0));
+        const auto catalog = loadPriceCatalog(*ledger);
+        QVERIFY(catalog.ok() && catalog->feed() && catalog->feed()->modelCount() == 1466);
     }
 
     void upgradesAnOlderLedgerKeepingItsData()
@@ -135,6 +138,10 @@ private slots:
                     "(20645, 13, 1783728000000, 'c', 1, 8, 1, 300, 30, 0, 0, 0, NULL, 0, NULL, NULL)"),
                 QStringLiteral("INSERT INTO request_segments (day, first_id, last_id) VALUES (20644, 1, 2), "
                                "(20645, 3, 3)"),
+                // The old bundled catalog's copy, and a price set by hand.
+                QStringLiteral("INSERT INTO prices (model, provider, effective_from_ms, input_pico, output_pico, "
+                               "tier_threshold, source, added_ms) VALUES ('gpt-4o', 'openai', 0, 2500000, 10000000, "
+                               "0, 'bundled', 0), ('acme-1', 'acme', 0, 1000000, 1000000, 0, 'manual', 0)"),
             };
             for (const QString &sql : statements) {
                 QSqlQuery q(old->db());
@@ -153,6 +160,11 @@ private slots:
         QCOMPARE(r.rows[0].metrics.costNano, Nano(3000));
         QCOMPARE(r.rows[1].metrics.unpricedRequests, qint64(1));
         QCOMPARE(scalar(*ledger, QStringLiteral("SELECT count(*) FROM requests")), qint64(3));
+        // Migration 11 dropped the bundled copy (the feed prices gpt-4o now) and kept the hand-set price.
+        QCOMPARE(scalar(*ledger, QStringLiteral("SELECT count(*) FROM prices WHERE source = 'bundled'")), qint64(0));
+        const auto catalog = loadPriceCatalog(*ledger);
+        QCOMPARE(catalog->find("openai", "gpt-4o", 0)->source, QStringLiteral("genai-prices (bundled)"));
+        QCOMPARE(catalog->find("acme", "acme-1", 0)->source, QStringLiteral("manual"));
     }
 
     void concurrentFirstOpensAllSucceed()

@@ -1,5 +1,6 @@
 // The dated price catalog: per-token prices in pico-USD, matching across provider prefixes and
-// dated aliases, effective dates, cache, tier and batch prices, unpriced as unknown (never $0).
+// dated aliases, effective dates, cache, tier and batch prices, unpriced as unknown (never $0);
+// the genai-prices feed's match rules, tiers, dated and time-of-day prices; precedence of layers.
 #include "support/testsupport.h"
 
 #include "common/timeutil.h"
@@ -30,6 +31,22 @@ qint64 at(const char *date)
     return *parseTimestampMs(date);
 }
 
+std::shared_ptr<const PriceFeed> testFeed()
+{
+    // One model per rule kind, in the genai-prices v2 shape.
+    auto feed =
+        PriceFeed::parse(readData(QStringLiteral("prices/rules_feed.json")), QStringLiteral("genai-prices (test)"));
+    if (!feed.ok())
+        qFatal("%s", qPrintable(feed.error().message));
+    return *feed;
+}
+
+PicoPerToken inputAt(const PriceCatalog &catalog, const char *provider, const char *model, qint64 ts)
+{
+    const PriceEntry *e = catalog.find(provider, model, ts);
+    return e && e->prices.input ? *e->prices.input : -1;
+}
+
 } // namespace
 
 class TestPricing : public QObject {
@@ -49,8 +66,9 @@ private slots:
         QCOMPARE(gpt55.prices.output, std::optional<PicoPerToken>(30'000'000));
         QCOMPARE(gpt55.prices.cacheRead, std::optional<PicoPerToken>(500'000));
         QCOMPARE(gpt55.prices.batchInput, std::optional<PicoPerToken>(2'500'000));
-        QCOMPARE(gpt55.prices.tierThreshold, qint64(272'000));
-        QCOMPARE(gpt55.prices.tierInput, std::optional<PicoPerToken>(10'000'000));
+        QCOMPARE(gpt55.prices.tiers.size(), size_t(1));
+        QCOMPARE(gpt55.prices.tiers[0].start, qint64(272'000));
+        QCOMPARE(gpt55.prices.tiers[0].input, std::optional<PicoPerToken>(10'000'000));
         const PriceCatalog catalog = sampleCatalog();
         const PriceEntry *nano = catalog.find("gpt-5-nano", 0);
         QCOMPARE(nano->prices.cacheRead, std::optional<PicoPerToken>(5'000)); // $0.005 per million, exact
@@ -175,6 +193,261 @@ private slots:
         catalog.add(fresh);
         QVERIFY(!catalog.find("newcomer", at("2026-07-01")));
         QVERIFY(catalog.find("newcomer", at("2026-08-02")));
+    }
+
+    void feedMatchRules_data()
+    {
+        QTest::addColumn<QString>("provider");
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("id");
+        QTest::newRow("equals") << "acme"
+                                << "acme-eq"
+                                << "eq";
+        QTest::newRow("equals is whole") << "acme"
+                                         << "acme-eq2"
+                                         << "";
+        QTest::newRow("starts_with") << "acme"
+                                     << "acme-sw-2026"
+                                     << "sw";
+        QTest::newRow("ends_with") << "acme"
+                                   << "acme-9-turbo"
+                                   << "ew";
+        QTest::newRow("contains") << "acme"
+                                  << "acme-in-the-middle-1"
+                                  << "ct";
+        QTest::newRow("regex") << "acme"
+                               << "acme-r42"
+                               << "rx";
+        QTest::newRow("regex anchored") << "acme"
+                                        << "acme-r42b"
+                                        << "";
+        QTest::newRow("or, first clause") << "acme"
+                                          << "alpha"
+                                          << "or";
+        QTest::newRow("or, second clause") << "acme"
+                                           << "beta-7"
+                                           << "or";
+        QTest::newRow("and, both") << "acme"
+                                   << "acme-x-large"
+                                   << "and";
+        QTest::newRow("and, one") << "acme"
+                                  << "acme-x-small"
+                                  << "";
+        QTest::newRow("first rule in file order wins") << "acme"
+                                                       << "acme-shadow"
+                                                       << "first";
+        QTest::newRow("names are matched in lower case") << "acme"
+                                                         << "ACME-EQ"
+                                                         << "eq";
+        QTest::newRow("the provider picks among equal names") << "acme"
+                                                              << "shared"
+                                                              << "shared";
+        QTest::newRow("the other provider") << "other"
+                                            << "shared"
+                                            << "shared-other";
+        QTest::newRow("provider by its own rule") << "acme-cloud"
+                                                  << "shared"
+                                                  << "shared";
+        QTest::newRow("fallback provider") << "other"
+                                           << "acme-eq"
+                                           << "eq";
+        QTest::newRow("no provider: the model rule") << ""
+                                                     << "acme-sw1"
+                                                     << "sw";
+        QTest::newRow("provider prefix") << ""
+                                         << "acme/acme-eq"
+                                         << "eq";
+        QTest::newRow("unknown") << "acme"
+                                 << "zeta"
+                                 << "";
+    }
+    void feedMatchRules()
+    {
+        QFETCH(QString, provider);
+        QFETCH(QString, model);
+        QFETCH(QString, id);
+        const auto feed = testFeed();
+        const FeedModel *found = feed->find(provider.toStdString(), model.toStdString());
+        QCOMPARE(found ? found->id : QString(), id);
+    }
+
+    void feedTiersDatesAndHours()
+    {
+        PriceCatalog catalog;
+        catalog.setFeed(testFeed());
+        const TokenPrices &tiered = catalog.find("acme", "acme-tier", 0)->prices;
+        // At the tier's start, the base price; one token past it, every token at the tier's price.
+        QCOMPARE(computeCost(tiered, TokenCounts{1000, 100, 0, 0, 0}, false), std::optional<Nano>(2'000'000));
+        QCOMPARE(computeCost(tiered, TokenCounts{1001, 100, 0, 0, 0}, false), std::optional<Nano>(4'002'000));
+        // Cache reads count toward the threshold (the whole prompt), and keep their own price.
+        QCOMPARE(computeCost(tiered, TokenCounts{900, 0, 200, 0, 0}, false), std::optional<Nano>(1'820'000));
+
+        // A dated change: history at the price of its day.
+        QCOMPARE(inputAt(catalog, "acme", "acme-dated", at("2026-08-31T23:59:59.999Z")), 1'000'000);
+        QCOMPARE(inputAt(catalog, "acme", "acme-dated", at("2026-09-01T00:00:00Z")), 2'000'000);
+        // Off-peak: the standard price from 00:30 to 16:30 UTC, the first price outside it.
+        QCOMPARE(inputAt(catalog, "acme", "acme-offpeak", at("2026-08-01T10:00:00Z")), 1'000'000);
+        QCOMPARE(inputAt(catalog, "acme", "acme-offpeak", at("2026-08-01T00:30:00Z")), 1'000'000);
+        QCOMPARE(inputAt(catalog, "acme", "acme-offpeak", at("2026-08-01T16:30:00Z")), 500'000);
+        QCOMPARE(inputAt(catalog, "acme", "acme-offpeak", at("2026-08-01T12:00:00+02:00")), 1'000'000);
+        QCOMPARE(inputAt(catalog, "acme", "acme-offpeak", at("2026-08-01T23:00:00Z")), 500'000);
+    }
+
+    void bundledCatalogNames_data()
+    {
+        QTest::addColumn<QString>("provider");
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("id");
+        QTest::addColumn<QString>("inputPerMillion");
+        QTest::newRow("claude code haiku") << "anthropic"
+                                           << "claude-3-5-haiku-20241022"
+                                           << "claude-3-5-haiku-latest"
+                                           << "0.8";
+        QTest::newRow("claude code opus 4.1") << "anthropic"
+                                              << "claude-opus-4-1-20250805"
+                                              << "claude-opus-4-1"
+                                              << "15";
+        QTest::newRow("anthropic prefix") << ""
+                                          << "anthropic/claude-sonnet-4-5-20250929"
+                                          << "claude-sonnet-4-5"
+                                          << "3";
+        QTest::newRow("bedrock US profile") << "aws.bedrock"
+                                            << "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+                                            << "regional.anthropic.claude-sonnet-4-5-20250929-v1:0"
+                                            << "3.3";
+        QTest::newRow("bedrock global profile") << "aws.bedrock"
+                                                << "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+                                                << "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+                                                << "3";
+        QTest::newRow("bedrock prefix, no provider") << ""
+                                                     << "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+                                                     << "regional.anthropic.claude-sonnet-4-5-20250929-v1:0"
+                                                     << "3.3";
+        QTest::newRow("bedrock profile ARN")
+            << "aws.bedrock"
+            << "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+            << "regional.anthropic.claude-sonnet-4-5-20250929-v1:0"
+            << "3.3";
+        QTest::newRow("bedrock nova") << "aws.bedrock"
+                                      << "amazon.nova-pro-v1:0"
+                                      << "amazon.nova-pro-v1:0"
+                                      << "0.8";
+        QTest::newRow("claude on vertex: google's own entry") << "gcp.vertex_ai"
+                                                              << "claude-sonnet-4-5@20250929"
+                                                              << "claude-4-sonnet"
+                                                              << "3";
+        QTest::newRow("vertex prefix") << ""
+                                       << "vertex_ai/gemini-2.5-pro"
+                                       << "gemini-2.5-pro"
+                                       << "1.25";
+        QTest::newRow("openai dated alias") << "openai"
+                                            << "gpt-4o-2024-08-06"
+                                            << "gpt-4o"
+                                            << "2.5";
+        QTest::newRow("openai prefix") << ""
+                                       << "openai/gpt-4o-mini"
+                                       << "gpt-4o-mini"
+                                       << "0.15";
+        QTest::newRow("gemini") << "gcp.gemini"
+                                << "gemini-2.5-flash"
+                                << "gemini-2.5-flash"
+                                << "0.3";
+        QTest::newRow("unknown") << ""
+                                 << "acme-large-2"
+                                 << ""
+                                 << "";
+    }
+    void bundledCatalogNames()
+    {
+        QFETCH(QString, provider);
+        QFETCH(QString, model);
+        QFETCH(QString, id);
+        QFETCH(QString, inputPerMillion);
+        const auto feed = bundledFeed();
+        QVERIFY(feed);
+        QCOMPARE(feed->modelCount(), 1466);
+        const FeedModel *found = feed->find(provider.toStdString(), model.toStdString());
+        QCOMPARE(found ? found->id : QString(), id);
+        if (found)
+            QCOMPARE(scaledDecimalText(*found->priceAt(at("2026-08-01")).prices.input, 6), inputPerMillion);
+    }
+
+    void handSetBeatsImportedBeatsCatalog()
+    {
+        PriceCatalog catalog;
+        catalog.setFeed(bundledFeed());
+        const qint64 t = at("2026-08-01");
+        QCOMPARE(inputAt(catalog, "anthropic", "claude-sonnet-4-5-20250929", t), 3'000'000);
+        QCOMPARE(PriceCatalog::layerOf(*catalog.find("anthropic", "claude-sonnet-4-5-20250929", t)),
+                 PriceLayer::Catalog);
+        PriceEntry imported;
+        imported.model = QStringLiteral("claude-sonnet-4-5");
+        imported.source = QStringLiteral("litellm.json");
+        imported.prices.input = 2'000'000;
+        imported.prices.output = 10'000'000;
+        catalog.add(imported);
+        QCOMPARE(inputAt(catalog, "anthropic", "claude-sonnet-4-5-20250929", t), 2'000'000);
+        PriceEntry manual = imported;
+        manual.source = QStringLiteral("manual");
+        manual.prices.input = 1'000'000;
+        manual.effectiveFromMs = at("2026-07-01");
+        catalog.add(manual);
+        QCOMPARE(inputAt(catalog, "anthropic", "claude-sonnet-4-5-20250929", t), 1'000'000);
+        // Before the hand-set price's date, the next layer's price applies.
+        QCOMPARE(inputAt(catalog, "anthropic", "claude-sonnet-4-5-20250929", at("2026-06-30")), 2'000'000);
+        // The listing says which price is in use and what overrides the others.
+        int overridden = 0;
+        for (const CatalogRow &row : catalogRows(catalog, t, false)) {
+            if (row.entry.model != QLatin1String("claude-sonnet-4-5"))
+                continue;
+            if (row.layer == PriceLayer::Manual) {
+                QVERIFY(row.overriddenBy.isEmpty());
+            } else {
+                QCOMPARE(row.overriddenBy, QStringLiteral("manual"));
+                ++overridden;
+            }
+        }
+        QCOMPARE(overridden, 2); // the imported entry and the catalog's model
+    }
+
+    void malformedFeedsAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("not JSON") << QByteArray("[{\"id\":") << "not valid JSON";
+        QTest::newRow("not a list") << QByteArray("{}") << "must be a list of providers";
+        QTest::newRow("no models") << QByteArray(R"([{"id":"p"}])") << "providers[0] (p): a provider needs";
+        QTest::newRow("no match") << QByteArray(R"([{"id":"p","models":[{"id":"m","prices":{"input_mtok":1}}]}])")
+                                  << "providers[0] (p).models[0] (m): a model needs a \"match\"";
+        QTest::newRow("bad regex") << QByteArray(
+            R"([{"id":"p","models":[{"id":"m","match":{"regex":"*a"},"prices":{"input_mtok":1}}]}])")
+                                   << "models[0] (m).match.regex: not a regular expression";
+        QTest::newRow("unknown clause") << QByteArray(
+            R"([{"id":"p","models":[{"id":"m","match":{"like":"x"},"prices":{"input_mtok":1}}]}])")
+                                        << "unknown match clause \"like\"";
+        QTest::newRow("price as text") << QByteArray(
+            R"([{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":{"input_mtok":"1"}}]}])")
+                                       << "models[0] (m).prices.input_mtok: not a number";
+        QTest::newRow("negative price") << QByteArray(
+            R"([{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":{"input_mtok":-1}}]}])")
+                                        << "prices.input_mtok: not a price";
+        QTest::newRow("bad date") << QByteArray(
+            R"([{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":[{"prices":{"input_mtok":1}},{"constraint":{"start_date":"2026-13-01"},"prices":{"input_mtok":2}}]}]}])")
+                                  << "prices[1].constraint.start_date: not a YYYY-MM-DD date";
+        QTest::newRow("bad tier") << QByteArray(
+            R"([{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":{"input_mtok":{"base":1}}}]}])")
+                                  << "input_mtok: tiered prices need";
+        QTest::newRow("nothing priced per token")
+            << QByteArray(R"([{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":{"requests_kcount":1}}]}])")
+            << "prices no model per token";
+    }
+    void malformedFeedsAreRefused()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, reason);
+        const auto feed = PriceFeed::parse(json, QStringLiteral("bad.json"));
+        QVERIFY(!feed.ok());
+        QVERIFY2(feed.error().message.contains(reason), qPrintable(feed.error().message));
     }
 };
 

@@ -361,7 +361,10 @@ void MainWindow::buildMenus()
         QMessageBox::about(
             this, tr("About Cost Governor"),
             tr("<b>Cost Governor %1</b><p>See, govern and cut what your organisation spends on LLM APIs.</p>"
-               "<p>Ledger: %2</p>")
+               "<p>Ledger: %2</p>"
+               "<p>Model prices: the genai-prices catalog by Pydantic "
+               "(<a href=\"https://github.com/pydantic/genai-prices\">github.com/pydantic/genai-prices</a>), "
+               "MIT licence, bundled as of 2026-08-21; update it on the Prices page.</p>")
                 .arg(QApplication::applicationVersion(), m_ledgerPath.toHtmlEscaped()));
     });
 }

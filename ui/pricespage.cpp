@@ -6,20 +6,26 @@
 #include "common/clock.h"
 #include "common/money.h"
 #include "common/timeutil.h"
+#include "pricing/pricesource.h"
 #include "storage/ledgerqueries.h"
 #include "storage/pricestore.h"
 #include "storage/repricer.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QMessageBox>
+#include <QPalette>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTableWidget>
+#include <QTime>
 #include <QVBoxLayout>
 
 namespace CostGov::Ui {
@@ -33,8 +39,44 @@ QString perMillion(const std::optional<Pricing::PicoPerToken> &price)
 
 struct Catalog {
     QVector<Storage::UnpricedModel> unpriced;
-    QVector<Pricing::PriceEntry> entries;
+    QVector<Pricing::CatalogRow> rows;
+    QString feedSource;
+    int feedModels = 0;
 };
+
+QString whenText(const Pricing::PriceCondition &c)
+{
+    if (c.startDay >= 0)
+        return isoDate(c.startDay);
+    if (c.startMsOfDay >= 0)
+        return PricesPage::tr("%1-%2 UTC")
+            .arg(QTime::fromMSecsSinceStartOfDay(int(c.startMsOfDay)).toString(QStringLiteral("HH:mm")),
+                 QTime::fromMSecsSinceStartOfDay(int(c.endMsOfDay)).toString(QStringLiteral("HH:mm")));
+    return PricesPage::tr("always");
+}
+
+QString tiersText(const Pricing::TokenPrices &p)
+{
+    QStringList parts;
+    const QLocale locale;
+    for (const Pricing::PriceTier &t : p.tiers)
+        parts.append(PricesPage::tr("above %1: %2 / %3")
+                         .arg(locale.toString(t.start), perMillion(t.input), perMillion(t.output)));
+    return parts.join(QStringLiteral("; "));
+}
+
+QString layerText(Pricing::PriceLayer layer)
+{
+    switch (layer) {
+    case Pricing::PriceLayer::Manual:
+        return PricesPage::tr("set by hand");
+    case Pricing::PriceLayer::Imported:
+        return PricesPage::tr("imported");
+    case Pricing::PriceLayer::Catalog:
+        break;
+    }
+    return PricesPage::tr("catalog");
+}
 
 } // namespace
 
@@ -44,11 +86,15 @@ PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *p
       m_clock(clock),
       m_unpriced(readOnlyTable(QStringLiteral("unpricedModels"), {tr("Model"), tr("Provider"), tr("Requests")})),
       m_addPrice(new QPushButton(tr("&Add Price..."))),
+      m_update(new QPushButton(tr("&Update Catalog..."))),
+      m_cancelUpdate(new QPushButton(tr("Cancel"))),
       m_result(new QLabel),
+      m_catalogSource(new QLabel),
       m_filter(new QLineEdit),
       m_catalog(readOnlyTable(QStringLiteral("priceCatalog"),
                               {tr("Model"), tr("Provider"), tr("From"), tr("Input"), tr("Output"), tr("Cache read"),
-                               tr("Cache write 5 min"), tr("Cache write 1 h"), tr("Source")}))
+                               tr("Cache write 5 min"), tr("Cache write 1 h"), tr("Long context"), tr("Layer"),
+                               tr("Source")}))
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -66,7 +112,21 @@ PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *p
     actions->addWidget(m_result, 1);
     layout->addLayout(actions);
     layout->addWidget(new QLabel(tr("<b>Price catalog</b> (USD per million tokens; a price applies from its "
-                                    "date until the next one)")));
+                                    "date until the next one; set by hand wins over imported, imported over "
+                                    "the catalog)")));
+    auto *catalogBar = new QHBoxLayout;
+    m_catalogSource->setObjectName(QStringLiteral("catalogSource"));
+    m_catalogSource->setWordWrap(true);
+    m_catalogSource->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_catalogSource->setOpenExternalLinks(true);
+    catalogBar->addWidget(m_catalogSource, 1);
+    m_update->setObjectName(QStringLiteral("updateCatalog"));
+    m_update->setToolTip(tr("Load a newer genai-prices catalog, see what changes, then apply it"));
+    catalogBar->addWidget(m_update);
+    m_cancelUpdate->setObjectName(QStringLiteral("cancelUpdate"));
+    m_cancelUpdate->hide();
+    catalogBar->addWidget(m_cancelUpdate);
+    layout->addLayout(catalogBar);
     m_filter->setPlaceholderText(tr("Filter models"));
     m_filter->setClearButtonEnabled(true);
     layout->addWidget(m_filter);
@@ -77,6 +137,11 @@ PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *p
     connect(m_unpriced, &QTableWidget::itemSelectionChanged, this,
             [this] { m_addPrice->setEnabled(!m_unpriced->selectedItems().isEmpty()); });
     connect(m_addPrice, &QPushButton::clicked, this, &PricesPage::askForPrice);
+    connect(m_update, &QPushButton::clicked, this, &PricesPage::askForUpdate);
+    connect(m_cancelUpdate, &QPushButton::clicked, this, [this] {
+        if (m_cancel)
+            m_cancel->store(true);
+    });
     connect(m_filter, &QLineEdit::textChanged, this, &PricesPage::applyFilter);
 }
 
@@ -85,7 +150,7 @@ void PricesPage::refresh()
     const int ticket = m_latest.next();
     inBackground(
         this, m_ledgerPath,
-        [](Storage::Ledger &ledger) -> Result<Catalog> {
+        [clock = &m_clock](Storage::Ledger &ledger) -> Result<Catalog> {
             Catalog catalog;
             auto unpriced = Storage::unpricedModels(ledger);
             if (!unpriced.ok())
@@ -94,7 +159,11 @@ void PricesPage::refresh()
             if (!prices.ok())
                 return prices.error();
             catalog.unpriced = *unpriced;
-            catalog.entries = prices->entries();
+            catalog.rows = Pricing::catalogRows(*prices, clock->nowMs(), false);
+            if (const Pricing::PriceFeed *feed = prices->feed()) {
+                catalog.feedSource = feed->source();
+                catalog.feedModels = feed->modelCount();
+            }
             return catalog;
         },
         [this, ticket](const Result<Catalog> &catalog) {
@@ -113,27 +182,35 @@ void PricesPage::refresh()
                     count->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
                     m_unpriced->setItem(r, 2, count);
                 }
-                QVector<Pricing::PriceEntry> entries = catalog->entries;
-                std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) {
-                    return a.model != b.model ? a.model < b.model : a.effectiveFromMs < b.effectiveFromMs;
-                });
-                m_catalog->setRowCount(int(entries.size()));
-                for (int r = 0; r < int(entries.size()); ++r) {
-                    const Pricing::PriceEntry &e = entries[r];
-                    const Pricing::TokenPrices &p = e.prices;
-                    const QStringList cells{e.model,
-                                            e.provider,
-                                            e.effectiveFromMs == 0 ? tr("always") : isoDate(utcDay(e.effectiveFromMs)),
+                m_catalogSource->setText(
+                    tr("Catalog: %1, %2 models. Price data from "
+                       "<a href=\"https://github.com/pydantic/genai-prices\">pydantic/genai-prices</a> (MIT).")
+                        .arg(catalog->feedSource.toHtmlEscaped(), locale.toString(catalog->feedModels)));
+                const QVector<Pricing::CatalogRow> &rows = catalog->rows;
+                m_catalog->setRowCount(int(rows.size()));
+                const QColor shadowed = palette().color(QPalette::Disabled, QPalette::Text);
+                for (int r = 0; r < int(rows.size()); ++r) {
+                    const Pricing::CatalogRow &row = rows[r];
+                    const Pricing::TokenPrices &p = row.entry.prices;
+                    const QStringList cells{row.entry.model,
+                                            row.entry.provider,
+                                            whenText(row.when),
                                             perMillion(p.input),
                                             perMillion(p.output),
                                             perMillion(p.cacheRead),
                                             perMillion(p.cacheWrite5m),
                                             perMillion(p.cacheWrite1h),
-                                            e.source};
+                                            tiersText(p),
+                                            layerText(row.layer),
+                                            row.entry.source};
                     for (int c = 0; c < int(cells.size()); ++c) {
                         auto *item = new QTableWidgetItem(cells[c]);
                         if (c >= 3 && c <= 7)
                             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+                        if (!row.overriddenBy.isEmpty()) {
+                            item->setForeground(shadowed);
+                            item->setToolTip(tr("Not in use: overridden by %1").arg(row.overriddenBy));
+                        }
                         m_catalog->setItem(r, c, item);
                     }
                 }
@@ -225,6 +302,141 @@ void PricesPage::addPrice(const QString &model, const QString &provider, const P
             const QLocale locale;
             const QString summary = tr("%1 priced: %2 requests re-rated, spend %3$%4.")
                                         .arg(model, locale.toString(report->changed),
+                                             report->delta >= 0 ? QStringLiteral("+") : QStringLiteral("-"),
+                                             usdText(std::abs(report->delta)));
+            m_result->setText(summary);
+            emit pricesChanged(summary);
+        });
+}
+
+void PricesPage::askForUpdate()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Update the Price Catalog"));
+    auto *form = new QFormLayout(&dialog);
+    auto *hint = new QLabel(tr("A genai-prices data.json, from the web or a file. You will see what changes "
+                               "before anything is applied."));
+    hint->setWordWrap(true);
+    form->addRow(hint);
+    auto *source = new QLineEdit(QLatin1String(Pricing::kGenaiPricesUrl));
+    source->setMinimumWidth(520);
+    auto *browse = new QPushButton(tr("&Choose File..."));
+    auto *row = new QHBoxLayout;
+    row->addWidget(source, 1);
+    row->addWidget(browse);
+    form->addRow(tr("&From:"), row);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("&Load"));
+    form->addRow(buttons);
+    connect(browse, &QPushButton::clicked, &dialog, [&dialog, source] {
+        const QString file = QFileDialog::getOpenFileName(&dialog, tr("Price Catalog"), QString(),
+                                                          tr("JSON files (*.json);;All files (*)"));
+        if (!file.isEmpty())
+            source->setText(file);
+    });
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() == QDialog::Accepted && !source->text().trimmed().isEmpty())
+        updateCatalog(source->text().trimmed());
+}
+
+void PricesPage::updateCatalog(const QString &source)
+{
+    m_update->setEnabled(false);
+    m_cancelUpdate->show();
+    m_cancel = std::make_shared<std::atomic_bool>(false);
+    m_result->setText(tr("Loading %1...").arg(source));
+    inBackground(
+        this, m_ledgerPath,
+        [source, cancel = m_cancel](Storage::Ledger &ledger) -> Result<Storage::CatalogUpdate> {
+            const auto content = Pricing::readPriceSource(source, 60'000, cancel.get());
+            if (!content.ok())
+                return content.error();
+            return Storage::prepareCatalogUpdate(ledger, source, *content);
+        },
+        [this](const Result<Storage::CatalogUpdate> &update) {
+            m_cancelUpdate->hide();
+            m_update->setEnabled(true);
+            if (!update.ok()) {
+                m_result->setText(update.error().code == ErrorCode::Cancelled
+                                      ? tr("Update cancelled; the catalog is unchanged.")
+                                      : tr("The catalog was not updated: %1").arg(update.error().message));
+                return;
+            }
+            if (update->changes.isEmpty()) {
+                m_result->setText(tr("The catalog is up to date."));
+                emit updateShown(0);
+                return;
+            }
+            m_result->clear();
+            showUpdate(*update);
+        });
+}
+
+void PricesPage::showUpdate(const Storage::CatalogUpdate &update)
+{
+    int added = 0, removed = 0;
+    QStringList lines;
+    for (const Pricing::FeedChange &c : update.changes) {
+        const QString name = c.provider + u'/' + c.model;
+        if (c.before.isEmpty()) {
+            ++added;
+            lines.append(tr("+ %1: %2").arg(name, c.after));
+        } else if (c.after.isEmpty()) {
+            ++removed;
+            lines.append(tr("- %1: %2").arg(name, c.before));
+        } else {
+            lines.append(tr("~ %1: %2\n    now %3").arg(name, c.before, c.after));
+        }
+    }
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("catalogUpdate"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Price Catalog Update"));
+    dialog->resize(820, 520);
+    auto *layout = new QVBoxLayout(dialog);
+    auto *summary = new QLabel(tr("%1: %2 models added, %3 prices changed, %4 models removed. Applying it "
+                                  "re-rates the requests priced from the catalog.")
+                                   .arg(update.name)
+                                   .arg(added)
+                                   .arg(update.changes.size() - added - removed)
+                                   .arg(removed));
+    summary->setWordWrap(true);
+    layout->addWidget(summary);
+    auto *list = new QPlainTextEdit(lines.join(u'\n'));
+    list->setObjectName(QStringLiteral("changes"));
+    list->setReadOnly(true);
+    list->setLineWrapMode(QPlainTextEdit::NoWrap);
+    layout->addWidget(list, 1);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Cancel);
+    layout->addWidget(buttons);
+    connect(buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, dialog, [this, dialog, update] {
+        dialog->accept();
+        applyUpdate(update);
+    });
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    dialog->open();
+    emit updateShown(int(update.changes.size()));
+}
+
+void PricesPage::applyUpdate(const Storage::CatalogUpdate &update)
+{
+    m_update->setEnabled(false);
+    m_result->setText(tr("Applying the catalog and re-rating history..."));
+    inBackground(
+        this, m_ledgerPath,
+        [update, clock = &m_clock](Storage::Ledger &ledger) {
+            return Storage::applyCatalogUpdate(ledger, update, clock->nowMs());
+        },
+        [this](const Result<Storage::RepriceReport> &report) {
+            m_update->setEnabled(true);
+            if (!report.ok()) {
+                m_result->setText(tr("The catalog was not updated: %1").arg(report.error().message));
+                refresh();
+                return;
+            }
+            const QString summary = tr("Catalog updated: %1 requests re-rated, spend %2$%3.")
+                                        .arg(QLocale().toString(report->changed),
                                              report->delta >= 0 ? QStringLiteral("+") : QStringLiteral("-"),
                                              usdText(std::abs(report->delta)));
             m_result->setText(summary);

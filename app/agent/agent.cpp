@@ -747,20 +747,16 @@ Status Agent::prepare()
     for (const QString &dir : {m_config.stateDir, m_config.logDir})
         if (!QDir().mkpath(dir))
             return makeError(ErrorCode::Io, QStringLiteral("cannot create %1").arg(dir));
-    // Prices for budgets.
-    QByteArray prices = Pricing::bundledCatalogJson();
+    // Prices for budgets: the bundled feed, and the configured file above it.
+    m_prices.setFeed(Pricing::bundledFeed());
     if (!m_config.pricesFile.isEmpty()) {
         QFile f(m_config.pricesFile);
         if (!f.open(QIODevice::ReadOnly))
             return makeError(ErrorCode::Io,
                              QStringLiteral("cannot read %1: %2").arg(m_config.pricesFile, f.errorString()));
-        prices = f.readAll();
+        if (Status s = Pricing::addPriceFile(m_prices, f.readAll(), QFileInfo(m_config.pricesFile).fileName()); !s.ok())
+            return makeError(s.error().code, QStringLiteral("%1: %2").arg(m_config.pricesFile, s.error().message));
     }
-    auto catalog = Pricing::parseLiteLlmCatalog(prices, 0, QStringLiteral("agent"));
-    if (!catalog.ok())
-        return catalog.error();
-    for (const auto &entry : catalog->entries)
-        m_prices.add(entry);
 
     // The kept policy, else the configured one, else none (requests go as asked).
     Policy::Policy policy;
@@ -933,9 +929,10 @@ std::optional<Policy::Embedding> Agent::embed(const Policy::Policy &policy, cons
     return e;
 }
 
-std::optional<Nano> Agent::costOf(const QString &model, const TokenCounts &tokens, qint64 tsMs) const
+std::optional<Nano> Agent::costOf(const QString &provider, const QString &model, const TokenCounts &tokens,
+                                  qint64 tsMs) const
 {
-    const auto *price = m_prices.find(model.toStdString(), tsMs);
+    const auto *price = m_prices.find(provider.toStdString(), model.toStdString(), tsMs);
     return price ? Pricing::computeCost(price->prices, tokens, false) : std::nullopt;
 }
 
@@ -973,7 +970,8 @@ void Agent::replayBudgets()
                 tokens.output = r.value(QStringLiteral("output_tokens")).toInteger();
                 tokens.cacheRead = r.value(QStringLiteral("cache_read_tokens")).toInteger();
                 tokens.cacheWrite5m = r.value(QStringLiteral("cache_write_tokens")).toInteger();
-                if (const auto cost = costOf(r.value(QStringLiteral("model")).toString(), tokens, *ts))
+                if (const auto cost = costOf(r.value(QStringLiteral("provider")).toString(),
+                                             r.value(QStringLiteral("model")).toString(), tokens, *ts))
                     add(view, *cost, *ts);
             }
         }
@@ -1000,7 +998,7 @@ void Agent::finish(Record &record, const QByteArray &responseBody)
     tokens.output = record.usage.output;
     tokens.cacheRead = record.usage.cacheRead;
     tokens.cacheWrite5m = record.usage.cacheWrite;
-    if (const auto cost = costOf(record.model, tokens, record.tsMs)) {
+    if (const auto cost = costOf(record.provider, record.model, tokens, record.tsMs)) {
         const qint64 now = nowMs();
         m_budgets->add(active()->policy, record.view, *cost, now, now); // the policy in force now
     }

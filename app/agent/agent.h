@@ -99,7 +99,8 @@ private:
     void respondFromCache(const Record &base, const QByteArray &cached, const QString &kind, float similarity,
                           httplib::Response &response);
     void finish(Record &record, const QByteArray &responseBody);
-    std::optional<Nano> costOf(const QString &model, const TokenCounts &tokens, qint64 tsMs) const;
+    std::optional<Nano> costOf(const QString &provider, const QString &model, const TokenCounts &tokens,
+                               qint64 tsMs) const;
     void replayBudgets();
     std::optional<Policy::Embedding> embed(const Policy::Policy &policy, const QString &text);
     void stream(QJsonObject body, const QVector<Policy::Target> &chain, Record record, httplib::Response &response);

@@ -48,4 +48,10 @@ int periodCommand(const QStringList &args, const QString &dbPath);
 extern const char *const kPolicyHelp;
 int policyCommand(const QStringList &args, const QString &dbPath);
 
+// pricescommand.cpp
+extern const char *const kPricesHelp;
+int pricesCommand(const QStringList &args, const QString &dbPath);
+extern const char *const kRepriceHelp;
+int repriceCommand(const QStringList &args, const QString &dbPath);
+
 } // namespace CostGov::Cli

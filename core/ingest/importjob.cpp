@@ -43,7 +43,7 @@ void priceRecord(const Pricing::PriceCatalog &catalog, UsageRecord &r)
         r.costSource = CostSource::Catalog;
         return;
     }
-    if (const Pricing::PriceEntry *price = catalog.find(r.model, r.tsMs)) {
+    if (const Pricing::PriceEntry *price = catalog.find(r.provider, r.model, r.tsMs)) {
         r.cost = Pricing::computeCost(price->prices, r.tokens, r.batch);
         r.costSource = r.cost ? CostSource::Catalog : CostSource::None;
     }

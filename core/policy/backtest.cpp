@@ -140,7 +140,7 @@ Result<Backtest> backtest(Storage::Ledger &ledger, const Policy &policy, const B
                 const Target &target = rule.targets.first();
                 if (target.model != d.model && !(flags & Storage::RequestFlags::CacheHit)) {
                     ++b.rerouted;
-                    const auto *price = catalog->find(target.model.toStdString(), ts);
+                    const auto *price = catalog->find(target.provider.toStdString(), target.model.toStdString(), ts);
                     const auto newCost = price
                         ? Pricing::computeCost(price->prices, tokens, flags & Storage::RequestFlags::Batch)
                         : std::nullopt;

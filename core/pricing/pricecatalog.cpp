@@ -1,8 +1,8 @@
 #include "pricecatalog.h"
 
-#include "common/timeutil.h"
+#include "pricing/modelname.h"
 
-#include <QFile>
+#include "common/timeutil.h"
 
 #include <simdjson.h>
 
@@ -12,13 +12,6 @@
 namespace CostGov::Pricing {
 
 namespace {
-
-std::string lowered(std::string_view s)
-{
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return out;
-}
 
 bool allDigits(std::string_view s)
 {
@@ -30,119 +23,76 @@ bool startsWith(std::string_view s, std::string_view prefix)
     return s.substr(0, prefix.size()) == prefix;
 }
 
-// "-v1:0", "-v2"
-bool stripVersionSuffix(std::string &s)
-{
-    const auto pos = s.rfind("-v");
-    if (pos == std::string::npos)
-        return false;
-    std::string_view rest = std::string_view(s).substr(pos + 2);
-    const auto colon = rest.find(':');
-    const std::string_view major = rest.substr(0, colon);
-    if (!allDigits(major) || (colon != std::string_view::npos && !allDigits(rest.substr(colon + 1))))
-        return false;
-    s.resize(pos);
-    return true;
-}
-
-// "@20250929", "@001", "@latest" (Vertex AI)
-bool stripAtSuffix(std::string &s)
-{
-    const auto pos = s.rfind('@');
-    if (pos == std::string::npos || pos == 0)
-        return false;
-    s.resize(pos);
-    return true;
-}
-
-// "-2024-08-06", "-20250514", "-001", "-latest"
-bool stripDateSuffix(std::string &s)
-{
-    std::string_view v(s);
-    if (v.size() > 11 && v[v.size() - 11] == '-' && v[v.size() - 6] == '-' && v[v.size() - 3] == '-'
-        && allDigits(v.substr(v.size() - 10, 4)) && allDigits(v.substr(v.size() - 5, 2))
-        && allDigits(v.substr(v.size() - 2, 2))) {
-        s.resize(s.size() - 11);
-        return true;
-    }
-    const auto dash = v.rfind('-');
-    if (dash == std::string_view::npos || dash == 0)
-        return false;
-    const std::string_view tail = v.substr(dash + 1);
-    if ((allDigits(tail) && (tail.size() == 8 || tail.size() == 3 || tail.size() == 4)) || tail == "latest") {
-        s.resize(dash);
-        return true;
-    }
-    return false;
-}
-
-std::vector<std::string> candidateNames(std::string_view model)
-{
-    std::vector<std::string> out;
-    auto push = [&out](const std::string &s) {
-        if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end())
-            out.push_back(s);
-    };
-    push(std::string(model));
-    std::string s = lowered(model);
-    push(s);
-    for (auto slash = s.find('/'); slash != std::string::npos; slash = s.find('/')) {
-        s = s.substr(slash + 1);
-        push(s);
-    }
-    static constexpr std::string_view regions[] = {"global.", "us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov."};
-    for (std::string_view region : regions) {
-        if (startsWith(s, region)) {
-            s = s.substr(region.size());
-            push(s);
-            break;
-        }
-    }
-    // Bedrock vendor prefixes: the catalog keys some models with them (amazon., meta.) and some without.
-    static constexpr std::string_view vendors[] = {"anthropic.", "openai.",   "mistral.", "cohere.",
-                                                   "ai21.",      "deepseek.", "qwen.",    "writer."};
-    for (std::string_view vendor : vendors) {
-        if (startsWith(s, vendor)) {
-            s = s.substr(vendor.size());
-            push(s);
-            break;
-        }
-    }
-    if (stripVersionSuffix(s))
-        push(s);
-    if (stripAtSuffix(s))
-        push(s);
-    while (stripDateSuffix(s))
-        push(s);
-    return out;
-}
-
 } // namespace
+
+PriceCatalog::PriceCatalog(const PriceCatalog &other)
+    : m_entries(other.m_entries),
+      m_manual(other.m_manual),
+      m_imported(other.m_imported),
+      m_feed(other.m_feed),
+      m_importedFeeds(other.m_importedFeeds)
+{}
+
+PriceCatalog &PriceCatalog::operator=(const PriceCatalog &other)
+{
+    if (this != &other) {
+        m_entries = other.m_entries;
+        m_manual = other.m_manual;
+        m_imported = other.m_imported;
+        m_feed = other.m_feed;
+        m_importedFeeds = other.m_importedFeeds;
+        forget();
+    }
+    return *this;
+}
+
+void PriceCatalog::forget() const
+{
+    const std::lock_guard lock(m_cacheLock);
+    m_resolved.clear();
+}
 
 void PriceCatalog::add(const PriceEntry &entry)
 {
     m_entries.append(entry);
     const int index = int(m_entries.size()) - 1;
-    QVector<int> &list = m_byKey[entry.model];
+    QVector<int> &list = (layerOf(entry) == PriceLayer::Manual ? m_manual : m_imported)[entry.model];
+    forget();
     // Keep one entry per effective date, the latest added winning; sorted by date.
     for (int i = 0; i < list.size(); ++i) {
         if (m_entries[list[i]].effectiveFromMs == entry.effectiveFromMs) {
             list[i] = index;
-            m_resolved.clear();
             return;
         }
     }
     list.append(index);
     std::sort(list.begin(), list.end(),
               [this](int a, int b) { return m_entries[a].effectiveFromMs < m_entries[b].effectiveFromMs; });
-    m_resolved.clear();
 }
 
-const QVector<int> *PriceCatalog::entriesFor(std::string_view model) const
+void PriceCatalog::setFeed(std::shared_ptr<const PriceFeed> feed)
 {
-    if (const auto it = m_resolved.find(model); it != m_resolved.end())
-        return it->second;
-    const QVector<int> *found = nullptr;
+    m_feed = std::move(feed);
+    forget();
+}
+
+void PriceCatalog::addImportedFeed(std::shared_ptr<const PriceFeed> feed)
+{
+    m_importedFeeds.insert(m_importedFeeds.begin(), std::move(feed));
+    forget();
+}
+
+PriceLayer PriceCatalog::layerOf(const PriceEntry &entry)
+{
+    if (entry.source == QLatin1String("manual"))
+        return PriceLayer::Manual;
+    return entry.source.startsWith(QLatin1String("genai-prices")) ? PriceLayer::Catalog : PriceLayer::Imported;
+}
+
+const QVector<int> *PriceCatalog::entriesFor(const QHash<QString, QVector<int>> &byKey, std::string_view model) const
+{
+    if (byKey.isEmpty())
+        return nullptr;
     for (const std::string &candidate : candidateNames(model)) {
         const QString name = QString::fromStdString(candidate);
         // LiteLLM keys some providers' models with a provider prefix ("mistral/", "deepseek/").
@@ -152,86 +102,59 @@ const QVector<int> *PriceCatalog::entriesFor(std::string_view model) const
                                QStringLiteral("gemini/") + name,
                                QStringLiteral("xai/") + name,
                                QStringLiteral("groq/") + name};
-        for (const QString &key : keys) {
-            if (const auto it = m_byKey.constFind(key); it != m_byKey.constEnd()) {
-                found = &it.value();
-                break;
-            }
-        }
-        if (found)
-            break;
+        for (const QString &key : keys)
+            if (const auto it = byKey.constFind(key); it != byKey.constEnd())
+                return &it.value();
     }
-    m_resolved.emplace(std::string(model), found);
-    return found;
+    return nullptr;
+}
+
+const PriceCatalog::Resolved &PriceCatalog::resolved(std::string_view provider, std::string_view model) const
+{
+    const std::lock_guard lock(m_cacheLock);
+    m_key.assign(provider);
+    m_key.push_back('\x1f');
+    m_key.append(model);
+    if (const auto it = m_resolved.find(std::string_view(m_key)); it != m_resolved.end())
+        return it->second;
+    Resolved r;
+    r.manual = entriesFor(m_manual, model);
+    r.imported = entriesFor(m_imported, model);
+    for (const auto &feed : m_importedFeeds)
+        if (const FeedModel *m = feed->find(provider, model))
+            r.feedModels.push_back(m);
+    if (m_feed)
+        if (const FeedModel *m = m_feed->find(provider, model))
+            r.feedModels.push_back(m);
+    return m_resolved.emplace(m_key, std::move(r)).first->second;
+}
+
+const PriceEntry *PriceCatalog::inForce(const QVector<int> *list, qint64 tsMs) const
+{
+    if (!list)
+        return nullptr;
+    const PriceEntry *best = nullptr;
+    for (int index : *list)
+        if (m_entries[index].effectiveFromMs <= tsMs)
+            best = &m_entries[index];
+    return best;
+}
+
+const PriceEntry *PriceCatalog::find(std::string_view provider, std::string_view model, qint64 tsMs) const
+{
+    const Resolved &r = resolved(provider, model);
+    if (const PriceEntry *e = inForce(r.manual, tsMs))
+        return e;
+    if (const PriceEntry *e = inForce(r.imported, tsMs))
+        return e;
+    return r.feedModels.empty() ? nullptr : &r.feedModels.front()->priceAt(tsMs);
 }
 
 QString PriceCatalog::resolve(std::string_view model) const
 {
-    const QVector<int> *list = entriesFor(model);
+    const Resolved &r = resolved({}, model);
+    const QVector<int> *list = r.manual ? r.manual : r.imported;
     return list ? m_entries[list->first()].model : QString();
-}
-
-const PriceEntry *PriceCatalog::find(std::string_view model, qint64 tsMs) const
-{
-    const QVector<int> *list = entriesFor(model);
-    if (!list)
-        return nullptr;
-    const PriceEntry *best = nullptr;
-    for (int index : *list) {
-        if (m_entries[index].effectiveFromMs <= tsMs)
-            best = &m_entries[index];
-    }
-    return best;
-}
-
-std::optional<Nano> computeCost(const TokenPrices &prices, const TokenCounts &tokens, bool batch)
-{
-    if (tokens.isZero())
-        return Nano(0);
-    const bool tier = prices.tierThreshold > 0 && tokens.totalInput() > prices.tierThreshold;
-    auto pick = [tier](const std::optional<PicoPerToken> &standard, const std::optional<PicoPerToken> &tiered) {
-        return tier && tiered ? tiered : standard;
-    };
-    std::optional<PicoPerToken> input = pick(prices.input, prices.tierInput);
-    std::optional<PicoPerToken> output = pick(prices.output, prices.tierOutput);
-    if (batch) {
-        if (prices.batchInput)
-            input = prices.batchInput;
-        if (prices.batchOutput)
-            output = prices.batchOutput;
-    }
-    // Without a published cache price, cache reads and 5-minute writes cost what input costs and
-    // 1-hour writes twice that (Anthropic's rule, the only provider that sells them).
-    std::optional<PicoPerToken> cacheRead = pick(prices.cacheRead, prices.tierCacheRead);
-    if (!cacheRead)
-        cacheRead = input;
-    std::optional<PicoPerToken> cacheWrite5m = pick(prices.cacheWrite5m, prices.tierCacheWrite5m);
-    if (!cacheWrite5m)
-        cacheWrite5m = input;
-    std::optional<PicoPerToken> cacheWrite1h = prices.cacheWrite1h;
-    if (!cacheWrite1h && input)
-        cacheWrite1h = *input * 2;
-
-    Int128 pico = 0;
-    auto add = [&pico](qint64 count, const std::optional<PicoPerToken> &price) {
-        if (count == 0)
-            return true;
-        if (!price)
-            return false;
-        pico += Int128(count) * *price;
-        return true;
-    };
-    if (!add(tokens.input, input) || !add(tokens.output, output) || !add(tokens.cacheRead, cacheRead)
-        || !add(tokens.cacheWrite5m, cacheWrite5m) || !add(tokens.cacheWrite1h, cacheWrite1h))
-        return std::nullopt;
-    // pico -> nano, half away from zero
-    Int128 nano = pico / 1000;
-    const Int128 rest = pico % 1000;
-    if (rest >= 500)
-        nano += 1;
-    else if (rest <= -500)
-        nano -= 1;
-    return Nano(nano);
 }
 
 namespace {
@@ -332,19 +255,26 @@ Result<ParsedCatalog> parseLiteLlmCatalog(const QByteArray &json, qint64 effecti
                 else if (name == "output_cost_per_token_batches")
                     p.batchOutput = price;
                 else if (const qint64 threshold = tierThresholdOf(name); threshold > 0) {
-                    if (p.tierThreshold != 0 && p.tierThreshold != threshold)
-                        continue; // only one tier is modelled: keep the first one seen
+                    std::optional<PicoPerToken> PriceTier::*slot = nullptr;
                     if (startsWith(name, "input_cost_per_token_above_"))
-                        p.tierInput = price;
+                        slot = &PriceTier::input;
                     else if (startsWith(name, "output_cost_per_token_above_"))
-                        p.tierOutput = price;
+                        slot = &PriceTier::output;
                     else if (startsWith(name, "cache_read_input_token_cost_above_"))
-                        p.tierCacheRead = price;
+                        slot = &PriceTier::cacheRead;
                     else if (startsWith(name, "cache_creation_input_token_cost_above_"))
-                        p.tierCacheWrite5m = price;
+                        slot = &PriceTier::cacheWrite5m;
                     else
                         continue;
-                    p.tierThreshold = threshold;
+                    auto tier = std::find_if(p.tiers.begin(), p.tiers.end(),
+                                             [threshold](const PriceTier &t) { return t.start == threshold; });
+                    if (tier == p.tiers.end()) {
+                        tier = p.tiers.insert(
+                            std::upper_bound(p.tiers.begin(), p.tiers.end(), threshold,
+                                             [](qint64 start, const PriceTier &t) { return start < t.start; }),
+                            PriceTier{threshold, {}, {}, {}, {}, {}});
+                    }
+                    (*tier).*slot = price;
                 }
             }
             if (!p.input && !p.output) {
@@ -360,12 +290,72 @@ Result<ParsedCatalog> parseLiteLlmCatalog(const QByteArray &json, qint64 effecti
     return parsed;
 }
 
-QByteArray bundledCatalogJson()
+QVector<CatalogRow> catalogRows(const PriceCatalog &catalog, qint64 nowMs, bool all)
 {
-    QFile file(QStringLiteral(":/costgov/prices/default_prices.json"));
-    if (!file.open(QIODevice::ReadOnly))
+    QVector<CatalogRow> rows;
+    auto add = [&](const PriceEntry &entry, const PriceCondition &when) {
+        CatalogRow row{entry, when, PriceCatalog::layerOf(entry), QString()};
+        const PriceEntry *winner = catalog.find(entry.provider.toStdString(), entry.model.toStdString(),
+                                                std::max(nowMs, entry.effectiveFromMs));
+        if (winner && PriceCatalog::layerOf(*winner) < row.layer)
+            row.overriddenBy = winner->source;
+        rows.append(row);
+    };
+    const QVector<PriceEntry> &entries = catalog.entries();
+    for (const PriceEntry &e : entries) {
+        // Superseded: a later price of the same model and layer has started.
+        const bool superseded = std::any_of(entries.begin(), entries.end(), [&e, nowMs](const PriceEntry &other) {
+            return other.model == e.model && PriceCatalog::layerOf(other) == PriceCatalog::layerOf(e)
+                && other.effectiveFromMs > e.effectiveFromMs && other.effectiveFromMs <= nowMs;
+        });
+        if (all || !superseded)
+            add(e, PriceCondition{e.effectiveFromMs > 0 ? utcDay(e.effectiveFromMs) : -1, -1, -1});
+    }
+    std::vector<const PriceFeed *> feeds;
+    for (const auto &feed : catalog.importedFeeds())
+        feeds.push_back(feed.get());
+    if (catalog.feed())
+        feeds.push_back(catalog.feed());
+    for (const PriceFeed *feed : feeds) {
+        for (const FeedProvider &provider : feed->providers()) {
+            for (const FeedModel &model : provider.models) {
+                for (size_t i = 0; i < model.prices.size(); ++i) {
+                    const bool superseded = model.conditions[i].startMsOfDay < 0
+                        && std::any_of(model.conditions.begin() + qsizetype(i) + 1, model.conditions.end(),
+                                       [nowMs](const PriceCondition &c) {
+                                           return c.startDay >= 0 && c.startDay * kMsPerDay <= nowMs;
+                                       });
+                    if (all || !superseded)
+                        add(model.prices[i], model.conditions[i]);
+                }
+            }
+        }
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const CatalogRow &a, const CatalogRow &b) {
+        if (a.layer != b.layer)
+            return a.layer < b.layer;
+        if (a.entry.model != b.entry.model)
+            return a.entry.model < b.entry.model;
+        return a.entry.effectiveFromMs < b.entry.effectiveFromMs;
+    });
+    return rows;
+}
+
+Status addPriceFile(PriceCatalog &catalog, const QByteArray &json, const QString &source)
+{
+    if (looksLikeFeed(json)) {
+        auto feed = PriceFeed::parse(json, source);
+        if (!feed.ok())
+            return feed.error();
+        catalog.addImportedFeed(*feed);
         return {};
-    return file.readAll();
+    }
+    auto parsed = parseLiteLlmCatalog(json, 0, source);
+    if (!parsed.ok())
+        return parsed.error();
+    for (const PriceEntry &e : parsed->entries)
+        catalog.add(e);
+    return {};
 }
 
 } // namespace CostGov::Pricing

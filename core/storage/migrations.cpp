@@ -1,10 +1,7 @@
 #include "migrations.h"
 
 #include "ledger.h"
-#include "pricestore.h"
 #include "rollups.h"
-
-#include "pricing/pricecatalog.h"
 
 namespace CostGov::Storage {
 
@@ -81,7 +78,7 @@ Migration priceCatalog()
 {
     return {
         2,
-        QStringLiteral("dated price catalog, seeded with the bundled catalog"),
+        QStringLiteral("dated price catalog"),
         {
             QStringLiteral("CREATE TABLE prices (id INTEGER PRIMARY KEY, model TEXT NOT NULL, provider TEXT NOT NULL, "
                            "effective_from_ms BIGINT NOT NULL, input_pico BIGINT, output_pico BIGINT, "
@@ -91,18 +88,7 @@ Migration priceCatalog()
                            "tier_cache_write_5m_pico BIGINT, source TEXT NOT NULL, added_ms BIGINT NOT NULL, "
                            "UNIQUE (model, effective_from_ms))"),
         },
-        [](Ledger &ledger, QString &error) {
-            const auto parsed =
-                Pricing::parseLiteLlmCatalog(Pricing::bundledCatalogJson(), 0, QStringLiteral("bundled"));
-            if (!parsed.ok() || parsed->entries.isEmpty()) {
-                error = parsed.ok() ? QStringLiteral("the bundled price catalog is missing") : parsed.error().message;
-                return false;
-            }
-            const Status stored = storePriceEntries(ledger, parsed->entries, 0);
-            if (!stored.ok())
-                error = stored.error().message;
-            return stored.ok();
-        }};
+        {}};
 }
 
 Migration userRollup()
@@ -251,13 +237,25 @@ Migration policies()
             {}};
 }
 
+Migration priceFeeds()
+{
+    return {11,
+            QStringLiteral("genai-prices feeds: the bundled catalog is no longer copied into the prices table"),
+            {
+                QStringLiteral("DELETE FROM prices WHERE source = 'bundled'"),
+                QStringLiteral("CREATE TABLE price_feeds (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT "
+                               "NULL, content TEXT NOT NULL, added_ms BIGINT NOT NULL)"),
+            },
+            {}};
+}
+
 } // namespace
 
 const std::vector<Migration> &migrations()
 {
     static const std::vector<Migration> all{ledgerCore(),        priceCatalog(),     userRollup(),        billedCosts(),
                                             billedUsage(),       attributionRules(), sourceAttribution(), alerts(),
-                                            chargebackPeriods(), policies()};
+                                            chargebackPeriods(), policies(),         priceFeeds()};
     return all;
 }
 

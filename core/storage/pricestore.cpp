@@ -6,6 +6,12 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include "common/stablehash.h"
+#include "common/timeutil.h"
+
+#include <map>
+#include <mutex>
+
 namespace CostGov::Storage {
 
 namespace {
@@ -44,6 +50,8 @@ Status storePriceEntries(Ledger &ledger, const QVector<Pricing::PriceEntry> &ent
         return makeError(ErrorCode::Database, QStringLiteral("cannot store prices: %1").arg(query.lastError().text()));
     for (const Pricing::PriceEntry &e : entries) {
         const Pricing::TokenPrices &p = e.prices;
+        // A hand-set or LiteLLM price has one long-context tier at most.
+        const Pricing::PriceTier tier = p.tiers.empty() ? Pricing::PriceTier{} : p.tiers.front();
         const QVariantList values{e.model,
                                   e.provider.isNull() ? QStringLiteral("") : e.provider,
                                   qlonglong(e.effectiveFromMs),
@@ -54,11 +62,11 @@ Status storePriceEntries(Ledger &ledger, const QVector<Pricing::PriceEntry> &ent
                                   priceValue(p.cacheWrite1h),
                                   priceValue(p.batchInput),
                                   priceValue(p.batchOutput),
-                                  qlonglong(p.tierThreshold),
-                                  priceValue(p.tierInput),
-                                  priceValue(p.tierOutput),
-                                  priceValue(p.tierCacheRead),
-                                  priceValue(p.tierCacheWrite5m),
+                                  qlonglong(tier.start),
+                                  priceValue(tier.input),
+                                  priceValue(tier.output),
+                                  priceValue(tier.cacheRead),
+                                  priceValue(tier.cacheWrite5m),
                                   e.source.isNull() ? QStringLiteral("") : e.source,
                                   qlonglong(addedMs)};
         for (int i = 0; i < values.size(); ++i)
@@ -94,20 +102,87 @@ Result<Pricing::PriceCatalog> loadPriceCatalog(Ledger &ledger)
         p.cacheWrite1h = priceFrom(query.value(7));
         p.batchInput = priceFrom(query.value(8));
         p.batchOutput = priceFrom(query.value(9));
-        p.tierThreshold = query.value(10).toLongLong();
-        p.tierInput = priceFrom(query.value(11));
-        p.tierOutput = priceFrom(query.value(12));
-        p.tierCacheRead = priceFrom(query.value(13));
-        p.tierCacheWrite5m = priceFrom(query.value(14));
+        if (const qint64 start = query.value(10).toLongLong(); start > 0)
+            p.tiers.push_back({start, priceFrom(query.value(11)), priceFrom(query.value(12)),
+                               priceFrom(query.value(13)), priceFrom(query.value(14)), std::nullopt});
         e.source = query.value(15).toString();
         catalog.add(e);
+    }
+    auto feeds = loadPriceFeeds(ledger);
+    if (!feeds.ok())
+        return feeds.error();
+    catalog.setFeed(Pricing::bundledFeed());
+    for (const StoredFeed &stored : *feeds) {
+        auto feed = parsedFeed(stored);
+        if (!feed.ok())
+            return makeError(ErrorCode::Data,
+                             QStringLiteral("the price file %1 kept in the ledger cannot be read: %2")
+                                 .arg(stored.name, feed.error().message));
+        if (stored.kind == FeedKind::Catalog)
+            catalog.setFeed(*feed); // oldest first: the newest update wins
+        else
+            catalog.addImportedFeed(*feed);
     }
     return catalog;
 }
 
-} // namespace CostGov::Storage
+Status storePriceFeed(Ledger &ledger, FeedKind kind, const QString &name, const QByteArray &content, qint64 addedMs)
+{
+    QSqlQuery query(ledger.db());
+    query.prepare(QStringLiteral("INSERT INTO price_feeds (kind, name, content, added_ms) VALUES (?, ?, ?, ?)"));
+    query.addBindValue(kind == FeedKind::Catalog ? QStringLiteral("catalog") : QStringLiteral("import"));
+    query.addBindValue(name);
+    query.addBindValue(QString::fromUtf8(content));
+    query.addBindValue(qlonglong(addedMs));
+    if (!query.exec())
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot keep the price file %1: %2").arg(name, query.lastError().text()));
+    return {};
+}
 
-#include "common/timeutil.h"
+Result<QVector<StoredFeed>> loadPriceFeeds(Ledger &ledger)
+{
+    QSqlQuery query(ledger.db());
+    if (!query.exec(QStringLiteral("SELECT id, kind, name, content, added_ms FROM price_feeds ORDER BY id")))
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("cannot read the price files: %1").arg(query.lastError().text()));
+    QVector<StoredFeed> feeds;
+    while (query.next()) {
+        StoredFeed f;
+        f.id = query.value(0).toLongLong();
+        f.kind = query.value(1).toString() == QLatin1String("catalog") ? FeedKind::Catalog : FeedKind::Imported;
+        f.name = query.value(2).toString();
+        f.content = query.value(3).toString().toUtf8();
+        f.addedMs = query.value(4).toLongLong();
+        feeds.append(f);
+    }
+    return feeds;
+}
+
+Result<std::shared_ptr<const Pricing::PriceFeed>> parsedFeed(const StoredFeed &stored)
+{
+    // Parsed once per process: every page refresh and command loads the catalog.
+    static std::mutex lock;
+    static std::map<quint64, std::shared_ptr<const Pricing::PriceFeed>> parsed;
+    const std::lock_guard guard(lock);
+    // The label (kind, name, date) is part of what was parsed.
+    QByteArray label = stored.name.toUtf8();
+    label += QByteArray::number(stored.addedMs);
+    label += QByteArray::number(int(stored.kind));
+    const quint64 key = stableHash64(std::string_view(stored.content.constData(), size_t(stored.content.size())),
+                                     stableHash64(std::string_view(label.constData(), size_t(label.size()))));
+    if (const auto it = parsed.find(key); it != parsed.end())
+        return it->second;
+    QString source = stored.name;
+    if (stored.kind == FeedKind::Catalog)
+        source = QStringLiteral("genai-prices (updated %1 from %2)").arg(isoDate(utcDay(stored.addedMs)), stored.name);
+    auto feed = Pricing::PriceFeed::parse(stored.content, source);
+    if (feed.ok())
+        parsed[key] = *feed;
+    return feed;
+}
+
+} // namespace CostGov::Storage
 
 namespace CostGov::Storage {
 
@@ -121,11 +196,12 @@ Result<PriceUpdateReport> updatePrices(Ledger &ledger, const QVector<Pricing::Pr
     report.effectiveFromMs = effectiveFromMs.value_or(utcDay(nowMs) * kMsPerDay);
     QVector<Pricing::PriceEntry> toStore;
     for (Pricing::PriceEntry entry : entries) {
-        const bool known = std::any_of(current->entries().begin(), current->entries().end(),
-                                       [&entry](const Pricing::PriceEntry &e) { return e.model == entry.model; });
+        const bool known = current->find(entry.provider.toStdString(), entry.model.toStdString(), nowMs) != nullptr;
         entry.effectiveFromMs = effectiveFromMs ? *effectiveFromMs : (known ? report.effectiveFromMs : 0);
-        const Pricing::PriceEntry *inForce = current->find(entry.model.toStdString(), entry.effectiveFromMs);
-        if (inForce && inForce->model == entry.model && inForce->prices == entry.prices) {
+        const Pricing::PriceEntry *inForce =
+            current->find(entry.provider.toStdString(), entry.model.toStdString(), entry.effectiveFromMs);
+        if (inForce && inForce->model == entry.model && inForce->source == entry.source
+            && inForce->prices == entry.prices) {
             ++report.unchanged;
             continue;
         }
@@ -141,6 +217,30 @@ Result<PriceUpdateReport> updatePrices(Ledger &ledger, const QVector<Pricing::Pr
     if (const Status s = ledger.exec(QStringLiteral("COMMIT"), QStringLiteral("update prices")); !s.ok())
         return s.error();
     return report;
+}
+
+Result<CatalogUpdate> prepareCatalogUpdate(Ledger &ledger, const QString &name, const QByteArray &content)
+{
+    auto feed = Pricing::PriceFeed::parse(content, name);
+    if (!feed.ok())
+        return makeError(ErrorCode::Data, QStringLiteral("%1: %2").arg(name, feed.error().message));
+    auto current = loadPriceCatalog(ledger);
+    if (!current.ok())
+        return current.error();
+    CatalogUpdate update{name, content, {}};
+    if (current->feed())
+        update.changes = Pricing::diffFeeds(*current->feed(), **feed);
+    return update;
+}
+
+Result<RepriceReport> applyCatalogUpdate(Ledger &ledger, const CatalogUpdate &update, qint64 nowMs)
+{
+    if (Status s = storePriceFeed(ledger, FeedKind::Catalog, update.name, update.content, nowMs); !s.ok())
+        return s.error();
+    auto catalog = loadPriceCatalog(ledger);
+    if (!catalog.ok())
+        return catalog.error();
+    return repriceHistory(ledger, *catalog);
 }
 
 } // namespace CostGov::Storage

@@ -29,8 +29,9 @@ Result<RepriceReport> repriceHistory(Ledger &ledger, const Pricing::PriceCatalog
     SqliteStatement select, update;
     if (!select.prepare(db,
                         "SELECT r.id, r.day, r.ts, r.input_tokens, r.output_tokens, r.cache_read_tokens, "
-                        "r.cache_write_tokens, r.cache_write_1h_tokens, r.cost_nano, r.flags, m.value "
+                        "r.cache_write_tokens, r.cache_write_1h_tokens, r.cost_nano, r.flags, m.value, p.value "
                         "FROM requests r JOIN dimsets d ON d.id = r.dimset JOIN labels m ON m.id = d.model "
+                        "JOIN labels p ON p.id = d.provider "
                         "WHERE r.id > ?1 AND (r.flags & 3) <> 1 ORDER BY r.id LIMIT ?2")
         || !update.prepare(db, "UPDATE requests SET cost_nano = ?2, flags = ?3 WHERE id = ?1"))
         return makeError(ErrorCode::Database, QStringLiteral("cannot prepare re-rating: %1").arg(sqliteError(db)));
@@ -69,11 +70,12 @@ Result<RepriceReport> repriceHistory(Ledger &ledger, const Pricing::PriceCatalog
             const Nano costBefore = pricedBefore ? select.columnInt(8) : 0;
             const qint64 flags = select.columnInt(9);
             const std::string_view model = select.columnText(10);
+            const std::string_view provider = select.columnText(11);
 
             std::optional<Nano> after;
             if (tokens.isZero()) {
                 after = 0;
-            } else if (const Pricing::PriceEntry *price = catalog.find(model, ts)) {
+            } else if (const Pricing::PriceEntry *price = catalog.find(provider, model, ts)) {
                 after = Pricing::computeCost(price->prices, tokens, (flags & RequestFlags::Batch) != 0);
             }
             const QString modelName = QString::fromUtf8(model.data(), qsizetype(model.size()));
