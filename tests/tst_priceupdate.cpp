@@ -56,38 +56,6 @@ Nano totalCost(const QString &db)
         .toInteger();
 }
 
-// The bundled feed with claude-sonnet-4-5's input at $2.50 and one model added.
-QByteArray newerFeed()
-{
-    QFile bundled(QStringLiteral(":/costgov/prices/genai-prices.json"));
-    if (!bundled.open(QIODevice::ReadOnly))
-        qFatal("no bundled catalog");
-    QJsonArray providers = QJsonDocument::fromJson(bundled.readAll()).array();
-    for (qsizetype p = 0; p < providers.size(); ++p) {
-        QJsonObject provider = providers[p].toObject();
-        if (provider[QStringLiteral("id")].toString() != QLatin1String("anthropic"))
-            continue;
-        QJsonArray models = provider[QStringLiteral("models")].toArray();
-        for (qsizetype m = 0; m < models.size(); ++m) {
-            QJsonObject model = models[m].toObject();
-            if (model[QStringLiteral("id")].toString() != QLatin1String("claude-sonnet-4-5"))
-                continue;
-            QJsonObject prices = model[QStringLiteral("prices")].toObject();
-            prices[QStringLiteral("input_mtok")] = 2.5;
-            model[QStringLiteral("prices")] = prices;
-            models[m] = model;
-        }
-        models.append(QJsonObject{
-            {QStringLiteral("id"), QStringLiteral("claude-opus-9")},
-            {QStringLiteral("match"), QJsonObject{{QStringLiteral("equals"), QStringLiteral("claude-opus-9")}}},
-            {QStringLiteral("prices"),
-             QJsonObject{{QStringLiteral("input_mtok"), 4}, {QStringLiteral("output_mtok"), 20}}}});
-        provider[QStringLiteral("models")] = models;
-        providers[p] = provider;
-    }
-    return QJsonDocument(providers).toJson(QJsonDocument::Compact);
-}
-
 } // namespace
 
 class TestPriceUpdate : public QObject {
@@ -137,7 +105,7 @@ private slots:
         QCOMPARE(totalCost(db), usd("0.3")); // 100,000 tokens: under the 200,000-token tier
 
         FakeProvider server;
-        const QByteArray feed = newerFeed();
+        const QByteArray feed = Test::changedBundledCatalog();
         server.handler = [&feed](const HttpRequest &request) {
             if (request.path == QLatin1String("/data.json"))
                 return HttpReply(200, feed, {{"Content-Type", "application/json"}});

@@ -23,6 +23,8 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFile>
 #include <QImage>
@@ -467,6 +469,63 @@ private slots:
         QVERIFY(refreshed.wait(10'000));
         QVERIFY2(window.findChild<QLabel *>(QStringLiteral("ledgerStatus"))->text().contains(u"last billing sync"),
                  qPrintable(window.findChild<QLabel *>(QStringLiteral("ledgerStatus"))->text()));
+    }
+
+    void pricesPageUpdatesTheCatalog()
+    {
+        TempDir dir;
+        const QString log = dir.write(
+            QStringLiteral("agent.jsonl"),
+            R"({"ts":"2026-07-09T09:00:00Z","request_id":"p1","provider":"anthropic","model":"claude-sonnet-4-5-20250929","input_tokens":100000,"output_tokens":0})"
+            "\n");
+        QCOMPARE(Test::runCtl({QStringLiteral("--db"), dir.ledgerPath(), QStringLiteral("import"), log}).exitCode, 0);
+        Test::FakeProvider server;
+        const QByteArray feed = Test::changedBundledCatalog();
+        server.handler = [&feed](const Test::HttpRequest &request) {
+            return request.path == QLatin1String("/data.json") ? Test::HttpReply(200, feed)
+                                                               : Test::HttpReply(200, "<html>maintenance</html>");
+        };
+        const ManualClock clock(*parseTimestampMs("2026-07-10T12:00:00Z"));
+        Ui::MainWindow window(dir.ledgerPath(), clock);
+        window.resize(1440, 900);
+        QSignalSpy refreshed(&window, &Ui::MainWindow::ledgerRefreshed);
+        window.show();
+        QVERIFY(refreshed.wait(10'000));
+        QVERIFY(window.showPage(QStringLiteral("prices")));
+        auto *prices = window.findChild<Ui::PricesPage *>();
+        // Where the prices come from, and the whole catalog listed.
+        auto *source = window.findChild<QLabel *>(QStringLiteral("catalogSource"));
+        QTRY_VERIFY2(source->text().contains(QLatin1String("genai-prices (bundled), 1,466 models")),
+                     qPrintable(source->text()));
+        QVERIFY(window.findChild<QTableWidget *>(QStringLiteral("priceCatalog"))->rowCount() > 1400);
+
+        // Not a feed: refused, nothing shown to apply.
+        auto *result = window.findChild<QLabel *>(QStringLiteral("repriceResult"));
+        prices->updateCatalog(server.baseUrl() + QStringLiteral("/maintenance"));
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QLatin1String("The catalog was not updated:")), 20'000);
+        QVERIFY2(result->text().contains(QLatin1String("not valid JSON")), qPrintable(result->text()));
+
+        // A newer feed: the differences first, then Apply re-rates history.
+        QSignalSpy shown(prices, &Ui::PricesPage::updateShown);
+        QSignalSpy changed(prices, &Ui::PricesPage::pricesChanged);
+        prices->updateCatalog(server.baseUrl() + QStringLiteral("/data.json"));
+        QVERIFY(shown.wait(20'000));
+        QCOMPARE(shown.first().first().toInt(), 2);
+        auto *dialog = window.findChild<QDialog *>(QStringLiteral("catalogUpdate"));
+        QVERIFY(dialog && dialog->isVisible());
+        const QString changes = dialog->findChild<QPlainTextEdit *>(QStringLiteral("changes"))->toPlainText();
+        QVERIFY2(changes.contains(QLatin1String("~ anthropic/claude-sonnet-4-5: input 3 output 15")),
+                 qPrintable(changes));
+        QVERIFY2(changes.contains(QLatin1String("+ anthropic/claude-opus-9: input 4 output 20")), qPrintable(changes));
+        dialog->grab().save(QStringLiteral(COSTGOV_TEST_OUTPUT "/prices-update.png"));
+        auto *buttons = dialog->findChild<QDialogButtonBox *>();
+        buttons->button(QDialogButtonBox::Apply)->click();
+        QVERIFY(changed.wait(20'000));
+        QVERIFY2(result->text().startsWith(QLatin1String("Catalog updated: 1 requests re-rated, spend -$0.05")),
+                 qPrintable(result->text()));
+        QTRY_VERIFY2(source->text().contains(QLatin1String("genai-prices (updated 2026-07-10 from http://127.0.0.1")),
+                     qPrintable(source->text()));
+        window.grab().save(QStringLiteral(COSTGOV_TEST_OUTPUT "/prices-page.png"));
     }
 
     void chargebackPageAddsUpExportsAndCloses()

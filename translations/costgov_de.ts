@@ -1016,10 +1016,6 @@
         <translation>Über Cost Governor</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Cost Governor %1&lt;/b&gt;&lt;p&gt;See, govern and cut what your organisation spends on LLM APIs.&lt;/p&gt;&lt;p&gt;Ledger: %2&lt;/p&gt;</source>
-        <translation>&lt;b&gt;Cost Governor %1&lt;/b&gt;&lt;p&gt;Ausgaben Ihrer Organisation für LLM-APIs sehen, steuern und senken.&lt;/p&gt;&lt;p&gt;Hauptbuch: %2&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>Import request logs from LiteLLM, OpenTelemetry GenAI spans, Claude Code sessions, Bedrock invocation logs or Cost Governor&apos;s own JSONL. Importing a file again adds only what is new.</source>
         <translation>Importieren Sie Anfrageprotokolle aus LiteLLM, OpenTelemetry-GenAI-Spans, Claude-Code-Sitzungen, Bedrock-Aufrufprotokollen oder dem JSONL-Format von Cost Governor. Ein erneuter Import einer Datei fügt nur Neues hinzu.</translation>
     </message>
@@ -1282,6 +1278,10 @@
     <message>
         <source>Policies</source>
         <translation>Richtlinien</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Cost Governor %1&lt;/b&gt;&lt;p&gt;See, govern and cut what your organisation spends on LLM APIs.&lt;/p&gt;&lt;p&gt;Ledger: %2&lt;/p&gt;&lt;p&gt;Model prices: the genai-prices catalog by Pydantic (&lt;a href=&quot;https://github.com/pydantic/genai-prices&quot;&gt;github.com/pydantic/genai-prices&lt;/a&gt;), MIT licence, bundled as of 2026-08-21; update it on the Prices page.&lt;/p&gt;</source>
+        <translation>&lt;b&gt;Cost Governor %1&lt;/b&gt;&lt;p&gt;Ausgaben Ihrer Organisation für LLM-APIs sehen, steuern und senken.&lt;/p&gt;&lt;p&gt;Hauptbuch: %2&lt;/p&gt;&lt;p&gt;Modellpreise: der genai-prices-Katalog von Pydantic (&lt;a href=&quot;https://github.com/pydantic/genai-prices&quot;&gt;github.com/pydantic/genai-prices&lt;/a&gt;), MIT-Lizenz, mitgeliefert mit Stand 2026-08-21; aktualisierbar auf der Seite Preise.&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
@@ -1931,10 +1931,6 @@
         <translation>&lt;b&gt;Modelle ohne Preis&lt;/b&gt; (ihre Anfragen sind in keiner Summe enthalten)</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Price catalog&lt;/b&gt; (USD per million tokens; a price applies from its date until the next one)</source>
-        <translation>&lt;b&gt;Preiskatalog&lt;/b&gt; (USD pro Million Tokens; ein Preis gilt ab seinem Datum bis zum nächsten)</translation>
-    </message>
-    <message>
         <source>Filter models</source>
         <translation>Modelle filtern</translation>
     </message>
@@ -1997,6 +1993,136 @@
     <message>
         <source>The catalog cannot be read: %1</source>
         <translation>Der Katalog kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>%1-%2 UTC</source>
+        <translation>%1–%2 UTC</translation>
+    </message>
+    <message>
+        <source>above %1: %2 / %3</source>
+        <translation>über %1: %2 / %3</translation>
+    </message>
+    <message>
+        <source>set by hand</source>
+        <translation>von Hand</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>importiert</translation>
+    </message>
+    <message>
+        <source>catalog</source>
+        <translation>Katalog</translation>
+    </message>
+    <message>
+        <source>&amp;Update Catalog...</source>
+        <translation>Katalog &amp;aktualisieren...</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Long context</source>
+        <translation>Langer Kontext</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>Ebene</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Price catalog&lt;/b&gt; (USD per million tokens; a price applies from its date until the next one; set by hand wins over imported, imported over the catalog)</source>
+        <translation>&lt;b&gt;Preiskatalog&lt;/b&gt; (USD pro Million Tokens; ein Preis gilt ab seinem Datum bis zum nächsten; von Hand gesetzt geht vor importiert, importiert vor dem Katalog)</translation>
+    </message>
+    <message>
+        <source>Load a newer genai-prices catalog, see what changes, then apply it</source>
+        <translation>Einen neueren genai-prices-Katalog laden, die Änderungen ansehen und dann übernehmen</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Models without a price:&lt;/b&gt; none, every request has a price.</source>
+        <translation>&lt;b&gt;Modelle ohne Preis:&lt;/b&gt; keine, jede Anfrage hat einen Preis.</translation>
+    </message>
+    <message>
+        <source>Catalog: %1, %2 models. Price data from &lt;a href=&quot;https://github.com/pydantic/genai-prices&quot;&gt;pydantic/genai-prices&lt;/a&gt; (MIT).</source>
+        <translation>Katalog: %1, %2 Modelle. Preisdaten von &lt;a href=&quot;https://github.com/pydantic/genai-prices&quot;&gt;pydantic/genai-prices&lt;/a&gt; (MIT).</translation>
+    </message>
+    <message>
+        <source>Not in use: overridden by %1</source>
+        <translation>Nicht in Gebrauch: überschrieben durch %1</translation>
+    </message>
+    <message>
+        <source>Update the Price Catalog</source>
+        <translation>Preiskatalog aktualisieren</translation>
+    </message>
+    <message>
+        <source>A genai-prices data.json, from the web or a file. You will see what changes before anything is applied.</source>
+        <translation>Eine genai-prices data.json aus dem Netz oder aus einer Datei. Sie sehen die Änderungen, bevor etwas übernommen wird.</translation>
+    </message>
+    <message>
+        <source>&amp;Choose File...</source>
+        <translation>Datei &amp;wählen...</translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <translation>&amp;Von:</translation>
+    </message>
+    <message>
+        <source>&amp;Load</source>
+        <translation>&amp;Laden</translation>
+    </message>
+    <message>
+        <source>Price Catalog</source>
+        <translation>Preiskatalog</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json);;All files (*)</source>
+        <translation>JSON-Dateien (*.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Loading %1...</source>
+        <translation>%1 wird geladen...</translation>
+    </message>
+    <message>
+        <source>Update cancelled; the catalog is unchanged.</source>
+        <translation>Aktualisierung abgebrochen; der Katalog ist unverändert.</translation>
+    </message>
+    <message>
+        <source>The catalog was not updated: %1</source>
+        <translation>Der Katalog wurde nicht aktualisiert: %1</translation>
+    </message>
+    <message>
+        <source>The catalog is up to date.</source>
+        <translation>Der Katalog ist aktuell.</translation>
+    </message>
+    <message>
+        <source>+ %1: %2</source>
+        <translation>+ %1: %2</translation>
+    </message>
+    <message>
+        <source>- %1: %2</source>
+        <translation>- %1: %2</translation>
+    </message>
+    <message>
+        <source>~ %1: %2
+    now %3</source>
+        <translation>~ %1: %2
+    jetzt %3</translation>
+    </message>
+    <message>
+        <source>Price Catalog Update</source>
+        <translation>Preiskatalog-Aktualisierung</translation>
+    </message>
+    <message>
+        <source>%1: %2 models added, %3 prices changed, %4 models removed. Applying it re-rates the requests priced from the catalog.</source>
+        <translation>%1: %2 Modelle hinzugefügt, %3 Preise geändert, %4 Modelle entfernt. Beim Übernehmen werden die nach Katalog bepreisten Anfragen neu bewertet.</translation>
+    </message>
+    <message>
+        <source>Applying the catalog and re-rating history...</source>
+        <translation>Katalog wird übernommen und die Historie neu bewertet...</translation>
+    </message>
+    <message>
+        <source>Catalog updated: %1 requests re-rated, spend %2$%3.</source>
+        <translation>Katalog aktualisiert: %1 Anfragen neu bewertet, Ausgaben %2$%3.</translation>
     </message>
 </context>
 <context>

@@ -90,6 +90,7 @@ PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *p
       m_cancelUpdate(new QPushButton(tr("Cancel"))),
       m_result(new QLabel),
       m_catalogSource(new QLabel),
+      m_unpricedHeading(new QLabel),
       m_filter(new QLineEdit),
       m_catalog(readOnlyTable(QStringLiteral("priceCatalog"),
                               {tr("Model"), tr("Provider"), tr("From"), tr("Input"), tr("Output"), tr("Cache read"),
@@ -98,7 +99,8 @@ PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *p
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel(tr("<b>Models without a price</b> (their requests are not in any total)")));
+    m_unpricedHeading->setObjectName(QStringLiteral("unpricedHeading"));
+    layout->addWidget(m_unpricedHeading);
     m_unpriced->setMaximumHeight(160);
     m_unpriced->horizontalHeader()->setStretchLastSection(false);
     m_unpriced->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
@@ -131,8 +133,13 @@ PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_filter->setClearButtonEnabled(true);
     layout->addWidget(m_filter);
     layout->addWidget(m_catalog, 1);
-    for (int c = 3; c <= 7; ++c)
-        m_catalog->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    // Prices sized to their contents; names and sources at a readable width (1,466 rows would
+    // otherwise size the model column to its longest name), the full text in a tooltip.
+    const std::pair<int, int> widths[] = {{0, 260}, {1, 120}, {2, 90}, {8, 150}, {9, 80}};
+    for (const auto &[column, width] : widths) {
+        m_catalog->horizontalHeader()->setSectionResizeMode(column, QHeaderView::Interactive);
+        m_catalog->setColumnWidth(column, width);
+    }
 
     connect(m_unpriced, &QTableWidget::itemSelectionChanged, this,
             [this] { m_addPrice->setEnabled(!m_unpriced->selectedItems().isEmpty()); });
@@ -173,6 +180,12 @@ void PricesPage::refresh()
                 m_result->setText(tr("The catalog cannot be read: %1").arg(catalog.error().message));
             if (catalog.ok()) {
                 const QLocale locale;
+                const bool unpriced = !catalog->unpriced.isEmpty();
+                m_unpricedHeading->setText(
+                    unpriced ? tr("<b>Models without a price</b> (their requests are not in any total)")
+                             : tr("<b>Models without a price:</b> none, every request has a price."));
+                m_unpriced->setVisible(unpriced);
+                m_addPrice->setVisible(unpriced);
                 m_unpriced->setRowCount(int(catalog->unpriced.size()));
                 for (int r = 0; r < int(catalog->unpriced.size()); ++r) {
                     const Storage::UnpricedModel &m = catalog->unpriced[r];
@@ -210,6 +223,8 @@ void PricesPage::refresh()
                         if (!row.overriddenBy.isEmpty()) {
                             item->setForeground(shadowed);
                             item->setToolTip(tr("Not in use: overridden by %1").arg(row.overriddenBy));
+                        } else if (c == 0 || c == 8 || c == 10) {
+                            item->setToolTip(cells[c]);
                         }
                         m_catalog->setItem(r, c, item);
                     }

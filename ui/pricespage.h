@@ -62,6 +62,7 @@ private:
     std::shared_ptr<std::atomic_bool> m_cancel;
     QLabel *m_result;
     QLabel *m_catalogSource;
+    QLabel *m_unpricedHeading;
     QLineEdit *m_filter;
     QTableWidget *m_catalog;
 };

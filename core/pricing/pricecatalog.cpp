@@ -334,8 +334,8 @@ QVector<CatalogRow> catalogRows(const PriceCatalog &catalog, qint64 nowMs, bool 
     std::stable_sort(rows.begin(), rows.end(), [](const CatalogRow &a, const CatalogRow &b) {
         if (a.layer != b.layer)
             return a.layer < b.layer;
-        if (a.entry.model != b.entry.model)
-            return a.entry.model < b.entry.model;
+        if (const int byName = a.entry.model.compare(b.entry.model, Qt::CaseInsensitive); byName != 0)
+            return byName < 0;
         return a.entry.effectiveFromMs < b.entry.effectiveFromMs;
     });
     return rows;

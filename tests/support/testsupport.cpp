@@ -2,6 +2,9 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTest>
 
@@ -60,6 +63,38 @@ QString TempDir::write(const QString &name, const QByteArray &bytes) const
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(bytes) != bytes.size())
         qFatal("cannot write %s", qPrintable(path));
     return path;
+}
+
+// The bundled feed with claude-sonnet-4-5's input at $2.50 and one model added.
+QByteArray changedBundledCatalog()
+{
+    QFile bundled(QStringLiteral(":/costgov/prices/genai-prices.json"));
+    if (!bundled.open(QIODevice::ReadOnly))
+        qFatal("no bundled catalog");
+    QJsonArray providers = QJsonDocument::fromJson(bundled.readAll()).array();
+    for (qsizetype p = 0; p < providers.size(); ++p) {
+        QJsonObject provider = providers[p].toObject();
+        if (provider[QStringLiteral("id")].toString() != QLatin1String("anthropic"))
+            continue;
+        QJsonArray models = provider[QStringLiteral("models")].toArray();
+        for (qsizetype m = 0; m < models.size(); ++m) {
+            QJsonObject model = models[m].toObject();
+            if (model[QStringLiteral("id")].toString() != QLatin1String("claude-sonnet-4-5"))
+                continue;
+            QJsonObject prices = model[QStringLiteral("prices")].toObject();
+            prices[QStringLiteral("input_mtok")] = 2.5;
+            model[QStringLiteral("prices")] = prices;
+            models[m] = model;
+        }
+        models.append(QJsonObject{
+            {QStringLiteral("id"), QStringLiteral("claude-opus-9")},
+            {QStringLiteral("match"), QJsonObject{{QStringLiteral("equals"), QStringLiteral("claude-opus-9")}}},
+            {QStringLiteral("prices"),
+             QJsonObject{{QStringLiteral("input_mtok"), 4}, {QStringLiteral("output_mtok"), 20}}}});
+        provider[QStringLiteral("models")] = models;
+        providers[p] = provider;
+    }
+    return QJsonDocument(providers).toJson(QJsonDocument::Compact);
 }
 
 CtlRun runCtl(const QStringList &arguments, int timeoutMs)

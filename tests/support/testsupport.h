@@ -48,6 +48,9 @@ struct CtlRun {
 /// test starts Xvfb and trayer), else the offscreen platform.
 void useDisplayOrOffscreen();
 
+/// The bundled genai-prices catalog with claude-sonnet-4-5's input at $2.50 and claude-opus-9 added.
+QByteArray changedBundledCatalog();
+
 /// Runs the built costgovctl with arguments and waits for it.
 CtlRun runCtl(const QStringList &arguments, int timeoutMs = 60000);
 
