@@ -355,7 +355,12 @@ private slots:
             auto ledger = Storage::Ledger::open(dir.ledgerPath());
             QVERIFY(ledger.ok());
             Ingest::ImportOptions import;
-            import.paths = {Test::dataPath(QStringLiteral("canonical_sample.jsonl"))};
+            // A model name with a placeholder in it must come out as written, in every format.
+            import.paths = {Test::dataPath(QStringLiteral("canonical_sample.jsonl")),
+                            dir.write(QStringLiteral("odd.jsonl"),
+                                      R"({"ts":"2026-07-12T09:00:00Z","request_id":"odd-1","model":"evil-%1-model",)"
+                                      R"("team":"support","input_tokens":10,"output_tokens":1,"cost_usd":"0.01"})"
+                                      "\n")};
             QVERIFY(Ingest::runImport(**ledger, import, Clock::system()).ok());
         }
         const auto ctl = [&](QStringList args) {
@@ -406,6 +411,7 @@ private slots:
         const QByteArray text = extract.readAllStandardOutput();
         QVERIFY2(text.contains("Chargeback statement: support") && text.contains("Period: 2026-07-01 to 2026-07-31"),
                  text.constData());
+        QVERIFY2(text.contains("evil-%1-model"), text.constData());
         QProcess info;
         info.start(QStandardPaths::findExecutable(QStringLiteral("pdfinfo")), {pdf});
         QVERIFY(info.waitForFinished(30'000));

@@ -13,6 +13,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <limits>
+
 using namespace CostGov;
 using namespace CostGov::Storage;
 using CostGov::Test::readData;
@@ -192,6 +194,46 @@ private slots:
         import(*ledger, {file});
         QCOMPARE(listQuarantine(*ledger, 0)->size(), 4);
         QCOMPARE(report(*ledger, {}).totals.requests, qint64(7));
+    }
+
+    void outOfBoundsRecordsAreQuarantined()
+    {
+        // Hostile counts and costs never reach a sum: each line is quarantined with the field named.
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        const QString file = dir.write(
+            QStringLiteral("hostile.jsonl"),
+            R"({"ts":"2026-07-10T09:00:00Z","request_id":"h1","model":"gpt-4o","input_tokens":9000000000000000000,"output_tokens":0})"
+            "\n"
+            R"({"ts":"2026-07-10T09:00:01Z","request_id":"h2","model":"gpt-4o","input_tokens":10,"output_tokens":0,"cache_read_tokens":5000000000000})"
+            "\n"
+            R"({"ts":"2026-07-10T09:00:02Z","request_id":"h3","model":"gpt-4o","input_tokens":900000000000,"output_tokens":0})"
+            "\n"
+            R"({"ts":"2026-07-10T09:00:03Z","request_id":"h4","model":"gpt-4o","input_tokens":10,"output_tokens":0,"cost_usd":"100000.5"})"
+            "\n"
+            R"({"ts":"2026-07-10T09:00:04Z","request_id":"h5","model":"gpt-4o","input_tokens":1000,"output_tokens":10})"
+            "\n");
+        const auto s = import(*ledger, {file});
+        QCOMPARE(s.totals.imported, qint64(1));
+        QCOMPARE(s.totals.quarantined, qint64(4));
+        QStringList reasons;
+        const auto quarantined = listQuarantine(*ledger, 0);
+        for (const QuarantinedLine &l : *quarantined)
+            reasons.prepend(l.reason);
+        QCOMPARE(
+            reasons,
+            QStringList({QStringLiteral("input tokens 9000000000000000000 out of range (0 to 10^12 for one request)"),
+                         QStringLiteral("cache read tokens 5000000000000 out of range (0 to 10^12 for one request)"),
+                         QStringLiteral("cost 2250000 USD out of range (at most 100,000 USD for one request)"),
+                         QStringLiteral("cost 100000.5 USD out of range (at most 100,000 USD for one request)")}));
+        QCOMPARE(report(*ledger, {}).totals.costNano, usd("0.0026"));
+        // Sums saturate instead of wrapping.
+        SpendMetrics near;
+        near.costNano = std::numeric_limits<qint64>::max() - 1;
+        SpendMetrics more;
+        more.costNano = 5;
+        near.add(more);
+        QCOMPARE(near.costNano, std::numeric_limits<qint64>::max());
     }
 
     void grownFileImportsOnlyNewLines()

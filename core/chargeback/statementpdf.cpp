@@ -87,19 +87,16 @@ QByteArray statementPdf(const Statement &s, const QString &costCentre)
     for (const Line *l : lines)
         html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td align=\"right\">%5</td>"
                                "<td align=\"right\">%6</td><td align=\"right\">%7</td></tr>")
-                    .arg(l->provider.toHtmlEscaped(), l->model.toHtmlEscaped(), l->basis, l->detail.toHtmlEscaped())
-                    .arg(l->requests)
-                    .arg(l->tokens)
-                    .arg(usd(l->cents));
+                    // One multi-argument arg(): a chained arg() would read a "%1" inside a model name.
+                    .arg(l->provider.toHtmlEscaped(), l->model.toHtmlEscaped(), l->basis, l->detail.toHtmlEscaped(),
+                         QString::number(l->requests), QString::number(l->tokens), usd(l->cents));
     html += QStringLiteral("<tr><td colspan=\"6\"><b>Total</b></td><td align=\"right\"><b>%1</b></td></tr></table>")
                 .arg(usd(total));
     QStringList savings;
     for (const Saving &v : s.savings)
         if (v.costCentre == costCentre)
             savings.append(QStringLiteral("%1: %2 cached tokens saved $%3")
-                               .arg(v.model.toHtmlEscaped())
-                               .arg(v.cachedTokens)
-                               .arg(usdFixed(v.nano, 2)));
+                               .arg(v.model.toHtmlEscaped(), QString::number(v.cachedTokens), usdFixed(v.nano, 2)));
     if (!savings.isEmpty())
         html += QStringLiteral("<h2>Saved by prompt caching (information, not charged)</h2><p>%1</p>")
                     .arg(savings.join(QStringLiteral("<br/>")));

@@ -24,6 +24,11 @@ struct TokenCounts {
     bool isZero() const { return input == 0 && output == 0 && cacheRead == 0 && cacheWrite() == 0; }
 };
 
+/// What one request can plausibly hold: tokens of one kind, and its cost ($100,000). A record
+/// outside these bounds is quarantined, so that no sum in the ledger can wrap.
+inline constexpr qint64 kMaxTokensPerKind = 1'000'000'000'000;
+inline constexpr Nano kMaxRequestCost = 100'000 * kNanoPerUsd;
+
 /// Where a record's cost came from.
 enum class CostSource : quint8 {
     None = 0,     ///< unpriced: no reported cost and no catalog price

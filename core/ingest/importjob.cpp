@@ -308,20 +308,20 @@ public:
                 break;
             }
             ++batch->lines;
-            if (!result.rejection.isEmpty()) {
-                Storage::QuarantineEntry entry;
-                entry.path = m_plan.path;
-                entry.line = element.line;
-                entry.reason = result.rejection;
-                entry.raw = QByteArray(element.text.data(),
-                                       qsizetype(std::min<size_t>(element.text.size(), kQuarantineRawLimit)));
-                batch->batch.quarantine.append(entry);
-                ++batch->quarantined;
-            }
+            if (!result.rejection.isEmpty())
+                quarantine(*batch, element, result.rejection);
             if (result.skipped > 0)
                 batch->skippedByReason[QLatin1String(result.skipReason)] += result.skipped;
             for (size_t i = before; i < records.size(); ++i)
                 finishRecord(records[i]);
+            for (size_t i = before; i < records.size(); ++i) {
+                // A computed cost out of bounds (a huge token count at a high price).
+                if (QString why = outOfBounds(records[i]); !why.isEmpty()) {
+                    records.resize(before);
+                    quarantine(*batch, element, why);
+                    break;
+                }
+            }
             checkpoint.offset = element.endOffset;
             checkpoint.line = elements.line();
 
@@ -366,6 +366,18 @@ private:
             batch->batch.records.reserve(size_t(m_options.batchSize) + 16);
         }
         return batch;
+    }
+
+    void quarantine(ParsedBatch &batch, const Element &element, const QString &reason) const
+    {
+        Storage::QuarantineEntry entry;
+        entry.path = m_plan.path;
+        entry.line = element.line;
+        entry.reason = reason;
+        entry.raw =
+            QByteArray(element.text.data(), qsizetype(std::min<size_t>(element.text.size(), kQuarantineRawLimit)));
+        batch.batch.quarantine.append(entry);
+        ++batch.quarantined;
     }
 
     void seal(ParsedBatch &batch, Storage::FileCheckpoint &checkpoint, QFile &probe, qint64 startOffset) const

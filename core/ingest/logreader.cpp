@@ -77,11 +77,38 @@ std::unique_ptr<LogReader> createReader(Format format, Framing framing)
     return nullptr;
 }
 
+QString outOfBounds(const UsageRecord &r)
+{
+    const std::pair<const char *, qint64> counts[] = {{"input tokens", r.tokens.input},
+                                                      {"output tokens", r.tokens.output},
+                                                      {"cache read tokens", r.tokens.cacheRead},
+                                                      {"cache write tokens", r.tokens.cacheWrite5m},
+                                                      {"1-hour cache write tokens", r.tokens.cacheWrite1h}};
+    for (const auto &[name, count] : counts)
+        if (count < 0 || count > kMaxTokensPerKind)
+            return QStringLiteral("%1 %2 out of range (0 to 10^12 for one request)")
+                .arg(QLatin1String(name))
+                .arg(count);
+    for (const std::optional<Nano> &cost : {r.reportedCost, r.cost})
+        if (cost && (*cost > kMaxRequestCost || *cost < -kMaxRequestCost))
+            return QStringLiteral("cost %1 USD out of range (at most 100,000 USD for one request)").arg(usdText(*cost));
+    return {};
+}
+
 ParseResult parseElement(LogReader &reader, const Element &element, std::vector<UsageRecord> &out)
 {
     if (element.oversized)
         return ParseResult{QStringLiteral("line longer than %1 MB").arg(ElementReader::kMaxElement >> 20)};
-    return reader.parse(element, out);
+    const size_t before = out.size();
+    ParseResult result = reader.parse(element, out);
+    for (size_t i = before; i < out.size(); ++i) {
+        if (QString why = outOfBounds(out[i]); !why.isEmpty()) {
+            out.resize(before); // the whole element, as for any other rejection
+            result.rejection = why;
+            break;
+        }
+    }
+    return result;
 }
 
 ParsedFile parseBytes(Format format, Framing framing, const QByteArray &bytes)

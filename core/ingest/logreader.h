@@ -31,6 +31,9 @@ struct ParseResult {
     const char *skipReason = nullptr;
 };
 
+/// Why a record cannot be stored (a token count or cost out of bounds, named), or empty.
+QString outOfBounds(const UsageRecord &record);
+
 /// A pure function from a file's elements to usage records or rejections.
 class LogReader {
 public:

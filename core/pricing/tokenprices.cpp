@@ -1,5 +1,8 @@
 #include "tokenprices.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace CostGov::Pricing {
 
 std::optional<Nano> computeCost(const TokenPrices &prices, const TokenCounts &tokens, bool batch)
@@ -53,7 +56,8 @@ std::optional<Nano> computeCost(const TokenPrices &prices, const TokenCounts &to
         nano += 1;
     else if (rest <= -500)
         nano -= 1;
-    return Nano(nano);
+    // Never wraps: a cost beyond int64 is clamped (and then out of any plausible bound).
+    return Nano(std::clamp<Int128>(nano, std::numeric_limits<Nano>::min(), std::numeric_limits<Nano>::max()));
 }
 
 } // namespace CostGov::Pricing

@@ -11,6 +11,7 @@
 #include <QSqlQuery>
 
 #include <algorithm>
+#include <limits>
 
 namespace CostGov::Storage {
 
@@ -130,15 +131,20 @@ QStringList dimensionNames()
 
 void SpendMetrics::add(const SpendMetrics &o)
 {
-    requests += o.requests;
-    inputTokens += o.inputTokens;
-    outputTokens += o.outputTokens;
-    cacheReadTokens += o.cacheReadTokens;
-    cacheWriteTokens += o.cacheWriteTokens;
-    costNano += o.costNano;
-    unpricedRequests += o.unpricedRequests;
-    cacheHitRequests += o.cacheHitRequests;
-    errorRequests += o.errorRequests;
+    // Saturating: a sum never wraps (bounded records keep real ledgers far from the limit).
+    auto add = [](qint64 &sum, qint64 value) {
+        if (__builtin_add_overflow(sum, value, &sum))
+            sum = value > 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
+    };
+    add(requests, o.requests);
+    add(inputTokens, o.inputTokens);
+    add(outputTokens, o.outputTokens);
+    add(cacheReadTokens, o.cacheReadTokens);
+    add(cacheWriteTokens, o.cacheWriteTokens);
+    add(costNano, o.costNano);
+    add(unpricedRequests, o.unpricedRequests);
+    add(cacheHitRequests, o.cacheHitRequests);
+    add(errorRequests, o.errorRequests);
 }
 
 double SpendMetrics::cacheHitRate() const
