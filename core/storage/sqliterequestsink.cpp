@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <list>
 #include <numeric>
 #include <string>
@@ -72,14 +73,15 @@ private:
     size_t m_count = 0;
 };
 
-/// The (identity, day) pairs stored on the days loaded so far, as 32-bit fingerprints: 4 bytes a
-/// slot, at most kMaxLoad full, one slot array for every day. The slot a pair starts probing at
-/// comes from other bits of its hash than the fingerprint, so a lookup that meets a pair it was not
-/// asked about matches with odds of about one in 2^32 a slot compared: a match is probable, and
-/// the caller confirms it against the exact identities before calling a record a duplicate.
+/// The (identity, day) pairs stored on the days loaded so far, as 24-bit fingerprints: 3 bytes a
+/// slot, at most kMaxLoad full, one slot array for every day (10M pairs take 35 MB). The slot a
+/// pair starts probing at comes from other bits of its hash than the fingerprint, so a lookup
+/// matches a pair it was not asked about with odds of one in 2^24 a slot compared (about one
+/// lookup in a million at this load): a match is only probable, and the caller confirms it
+/// against the exact identities before calling a record a duplicate.
 class IdentityFilter {
 public:
-    static constexpr double kMaxLoad = 0.8;
+    static constexpr double kMaxLoad = 0.85;
 
     static quint64 hashOf(quint64 key, qint64 day)
     {
@@ -94,7 +96,7 @@ public:
             return false;
         const quint32 print = printOf(hash);
         for (size_t i = home(hash);;) {
-            const quint32 slot = m_slots[i];
+            const quint32 slot = at(i);
             if (slot == print)
                 return true;
             if (slot == 0)
@@ -106,7 +108,7 @@ public:
     void prefetch(quint64 hash) const
     {
         if (m_size != 0)
-            __builtin_prefetch(&m_slots[home(hash)]);
+            __builtin_prefetch(m_bytes.get() + 3 * home(hash));
     }
     /// The caller made room (see fits): the filter never grows by itself, it cannot rehash.
     void insert(quint64 hash)
@@ -114,8 +116,8 @@ public:
         Q_ASSERT(fits(1));
         const quint32 print = printOf(hash);
         for (size_t i = home(hash);;) {
-            if (m_slots[i] == 0) {
-                m_slots[i] = print;
+            if (at(i) == 0) {
+                std::memcpy(m_bytes.get() + 3 * i, &print, 3); // little-endian: the low three bytes
                 ++m_count;
                 return;
             }
@@ -129,19 +131,26 @@ public:
     /// Empties the filter with slotCount slots (calloc: pages are only backed once written).
     void reset(size_t slotCount)
     {
-        m_slots.reset();
-        m_slots.reset(slotCount ? static_cast<quint32 *>(std::calloc(slotCount, sizeof(quint32))) : nullptr);
-        m_size = m_slots ? slotCount : 0;
+        m_bytes.reset();
+        // One spare byte: a slot is read as four bytes.
+        m_bytes.reset(slotCount ? static_cast<unsigned char *>(std::calloc(3 * slotCount + 1, 1)) : nullptr);
+        m_size = m_bytes ? slotCount : 0;
         m_count = 0;
     }
 
 private:
     struct Free {
-        void operator()(quint32 *p) const { std::free(p); }
+        void operator()(unsigned char *p) const { std::free(p); }
     };
     size_t home(quint64 hash) const { return size_t((quint64(quint32(hash >> 32)) * m_size) >> 32); }
-    static quint32 printOf(quint64 hash) { return quint32(hash) ? quint32(hash) : 1u; }
-    std::unique_ptr<quint32[], Free> m_slots;
+    static quint32 printOf(quint64 hash) { return quint32(hash) & 0xFFFFFF ? quint32(hash) & 0xFFFFFF : 1u; }
+    quint32 at(size_t i) const
+    {
+        quint32 v;
+        std::memcpy(&v, m_bytes.get() + 3 * i, 4);
+        return v & 0xFFFFFF;
+    }
+    std::unique_ptr<unsigned char[], Free> m_bytes;
     size_t m_size = 0;
     size_t m_count = 0;
 };
@@ -296,11 +305,18 @@ void addRecord(SpendMetrics &m, const UsageRecord &r)
 constexpr qint64 kJitterMs = 3'600'000;
 // Upper bound of identities cached for exact lookups after a filter match (16 bytes each at most):
 // least recently used days are dropped first.
-constexpr size_t kKeyCacheLimit = 500'000;
+constexpr size_t kKeyCacheLimit = 200'000;
+// The page cache while importing (negative: in KiB; the ledger's connections use 32 MiB).
+constexpr qint64 kImportCacheKb = -16'384;
 
 class SqliteRequestSink final : public RequestSink {
 public:
     SqliteRequestSink(Ledger &ledger, const Clock &clock) : m_db(ledger.handle()), m_clock(clock) {}
+    ~SqliteRequestSink() override
+    {
+        if (m_savedCacheSize != 0)
+            setCacheSize(m_savedCacheSize);
+    }
 
     Result<BatchOutcome> write(const ImportBatch &batch) override
     {
@@ -327,6 +343,14 @@ public:
 private:
     Status prepare()
     {
+        // The identity filter takes about 3.7 bytes a request in memory; the page cache gives up
+        // as much (the writes go to the ends of the B-trees, which stay cached) for as long as the
+        // import runs, so 10M requests stay within 150 MB.
+        SqliteStatement cacheSize;
+        if (cacheSize.prepare(m_db, "PRAGMA cache_size") && cacheSize.step() == SQLITE_ROW)
+            m_savedCacheSize = cacheSize.columnInt(0);
+        if (m_savedCacheSize != 0)
+            setCacheSize(kImportCacheKb);
         struct Item {
             SqliteStatement *stmt;
             const char *sql;
@@ -667,6 +691,12 @@ private:
             s.bind(first + i, values[i]);
     }
 
+    void setCacheSize(qint64 value)
+    {
+        const QByteArray sql = "PRAGMA cache_size = " + QByteArray::number(value);
+        sqlite3_exec(m_db, sql.constData(), nullptr, nullptr, nullptr);
+    }
+
     Error dbError(const char *what) const
     {
         return makeError(ErrorCode::Database,
@@ -751,7 +781,7 @@ private:
     {
         const size_t keys = m_filter.count() + more + size_t(std::max<qint64>(0, m_expected));
         m_filter.reset(std::max(
-            {size_t(65'536), size_t(double(keys) / IdentityFilter::kMaxLoad * 1.05), m_filter.capacity() * 2}));
+            {size_t(65'536), size_t(double(keys) / IdentityFilter::kMaxLoad * 1.05), m_filter.capacity() * 3 / 2}));
         for (const qint64 day : m_filterDays) {
             const Status read = forEachStoredKey(
                 day, [this, day](quint64 stored) { m_filter.insert(IdentityFilter::hashOf(stored, day)); });
@@ -1043,6 +1073,7 @@ private:
     QHash<QString, qint64> m_lastOffsets; ///< by path: the offset of its last batch
     qint64 m_generation = -1;
     qint64 m_pendingGeneration = -1;
+    qint64 m_savedCacheSize = 0; ///< the connection's, restored when the import ends
 };
 
 } // namespace
