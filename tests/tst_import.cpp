@@ -11,9 +11,12 @@
 
 #include <QDir>
 #include <QFile>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTest>
 
 #include <limits>
+#include <random>
 
 using namespace CostGov;
 using namespace CostGov::Storage;
@@ -73,6 +76,85 @@ QByteArray canonicalLine(int i, const char *day = "2026-07-10")
                .arg(i % 3)
                .toUtf8()
         + '\n';
+}
+
+/// Lines of a multi-day canonical log: a distinct request each, in time order.
+QList<QByteArray> multiDayLines(int count)
+{
+    QList<QByteArray> lines;
+    const qint64 start = *parseTimestampMs("2026-07-01T00:00:00Z");
+    const char *models[] = {"gpt-4o-mini", "gpt-4o", "claude-sonnet-4-6"};
+    for (int i = 0; i < count; ++i) {
+        const qint64 ts = start + qint64(i) * 6 * kMsPerDay / count; // six days
+        lines.append(
+            QStringLiteral(
+                R"({"ts":"%1","request_id":"mix-%2","model":"%3","input_tokens":%4,"output_tokens":%5,"team":"t%6","user":"u%7","feature":"f%8"})")
+                .arg(isoTimestamp(ts))
+                .arg(i)
+                .arg(QLatin1String(models[i % 3]))
+                .arg(100 + i % 977)
+                .arg(10 + i % 31)
+                .arg(i % 5)
+                .arg(i % 13)
+                .arg(i % 7)
+                .toUtf8());
+    }
+    return lines;
+}
+
+QByteArray joinLines(const QList<QByteArray> &lines)
+{
+    QByteArray text;
+    for (const QByteArray &line : lines)
+        text += line + '\n';
+    return text;
+}
+
+/// What a ledger holds, independent of row ids and label numbering: its requests by identity
+/// and reports through every rollup.
+QStringList contents(Ledger &ledger)
+{
+    QStringList out;
+    QSqlQuery q(ledger.db());
+    if (!q.exec(QStringLiteral(
+            "SELECT r.day, r.identity, r.ts, r.request_id, r.input_tokens, r.output_tokens, r.cost_nano, r.flags, "
+            "u.value, t.value, m.value FROM requests r JOIN labels u ON u.id = r.user_name JOIN dimsets d ON d.id = "
+            "r.dimset JOIN labels t ON t.id = d.team JOIN labels m ON m.id = d.model ORDER BY r.identity, r.day")))
+        qFatal("%s", qPrintable(q.lastError().text()));
+    while (q.next()) {
+        QStringList cells;
+        for (int i = 0; i < 11; ++i)
+            cells.append(q.value(i).toString());
+        out.append(cells.join(QLatin1Char('|')));
+    }
+    using D = Dimension;
+    const QVector<QVector<D>> groupings{{D::Day, D::Team},      {D::Day, D::Model},      {D::Day, D::User},
+                                        {D::Day, D::Source},    {D::Day, D::Feature},    {D::Team, D::User},
+                                        {D::Month, D::Project}, {D::Day, D::Environment}};
+    for (const QVector<D> &groupBy : groupings) {
+        const SpendReport r = report(ledger, groupBy);
+        for (const SpendRow &row : r.rows) {
+            const SpendMetrics &m = row.metrics;
+            out.append(row.keys.join(QLatin1Char('/'))
+                       + QStringLiteral(" %1 %2 %3 %4 %5 %6 %7")
+                             .arg(m.requests)
+                             .arg(m.inputTokens)
+                             .arg(m.outputTokens)
+                             .arg(m.cacheReadTokens)
+                             .arg(m.costNano)
+                             .arg(m.unpricedRequests)
+                             .arg(m.errorRequests));
+        }
+    }
+    return out;
+}
+
+qint64 scalar(Ledger &ledger, const QString &sql)
+{
+    QSqlQuery q(ledger.db());
+    if (!q.exec(sql) || !q.next())
+        qFatal("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
+    return q.value(0).toLongLong();
 }
 
 } // namespace
@@ -365,6 +447,75 @@ private slots:
             return tokens;
         }();
         QCOMPARE(runSpendQuery(*ledger, all)->totals.inputTokens, expected);
+    }
+
+    void shuffledRecordsGiveTheSameLedger()
+    {
+        // The same records (with repeated lines) in time order and shuffled, in small batches so
+        // that every batch of the shuffled file spans all six days.
+        QList<QByteArray> lines = multiDayLines(3'000);
+        for (int i = 0; i < 3'000; i += 10)
+            lines.append(lines[i]); // exact repeats, after the time-ordered run
+        TempDir dir;
+        const QString ordered = dir.write(QStringLiteral("ordered.jsonl"), joinLines(lines));
+        std::mt19937 rng(11);
+        QList<QByteArray> mixed = lines;
+        std::shuffle(mixed.begin(), mixed.end(), rng);
+        const QString shuffled = dir.write(QStringLiteral("shuffled.jsonl"), joinLines(mixed));
+
+        auto inOrder = openLedger(dir.file(QStringLiteral("ordered.sqlite")));
+        auto outOfOrder = openLedger(dir.file(QStringLiteral("shuffled.sqlite")));
+        const Ingest::ImportSummary a = import(*inOrder, {ordered}, 97);
+        const Ingest::ImportSummary b = import(*outOfOrder, {shuffled}, 97);
+        QCOMPARE(a.totals.imported, qint64(3'000));
+        QCOMPARE(a.totals.duplicates, qint64(300));
+        QCOMPARE(b.totals.imported, qint64(3'000));
+        QCOMPARE(b.totals.duplicates, qint64(300));
+        const QStringList expected = contents(*inOrder);
+        QCOMPARE(expected.size() > 3'000, true);
+        QCOMPARE(contents(*outOfOrder), expected);
+        // Each day's rows are dense ranges of row ids however the records came: reading a day back
+        // reads that day only.
+        const QString strays = QStringLiteral("SELECT count(*) FROM request_segments s JOIN requests r ON r.id "
+                                              "BETWEEN s.first_id AND s.last_id WHERE r.day <> s.day");
+        QCOMPARE(scalar(*outOfOrder, strays), qint64(0));
+        QCOMPARE(scalar(*inOrder, strays), qint64(0));
+
+        // Re-imports: the shuffled file again, the shuffled file under another name (in other
+        // batch sizes) into either ledger, the ordered file into the shuffled ledger: nothing new.
+        QCOMPARE(import(*outOfOrder, {shuffled}).filesUnchanged, 1);
+        const QString copy = dir.write(QStringLiteral("copy.jsonl"), joinLines(mixed));
+        for (Ledger *ledger : {inOrder.get(), outOfOrder.get()}) {
+            const Ingest::ImportSummary again = import(*ledger, {copy}, 250);
+            QCOMPARE(again.totals.imported, qint64(0));
+            QCOMPARE(again.totals.duplicates, qint64(3'300));
+        }
+        const Ingest::ImportSummary crossed = import(*outOfOrder, {ordered}, 1'000);
+        QCOMPARE(crossed.totals.imported, qint64(0));
+        QCOMPARE(crossed.totals.duplicates, qint64(3'300));
+        QCOMPARE(contents(*inOrder), expected);
+        QCOMPARE(contents(*outOfOrder), expected);
+    }
+
+    void repeatsAcrossMidnightAreDuplicatesInEitherOrder()
+    {
+        // A request logged a moment before midnight and again a moment after (or the other way
+        // round, as a merged export may list them), and one repeated a day later (not a duplicate:
+        // outside the hour around midnight).
+        const QByteArray lines =
+            R"({"ts":"2026-07-11T00:00:00.200Z","request_id":"late","model":"gpt-4o","input_tokens":5,"output_tokens":1}
+{"ts":"2026-07-12T10:00:00Z","request_id":"early","model":"gpt-4o","input_tokens":7,"output_tokens":1}
+{"ts":"2026-07-10T23:59:59.900Z","request_id":"late","model":"gpt-4o","input_tokens":5,"output_tokens":1}
+{"ts":"2026-07-10T00:30:00Z","request_id":"early","model":"gpt-4o","input_tokens":7,"output_tokens":1}
+{"ts":"2026-07-09T23:45:00Z","request_id":"early","model":"gpt-4o","input_tokens":7,"output_tokens":1}
+)";
+        for (const int batchSize : {1, 2, 100}) {
+            TempDir dir;
+            auto ledger = openLedger(dir.ledgerPath());
+            const auto s = import(*ledger, {dir.write(QStringLiteral("m.jsonl"), lines)}, batchSize);
+            QCOMPARE(s.totals.imported, qint64(3));
+            QCOMPARE(s.totals.duplicates, qint64(2));
+        }
     }
 
     void missingAndUnreadablePathsAreReported()

@@ -18,6 +18,7 @@
 #include <QSqlRecord>
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -250,6 +251,42 @@ private slots:
                      .inserted,
                  qint64(1));
         QCOMPARE(scalar(*ledger, QStringLiteral("SELECT count(*) FROM requests")), qint64(6));
+    }
+
+    void deduplicatesBeyondTheFilterItStartedWith()
+    {
+        // Batches without checkpoints give the writer no estimate: its identity filter starts
+        // small and is refilled from the ledger as it grows. Nothing stored may be forgotten.
+        TempDir dir;
+        auto ledger = openLedger(dir.ledgerPath());
+        auto sink = createSqliteRequestSink(*ledger, kClock);
+        std::vector<UsageRecord> all;
+        for (int i = 0; i < 90'000; ++i) {
+            const QByteArray id = "g" + QByteArray::number(i);
+            const QByteArray ts = QStringLiteral("2026-07-%1T%2:%3:00Z")
+                                      .arg(10 + i % 3)
+                                      .arg(i / 60 % 24, 2, 10, QLatin1Char('0'))
+                                      .arg(i % 60, 2, 10, QLatin1Char('0'))
+                                      .toUtf8();
+            all.push_back(record(id.constData(), ts.constData(), "gpt-4o", 1 + i % 50));
+        }
+        for (size_t from = 0; from < all.size(); from += 15'000) {
+            // Each batch ends with repeats of its first records: after the filter grew, some of them.
+            std::vector<UsageRecord> batch(all.begin() + qsizetype(from), all.begin() + qsizetype(from + 15'000));
+            batch.insert(batch.end(), all.begin() + qsizetype(from), all.begin() + qsizetype(from + 1'000));
+            const BatchOutcome outcome = write(*sink, batch);
+            QCOMPARE(outcome.inserted, qint64(15'000));
+            QCOMPARE(outcome.duplicates, qint64(1'000));
+        }
+        std::vector<UsageRecord> again = all;
+        std::reverse(again.begin(), again.end());
+        const BatchOutcome repeated = write(*sink, again);
+        QCOMPARE(repeated.inserted, qint64(0));
+        QCOMPARE(repeated.duplicates, qint64(90'000));
+        // A fresh sink reads them from the ledger.
+        auto fresh = createSqliteRequestSink(*ledger, kClock);
+        QCOMPARE(write(*fresh, std::vector<UsageRecord>(all.begin(), all.begin() + 40'000)).duplicates, qint64(40'000));
+        QCOMPARE(scalar(*ledger, QStringLiteral("SELECT count(*) FROM requests")), qint64(90'000));
     }
 
     void rollupsEqualARebuildFromRequests()

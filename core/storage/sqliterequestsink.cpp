@@ -9,10 +9,13 @@
 #include "common/stablehash.h"
 #include "common/timeutil.h"
 
+#include <QHash>
 #include <QStringList>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <cstring>
 #include <list>
 #include <numeric>
 #include <string>
@@ -68,6 +71,154 @@ private:
     }
     std::vector<quint64> m_slots;
     size_t m_count = 0;
+};
+
+/// The (identity, day) pairs stored on the days loaded so far, as 24-bit fingerprints: 3 bytes a
+/// slot, at most kMaxLoad full, one slot array for every day (10M pairs take 35 MB). The slot a
+/// pair starts probing at comes from other bits of its hash than the fingerprint, so a lookup
+/// matches a pair it was not asked about with odds of one in 2^24 a slot compared (about one
+/// lookup in a million at this load): a match is only probable, and the caller confirms it
+/// against the exact identities before calling a record a duplicate.
+class IdentityFilter {
+public:
+    static constexpr double kMaxLoad = 0.85;
+
+    static quint64 hashOf(quint64 key, qint64 day)
+    {
+        quint64 h = key + quint64(day) * 0x9E3779B97F4A7C15ULL;
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+        return h ^ (h >> 31);
+    }
+    bool mayContain(quint64 hash) const
+    {
+        if (m_size == 0)
+            return false;
+        const quint32 print = printOf(hash);
+        for (size_t i = home(hash);;) {
+            const quint32 slot = at(i);
+            if (slot == print)
+                return true;
+            if (slot == 0)
+                return false;
+            if (++i == m_size)
+                i = 0;
+        }
+    }
+    void prefetch(quint64 hash) const
+    {
+        if (m_size != 0)
+            __builtin_prefetch(m_bytes.get() + 3 * home(hash));
+    }
+    /// The caller made room (see fits): the filter never grows by itself, it cannot rehash.
+    void insert(quint64 hash)
+    {
+        Q_ASSERT(fits(1));
+        const quint32 print = printOf(hash);
+        for (size_t i = home(hash);;) {
+            if (at(i) == 0) {
+                std::memcpy(m_bytes.get() + 3 * i, &print, 3); // little-endian: the low three bytes
+                ++m_count;
+                return;
+            }
+            if (++i == m_size)
+                i = 0;
+        }
+    }
+    bool fits(size_t more) const { return double(m_count + more) <= kMaxLoad * double(m_size); }
+    size_t count() const { return m_count; }
+    size_t capacity() const { return m_size; }
+    /// Empties the filter with slotCount slots (calloc: pages are only backed once written).
+    void reset(size_t slotCount)
+    {
+        m_bytes.reset();
+        // One spare byte: a slot is read as four bytes.
+        m_bytes.reset(slotCount ? static_cast<unsigned char *>(std::calloc(3 * slotCount + 1, 1)) : nullptr);
+        m_size = m_bytes ? slotCount : 0;
+        m_count = 0;
+    }
+
+private:
+    struct Free {
+        void operator()(unsigned char *p) const { std::free(p); }
+    };
+    size_t home(quint64 hash) const { return size_t((quint64(quint32(hash >> 32)) * m_size) >> 32); }
+    static quint32 printOf(quint64 hash) { return quint32(hash) & 0xFFFFFF ? quint32(hash) & 0xFFFFFF : 1u; }
+    quint32 at(size_t i) const
+    {
+        quint32 v;
+        std::memcpy(&v, m_bytes.get() + 3 * i, 4);
+        return v & 0xFFFFFF;
+    }
+    std::unique_ptr<unsigned char[], Free> m_bytes;
+    size_t m_size = 0;
+    size_t m_count = 0;
+};
+
+/// Exact (identity, day) pairs: the records a batch stores, until it is committed.
+class PairSet {
+public:
+    bool contains(quint64 key, qint64 day, quint64 hash) const
+    {
+        if (m_slots.empty())
+            return false;
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = hash & mask;; i = (i + 1) & mask) {
+            if (m_slots[i].key == 0)
+                return false;
+            if (m_slots[i].key == key && m_slots[i].day == day)
+                return true;
+        }
+    }
+    void insert(quint64 key, qint64 day, quint64 hash)
+    {
+        if ((m_used.size() + 1) * 2 > m_slots.size())
+            grow();
+        place(key, day, hash);
+    }
+    void clear()
+    {
+        for (size_t i : m_used)
+            m_slots[i] = {};
+        m_used.clear();
+    }
+    template <class F>
+    void forEach(F f) const
+    {
+        for (size_t i : m_used)
+            f(m_slots[i].key, m_slots[i].day);
+    }
+
+private:
+    struct Entry {
+        quint64 key = 0;
+        qint64 day = 0;
+    };
+    void place(quint64 key, qint64 day, quint64 hash)
+    {
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = hash & mask;; i = (i + 1) & mask) {
+            if (m_slots[i].key == 0) {
+                m_slots[i] = {key, day};
+                m_used.push_back(i);
+                return;
+            }
+            if (m_slots[i].key == key && m_slots[i].day == day)
+                return;
+        }
+    }
+    void grow()
+    {
+        std::vector<Entry> entries;
+        entries.reserve(m_used.size());
+        forEach([&entries](quint64 key, qint64 day) { entries.push_back({key, day}); });
+        m_slots.assign(std::max<size_t>(4096, m_slots.size() * 2), Entry{});
+        m_used.clear();
+        for (const Entry &e : entries)
+            place(e.key, e.day, IdentityFilter::hashOf(e.key, e.day));
+    }
+    std::vector<Entry> m_slots;
+    std::vector<size_t> m_used; ///< occupied slots, in insertion order
 };
 
 // Dimension values of a request as label ids; the dimsets row key (user is kept on the request).
@@ -152,12 +303,20 @@ void addRecord(SpendMetrics &m, const UsageRecord &r)
 // neighbouring day, because repeated log lines of one request (Claude Code streaming) can carry
 // timestamps a moment apart.
 constexpr qint64 kJitterMs = 3'600'000;
-// Upper bound of cached record identities (16 bytes each at most): older days are dropped first.
-constexpr size_t kKeyCacheLimit = 500'000;
+// Upper bound of identities cached for exact lookups after a filter match (16 bytes each at most):
+// least recently used days are dropped first.
+constexpr size_t kKeyCacheLimit = 200'000;
+// The page cache while importing (negative: in KiB; the ledger's connections use 32 MiB).
+constexpr qint64 kImportCacheKb = -16'384;
 
 class SqliteRequestSink final : public RequestSink {
 public:
     SqliteRequestSink(Ledger &ledger, const Clock &clock) : m_db(ledger.handle()), m_clock(clock) {}
+    ~SqliteRequestSink() override
+    {
+        if (m_savedCacheSize != 0)
+            setCacheSize(m_savedCacheSize);
+    }
 
     Result<BatchOutcome> write(const ImportBatch &batch) override
     {
@@ -177,13 +336,21 @@ public:
             return makeError(ErrorCode::Database, QStringLiteral("cannot store an import batch: %1").arg(why));
         }
         m_generation = m_pendingGeneration;
-        trimKeyCache();
+        committed();
         return outcome;
     }
 
 private:
     Status prepare()
     {
+        // The identity filter takes about 3.7 bytes a request in memory; the page cache gives up
+        // as much (the writes go to the ends of the B-trees, which stay cached) for as long as the
+        // import runs, so 10M requests stay within 150 MB.
+        SqliteStatement cacheSize;
+        if (cacheSize.prepare(m_db, "PRAGMA cache_size") && cacheSize.step() == SQLITE_ROW)
+            m_savedCacheSize = cacheSize.columnInt(0);
+        if (m_savedCacheSize != 0)
+            setCacheSize(kImportCacheKb);
         struct Item {
             SqliteStatement *stmt;
             const char *sql;
@@ -316,24 +483,34 @@ private:
         }
         const qint64 generation = m_readGeneration.columnInt(0);
         m_readGeneration.reset();
-        if (generation != m_generation) {
-            m_keys.clear();
-            m_lastKeys = nullptr;
-        }
+        if (generation != m_generation)
+            forgetIdentities();
+        m_expected = batch.records.size() + expectedAfter(batch);
 
         BatchOutcome outcome;
         std::unordered_map<qint64, std::pair<qint64, qint64>> segments;
         m_touchedDays.clear();
+        m_batchKeys.clear();
         for (Rollup &rollup : m_rollups)
             rollup.rows.clear();
         // Rows are summed by (day, dimension combination) and by (day, user, team) first; the
         // rollup tables are fed from those sums, so each row costs two hash updates, not one a table.
         m_byDimset.clear();
         m_byUser.clear();
-        for (const UsageRecord &r : batch.records) {
+        const std::vector<UsageRecord> &records = batch.records;
+        constexpr size_t kAhead = 16; // records whose filter slot is fetched ahead of the lookup
+        for (size_t i = 0; i < records.size(); ++i) {
+            if (i + kAhead < records.size()) {
+                const UsageRecord &next = records[i + kAhead];
+                m_filter.prefetch(IdentityFilter::hashOf(next.identityKey, utcDay(next.tsMs)));
+            }
+            const UsageRecord &r = records[i];
             const qint64 day = utcDay(r.tsMs);
-            KeySet &keys = dayKeys(day);
-            if (keys.contains(r.identityKey) || isNeighbourDuplicate(r, day)) {
+            const quint64 hash = IdentityFilter::hashOf(r.identityKey, day);
+            const auto duplicate = isDuplicate(r, day, hash);
+            if (!duplicate.ok())
+                return duplicate.error();
+            if (*duplicate) {
                 ++outcome.duplicates;
                 continue;
             }
@@ -343,18 +520,21 @@ private:
             const auto user = numberedUser(r);
             if (!user.ok())
                 return user.error();
-            keys.insert(r.identityKey);
+            if (Status kept = remember(r.identityKey, day, hash); !kept.ok())
+                return kept.error();
             m_pending.push_back({&r, day, (*dims)->dimset, *user});
-            if (m_pending.size() == kRowsPerInsert) {
-                if (Status stored = insertPending(batch.importId, segments); !stored.ok())
-                    return stored.error();
-            }
             addRecord(m_byDimset[{day, (*dims)->dimset}], r);
             addRecord(m_byUser[{day, *user, (*dims)->rollupIds[size_t(RollupDimension::Team)]}], r);
             ++outcome.inserted;
             if (!r.cost)
                 ++outcome.unpriced;
         }
+        // Stored by day (in file order within a day), so each day this batch touches gets one
+        // dense range of row ids, however the records were ordered: reading a day back (dedupe,
+        // drill-down, rollup rebuilds) then reads that day's rows only.
+        const auto byDay = [](const Pending &a, const Pending &b) { return a.day < b.day; };
+        if (!std::is_sorted(m_pending.begin(), m_pending.end(), byDay))
+            std::stable_sort(m_pending.begin(), m_pending.end(), byDay);
         for (Rollup &rollup : m_rollups) {
             const bool perUser =
                 std::find(rollup.spec->dimensions.begin(), rollup.spec->dimensions.end(), RollupDimension::User)
@@ -511,45 +691,143 @@ private:
             s.bind(first + i, values[i]);
     }
 
+    void setCacheSize(qint64 value)
+    {
+        const QByteArray sql = "PRAGMA cache_size = " + QByteArray::number(value);
+        sqlite3_exec(m_db, sql.constData(), nullptr, nullptr, nullptr);
+    }
+
     Error dbError(const char *what) const
     {
         return makeError(ErrorCode::Database,
                          QStringLiteral("cannot %1: %2").arg(QLatin1String(what), sqliteError(m_db)));
     }
 
-    // Whether a record near midnight was stored under the neighbouring day.
-    bool isNeighbourDuplicate(const UsageRecord &r, qint64 day)
+    // The duplicates rule: a record is a duplicate when its identity is stored under its day or,
+    // within kJitterMs of midnight, under the neighbouring day on that side.
+    Result<bool> isDuplicate(const UsageRecord &r, qint64 day, quint64 hash)
     {
         const qint64 msOfDay = r.tsMs - day * kMsPerDay;
-        if (msOfDay < kJitterMs && loadedDay(day - 1).contains(r.identityKey))
-            return true;
-        if (msOfDay >= kMsPerDay - kJitterMs && loadedDay(day + 1).contains(r.identityKey))
-            return true;
+        const qint64 neighbour = msOfDay < kJitterMs ? day - 1 : msOfDay >= kMsPerDay - kJitterMs ? day + 1 : day;
+        for (const qint64 d : {day, neighbour}) {
+            if (Status loaded = loadIntoFilter(d); !loaded.ok())
+                return loaded.error();
+        }
+        if (m_filter.mayContain(hash)) {
+            const auto stored = isStored(r.identityKey, day, hash);
+            if (!stored.ok() || *stored)
+                return stored;
+        }
+        if (neighbour != day) {
+            const quint64 neighbourHash = IdentityFilter::hashOf(r.identityKey, neighbour);
+            if (m_filter.mayContain(neighbourHash))
+                return isStored(r.identityKey, neighbour, neighbourHash);
+        }
         return false;
     }
 
-    // The identities of a day, remembering the last day asked for (records come in time order).
-    KeySet &dayKeys(qint64 day)
+    // The exact answer behind a filter match: this batch's records, else the day's stored
+    // identities (read once and cached, least recently used days dropped first).
+    Result<bool> isStored(quint64 key, qint64 day, quint64 hash)
     {
-        if (m_lastKeys && m_lastKeysDay == day)
-            return *m_lastKeys;
-        m_lastKeys = &loadedDay(day);
-        m_lastKeysDay = day;
-        return *m_lastKeys;
-    }
-
-    // The identities stored for a day, read from the ledger the first time the day is needed.
-    KeySet &loadedDay(qint64 day)
-    {
+        if (m_batchKeys.contains(key, day, hash))
+            return true;
         m_touchedDays.insert(day);
         if (KeySet *cached = m_keys.find(day))
-            return *cached;
+            return cached->contains(key);
         KeySet &set = m_keys.set(day);
+        if (Status read = forEachStoredKey(day, [&set](quint64 stored) { set.insert(stored); }); !read.ok()) {
+            m_keys.clear();
+            return read.error();
+        }
+        return set.contains(key);
+    }
+
+    // A record this batch stores: in the filter and, exactly, in the batch's pairs.
+    Status remember(quint64 key, qint64 day, quint64 hash)
+    {
+        if (!m_filter.fits(1)) {
+            if (Status grown = rebuildFilter(1); !grown.ok())
+                return grown;
+        }
+        m_filter.insert(hash);
+        m_batchKeys.insert(key, day, hash);
+        --m_expected;
+        return {};
+    }
+
+    // Puts a day's stored identities into the filter the first time the day is met.
+    Status loadIntoFilter(qint64 day)
+    {
+        if (m_filterDays.count(day))
+            return {};
+        m_dayBuffer.clear();
+        if (Status read = forEachStoredKey(day, [this](quint64 stored) { m_dayBuffer.push_back(stored); }); !read.ok())
+            return read;
+        if (!m_filter.fits(m_dayBuffer.size())) {
+            if (Status grown = rebuildFilter(m_dayBuffer.size()); !grown.ok())
+                return grown;
+        }
+        for (const quint64 stored : m_dayBuffer)
+            m_filter.insert(IdentityFilter::hashOf(stored, day));
+        m_filterDays.insert(day);
+        return {};
+    }
+
+    // A filter with room for more keys beyond those it holds and those still expected: it cannot
+    // rehash fingerprints, so it is filled again from the ledger (the loaded days, whose rows of
+    // earlier batches are in request_segments) and from this batch's pairs (not there yet).
+    Status rebuildFilter(size_t more)
+    {
+        const size_t keys = m_filter.count() + more + size_t(std::max<qint64>(0, m_expected));
+        m_filter.reset(std::max(
+            {size_t(65'536), size_t(double(keys) / IdentityFilter::kMaxLoad * 1.05), m_filter.capacity() * 3 / 2}));
+        for (const qint64 day : m_filterDays) {
+            const Status read = forEachStoredKey(
+                day, [this, day](quint64 stored) { m_filter.insert(IdentityFilter::hashOf(stored, day)); });
+            if (!read.ok())
+                return read;
+        }
+        m_batchKeys.forEach([this](quint64 key, qint64 day) { m_filter.insert(IdentityFilter::hashOf(key, day)); });
+        return {};
+    }
+
+    template <class F>
+    Status forEachStoredKey(qint64 day, F f)
+    {
         m_dayKeys.bind(1, day);
-        while (m_dayKeys.step() == SQLITE_ROW)
-            set.insert(quint64(m_dayKeys.columnInt(0)));
+        int rc;
+        while ((rc = m_dayKeys.step()) == SQLITE_ROW)
+            f(quint64(m_dayKeys.columnInt(0)));
         m_dayKeys.reset();
-        return set;
+        if (rc != SQLITE_DONE)
+            return dbError("read the identities stored for a day");
+        return {};
+    }
+
+    // How many more records the file of this batch holds, estimated from the bytes this batch read:
+    // the filter is sized once for the whole file rather than grown (and refilled) step by step.
+    qint64 expectedAfter(const ImportBatch &batch)
+    {
+        if (batch.checkpoints.isEmpty() || batch.records.empty())
+            return 0;
+        const FileCheckpoint &c = batch.checkpoints.last();
+        const qint64 previous = m_lastOffsets.value(c.path, 0);
+        const qint64 from = previous > c.offset ? 0 : previous;
+        m_lastOffsets.insert(c.path, c.offset);
+        const qint64 read = c.offset - from;
+        if (read <= 0 || c.size <= c.offset)
+            return 0;
+        return qint64(double(batch.records.size()) * double(c.size - c.offset) / double(read));
+    }
+
+    // What is known about stored identities may be stale (another writer, a rolled back batch).
+    void forgetIdentities()
+    {
+        m_filter.reset(0);
+        m_filterDays.clear();
+        m_keys.clear();
+        m_batchKeys.clear();
     }
 
     Result<qint64> labelId(LabelKind kind, const std::string &value)
@@ -681,16 +959,20 @@ private:
         m_dimsetIds.clear();
         m_byNumber.clear();
         m_userByNumber.clear();
-        m_keys.clear();
-        m_lastKeys = nullptr;
+        forgetIdentities();
         m_calendar.clear();
         m_generation = -1;
     }
 
-    void trimKeyCache()
+    // After a commit: the batch's records join the days cached for exact lookups.
+    void committed()
     {
+        m_batchKeys.forEach([this](quint64 key, qint64 day) {
+            if (KeySet *cached = m_keys.find(day))
+                cached->insert(key);
+        });
+        m_batchKeys.clear();
         m_keys.trim(kKeyCacheLimit, m_touchedDays);
-        m_lastKeys = nullptr;
     }
 
     class KeyCache {
@@ -778,15 +1060,20 @@ private:
     std::unordered_map<qint64, Dimensions> m_dimsetIds; // nodes never move: m_byNumber points into it
     std::vector<const Dimensions *> m_byNumber;
     std::vector<qint64> m_userByNumber;
-    KeySet *m_lastKeys = nullptr;
-    qint64 m_lastKeysDay = 0;
     std::string m_dimKey;
     std::string m_labelKey;
     std::unordered_set<qint64> m_calendar;
     std::unordered_set<qint64> m_touchedDays;
-    KeyCache m_keys;
+    KeyCache m_keys; ///< exact identities of days a filter match was checked against
+    IdentityFilter m_filter;
+    std::unordered_set<qint64> m_filterDays; ///< days whose stored identities are in m_filter
+    PairSet m_batchKeys;                     ///< what this batch stores, exactly
+    std::vector<quint64> m_dayBuffer;
+    qint64 m_expected = 0;                ///< records still expected in this run (an estimate, for sizing m_filter)
+    QHash<QString, qint64> m_lastOffsets; ///< by path: the offset of its last batch
     qint64 m_generation = -1;
     qint64 m_pendingGeneration = -1;
+    qint64 m_savedCacheSize = 0; ///< the connection's, restored when the import ends
 };
 
 } // namespace

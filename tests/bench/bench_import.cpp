@@ -1,7 +1,9 @@
 // Import and report benchmark: synthetic canonical logs with realistic skew (30 teams, 80 features,
 // 12 models, 5,000 users, 90 days), imported by costgovctl in a child process (rows/s, peak RSS),
 // reports timed in process, and the sqlite3 CLI's .import of the same rows as the baseline a user
-// could script. Prints figures; asserts nothing.
+// could script. With --shuffle the same rows are also imported in random order (as merged exports
+// and concatenated logs of several agents come), beside the same baseline. Prints figures; asserts
+// nothing but that every ledger holds every row.
 #include "common/clock.h"
 #include "common/timeutil.h"
 #include "storage/ledger.h"
@@ -17,14 +19,17 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/resource.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -131,10 +136,46 @@ bool generate(qint64 rows, const QString &jsonlPath, const QString &csvPath)
     return std::fclose(jsonl) == 0 && std::fclose(csv) == 0;
 }
 
+/// Writes the lines of from in a random (but reproducible) order to to.
+bool shuffleLines(const QString &from, const QString &to)
+{
+    const int fd = ::open(QFile::encodeName(from).constData(), O_RDONLY);
+    if (fd < 0)
+        return false;
+    struct stat st {};
+    ::fstat(fd, &st);
+    const size_t size = size_t(st.st_size);
+    void *mapped = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+    ::close(fd);
+    if (mapped == MAP_FAILED)
+        return false;
+    const char *text = static_cast<const char *>(mapped);
+    std::vector<quint64> starts{0};
+    for (const char *p = text, *end = text + size;
+         (p = static_cast<const char *>(std::memchr(p, '\n', size_t(end - p))));)
+        starts.push_back(quint64(++p - text));
+    if (starts.back() == size)
+        starts.pop_back();
+    std::vector<quint32> order(starts.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(7));
+    FILE *out = std::fopen(QFile::encodeName(to).constData(), "wb");
+    if (!out) {
+        ::munmap(mapped, size);
+        return false;
+    }
+    for (quint32 i : order) {
+        const quint64 end = i + 1 < starts.size() ? starts[i + 1] : size;
+        std::fwrite(text + starts[i], 1, size_t(end - starts[i]), out);
+    }
+    ::munmap(mapped, size);
+    return std::fclose(out) == 0;
+}
+
 struct ChildRun {
     int status = -1;
     double seconds = 0;
-    long peakRssKb = 0;
+    long peakRssKb = 0; ///< sampled every 5 ms
 };
 
 ChildRun runChild(const std::vector<std::string> &argv, const QString &stdinPath = QString())
@@ -154,12 +195,24 @@ ChildRun runChild(const std::vector<std::string> &argv, const QString &stdinPath
     ChildRun run;
     if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0)
         return run;
+    // The child's own high-water mark (VmHWM), read while it runs: its ru_maxrss would also
+    // count this process's peak, which a spawned child inherits at exec.
+    const QByteArray statusPath = "/proc/" + QByteArray::number(pid) + "/status";
     int status = 0;
-    struct rusage usage {};
-    wait4(pid, &status, 0, &usage);
+    for (;;) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        QFile procStatus(QString::fromLatin1(statusPath));
+        if (procStatus.open(QIODevice::ReadOnly)) {
+            for (const QByteArray &line : procStatus.readAll().split('\n')) {
+                if (line.startsWith("VmHWM:"))
+                    run.peakRssKb = std::max(run.peakRssKb, line.mid(6).trimmed().split(' ').first().toLong());
+            }
+        }
+        usleep(5'000);
+    }
     run.seconds = double(timer.nsecsElapsed()) / 1e9;
     run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.peakRssKb = usage.ru_maxrss;
     posix_spawn_file_actions_destroy(&actions);
     return run;
 }
@@ -183,6 +236,46 @@ QString human(qint64 n)
     return n >= 1'000'000 ? QStringLiteral("%1M").arg(double(n) / 1e6) : QStringLiteral("%1k").arg(double(n) / 1e3);
 }
 
+/// One import of a log into a fresh ledger, and the reports on it.
+struct ImportRun {
+    ChildRun import;
+    double dayTeam = 0, featureMonth = 0, ledgerMb = 0;
+    qint64 requests = 0;
+    Nano cost = 0;
+};
+
+bool importAndReport(const std::string &ctl, const QString &jsonl, const QString &db, ImportRun &run)
+{
+    for (const QString &f : QStringList{db, db + QStringLiteral("-wal"), db + QStringLiteral("-shm")})
+        QFile::remove(f);
+    run.import = runChild({ctl, "--db", db.toStdString(), "import", "--quiet", jsonl.toStdString()});
+    if (run.import.status != 0) {
+        std::fprintf(stderr, "costgovctl import of %s failed with status %d\n", qPrintable(jsonl), run.import.status);
+        return false;
+    }
+    auto ledger = Storage::Ledger::open(db);
+    if (!ledger.ok()) {
+        std::fprintf(stderr, "%s\n", qPrintable(ledger.error().message));
+        return false;
+    }
+    Storage::SpendQuery byDayTeam;
+    byDayTeam.fromDay = utcDay(kStartMs);
+    byDayTeam.toDay = utcDay(kStartMs) + kDays - 1;
+    byDayTeam.groupBy = {Storage::Dimension::Day, Storage::Dimension::Team};
+    Storage::SpendQuery byFeature;
+    byFeature.fromDay = *parseDate("2026-06-01");
+    byFeature.toDay = *parseDate("2026-06-30");
+    byFeature.groupBy = {Storage::Dimension::Feature};
+    run.dayTeam = medianMs([&] {
+        const Storage::SpendReport report = *Storage::runSpendQuery(**ledger, byDayTeam);
+        run.requests = report.totals.requests;
+        run.cost = report.totals.costNano;
+    });
+    run.featureMonth = medianMs([&] { (void)Storage::runSpendQuery(**ledger, byFeature); });
+    run.ledgerMb = double(QFileInfo(db).size() + QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0;
+    return true;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -196,56 +289,56 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("dir"), QStringLiteral("Work folder (large files; default: a temporary one)."),
                       QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("no-baseline"), QStringLiteral("Skip the sqlite3 CLI baseline.")});
+    parser.addOption({QStringLiteral("shuffle"),
+                      QStringLiteral("Also import the same rows in random order (a second line per row count).")});
+    parser.addOption({QStringLiteral("costgovctl"),
+                      QStringLiteral("The costgovctl to measure (default: the one built with this benchmark)."),
+                      QStringLiteral("PATH"), QStringLiteral(COSTGOV_CTL)});
     parser.process(app);
+    const std::string ctl = QFile::encodeName(parser.value(QStringLiteral("costgovctl"))).toStdString();
 
     QTemporaryDir temporary;
     const QString dir = parser.isSet(QStringLiteral("dir")) ? parser.value(QStringLiteral("dir")) : temporary.path();
     QDir().mkpath(dir);
-    std::printf("%-8s %14s %12s %10s %16s %16s %12s %16s\n", "rows", "import rows/s", "import s", "peak RSS",
-                "day x team 90d", "feature 1 month", "ledger MB", "sqlite3 rows/s");
+    const bool shuffle = parser.isSet(QStringLiteral("shuffle"));
+    std::printf("%-8s %-9s %14s %10s %10s %16s %16s %10s %16s %8s\n", "rows", "order", "import rows/s", "import s",
+                "peak RSS", "day x team 90d", "feature 1 month", "ledger MB", "sqlite3 rows/s", "ratio");
     for (const QString &count : parser.value(QStringLiteral("rows")).split(QLatin1Char(','))) {
         const qint64 rows = count.toLongLong();
         const QString jsonl = dir + QStringLiteral("/bench-%1.jsonl").arg(rows);
+        const QString shuffled = dir + QStringLiteral("/bench-%1-shuffled.jsonl").arg(rows);
         const QString csv = dir + QStringLiteral("/bench-%1.csv").arg(rows);
-        const QString db = dir + QStringLiteral("/bench-%1.sqlite").arg(rows);
         const QString baseDb = dir + QStringLiteral("/baseline-%1.sqlite").arg(rows);
-        for (const QString &f : QStringList{db, db + QStringLiteral("-wal"), db + QStringLiteral("-shm"), baseDb})
-            QFile::remove(f);
+        QFile::remove(baseDb);
         if (!QFileInfo::exists(jsonl) || !QFileInfo::exists(csv)) {
+            QFile::remove(shuffled);
             if (!generate(rows, jsonl, csv)) {
                 std::fprintf(stderr, "cannot write the benchmark files in %s\n", qPrintable(dir));
                 return 1;
             }
         }
-        const ChildRun import =
-            runChild({COSTGOV_CTL, "--db", db.toStdString(), "import", "--quiet", jsonl.toStdString()});
-        if (import.status != 0) {
-            std::fprintf(stderr, "costgovctl import failed with status %d\n", import.status);
+        if (shuffle && !QFileInfo::exists(shuffled) && !shuffleLines(jsonl, shuffled)) {
+            std::fprintf(stderr, "cannot write %s\n", qPrintable(shuffled));
             return 1;
         }
-        double dayTeam = 0, featureMonth = 0;
-        {
-            auto ledger = Storage::Ledger::open(db);
-            if (!ledger.ok()) {
-                std::fprintf(stderr, "%s\n", qPrintable(ledger.error().message));
+        struct Case {
+            const char *order;
+            QString log, db;
+        };
+        const Case cases[] = {{"time", jsonl, dir + QStringLiteral("/bench-%1.sqlite").arg(rows)},
+                              {"shuffled", shuffled, dir + QStringLiteral("/bench-%1-shuffled.sqlite").arg(rows)}};
+        const size_t caseCount = shuffle ? 2 : 1;
+        std::vector<ImportRun> runs(caseCount);
+        for (size_t i = 0; i < caseCount; ++i) {
+            if (!importAndReport(ctl, cases[i].log, cases[i].db, runs[i]))
                 return 1;
-            }
-            Storage::SpendQuery byDayTeam;
-            byDayTeam.fromDay = utcDay(kStartMs);
-            byDayTeam.toDay = utcDay(kStartMs) + kDays - 1;
-            byDayTeam.groupBy = {Storage::Dimension::Day, Storage::Dimension::Team};
-            Storage::SpendQuery byFeature;
-            byFeature.fromDay = *parseDate("2026-06-01");
-            byFeature.toDay = *parseDate("2026-06-30");
-            byFeature.groupBy = {Storage::Dimension::Feature};
-            qint64 checkRows = 0;
-            dayTeam = medianMs([&] { checkRows = Storage::runSpendQuery(**ledger, byDayTeam)->totals.requests; });
-            featureMonth = medianMs([&] { (void)Storage::runSpendQuery(**ledger, byFeature); });
-            if (checkRows != rows) {
-                std::fprintf(stderr, "the report counts %lld requests, expected %lld\n", checkRows, rows);
+            if (runs[i].requests != rows || runs[i].cost != runs[0].cost) {
+                std::fprintf(stderr, "the %s ledger counts %lld requests and %lld nano-USD, expected %lld and %lld\n",
+                             cases[i].order, runs[i].requests, qint64(runs[i].cost), rows, qint64(runs[0].cost));
                 return 1;
             }
         }
+        // The baseline once a row count, after the imports (the same run, the same machine state).
         double baselineRate = 0;
         if (!parser.isSet(QStringLiteral("no-baseline"))) {
             const QString script = dir + QStringLiteral("/baseline.sql");
@@ -264,12 +357,16 @@ int main(int argc, char *argv[])
             else
                 std::fprintf(stderr, "sqlite3 baseline failed (status %d): is the sqlite3 package installed?\n",
                              baseline.status);
+            QFile::remove(baseDb);
         }
-        const double ledgerMb =
-            double(QFileInfo(db).size() + QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0;
-        std::printf("%-8s %14.0f %12.2f %7ld MB %13.2f ms %13.2f ms %12.0f %16.0f\n", qPrintable(human(rows)),
-                    double(rows) / import.seconds, import.seconds, import.peakRssKb / 1024, dayTeam, featureMonth,
-                    ledgerMb, baselineRate);
+        for (size_t i = 0; i < caseCount; ++i) {
+            const ImportRun &r = runs[i];
+            const double rate = double(rows) / r.import.seconds;
+            std::printf("%-8s %-9s %14.0f %10.2f %7ld MB %13.2f ms %13.2f ms %10.0f %16.0f %7.2fx\n",
+                        qPrintable(human(rows)), cases[i].order, rate, r.import.seconds, r.import.peakRssKb / 1024,
+                        r.dayTeam, r.featureMonth, r.ledgerMb, baselineRate,
+                        baselineRate > 0 ? rate / baselineRate : 0.0);
+        }
         std::fflush(stdout);
     }
     return 0;
