@@ -57,7 +57,7 @@ void StreamRelay::relay(QJsonObject body, const QVector<Target> &chain, Record r
         for (int attempt = 0; attempt < chain.size(); ++attempt) {
             const Target &target = chain.at(attempt);
             if (!m_upstreams.has(target.provider) || m_upstreams.isAnthropic(target.provider))
-                continue; // streams to an Anthropic upstream are answered whole (handleChat)
+                continue; // streams to an Anthropic upstream are answered whole (ChatRoute)
             body.insert(QStringLiteral("model"), target.model);
             std::string prefix;
             auto client = m_upstreams.client(target.provider, prefix);
