@@ -6,7 +6,7 @@
 #include "support/fakeupstream.h"
 #include "support/testsupport.h"
 
-#include "agent.h"
+#include "gateway/agent.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -149,7 +149,7 @@ class TestAgentFuzz : public QObject {
 private:
     Test::FakeUpstream m_upstream;
     Test::TempDir m_dir;
-    std::unique_ptr<Agent::Agent> m_agent;
+    std::unique_ptr<Gateway::Agent> m_agent;
     int m_iterations = 2000;
 
     void stillServes()
@@ -166,7 +166,7 @@ private slots:
         m_iterations = qEnvironmentVariableIntValue("COSTGOV_FUZZ_ITERATIONS") > 0
             ? qEnvironmentVariableIntValue("COSTGOV_FUZZ_ITERATIONS")
             : m_iterations;
-        Agent::Config config;
+        Gateway::Config config;
         config.port = 0;
         config.managementPort = 0;
         config.managementToken = kToken;
@@ -175,7 +175,7 @@ private slots:
         config.maxBodyBytes = 1 << 20;
         config.upstreams = {{QStringLiteral("openai"), QString::fromStdString(m_upstream.url()), {}, "sk-x"}};
         m_dir.write(QStringLiteral("state/policy.json"), Test::readData(QStringLiteral("policy/example.json")));
-        m_agent = std::make_unique<Agent::Agent>(config);
+        m_agent = std::make_unique<Gateway::Agent>(config);
         const Status started = m_agent->start();
         QVERIFY2(started.ok(), started.ok() ? "" : qPrintable(started.error().message));
     }

@@ -4,9 +4,9 @@
 #include "support/fakeupstream.h"
 #include "support/testsupport.h"
 
-#include "agent.h"
 #include "common/clock.h"
 #include "common/timeutil.h"
+#include "gateway/agent.h"
 #include "ingest/importjob.h"
 #include "policiespage.h"
 #include "storage/ledger.h"
@@ -203,14 +203,14 @@ private slots:
     void pushesToAnAgentAndShowsDrift()
     {
         Test::FakeUpstream upstream;
-        Agent::Config config;
+        Gateway::Config config;
         config.port = 0;
         config.managementPort = 0;
         config.managementToken = "ui-test-token-0123456789";
         config.stateDir = m_dir.file(QStringLiteral("agent-state"));
         config.logDir = m_dir.file(QStringLiteral("agent-logs"));
         config.upstreams = {{QStringLiteral("openai"), QString::fromStdString(upstream.url()), {}, "sk-x"}};
-        Agent::Agent agent(config);
+        Gateway::Agent agent(config);
         QVERIFY(agent.start().ok());
         qputenv("COSTGOV_AGENT_TOKEN", config.managementToken);
         QSignalSpy updated(m_page.get(), &Ui::PoliciesPage::agentsUpdated);

@@ -3,6 +3,7 @@
 #include "support/testsupport.h"
 
 #include "common/timeutil.h"
+#include "ingest/canonicalwriter.h"
 #include "ingest/logreader.h"
 #include "pricing/pricecatalog.h"
 
@@ -291,6 +292,50 @@ private slots:
         QVERIFY(parsed.records[6].error);
         QVERIFY(!parsed.records[0].error);
         QCOMPARE(*parsed.records[0].reportedCost, usd("0.0045"));
+    }
+
+    void canonicalWriterAndReaderAgree()
+    {
+        UsageRecord written;
+        written.tsMs = *parseTimestampMs("2026-07-10T09:00:00.123Z");
+        written.identity = "cg-1";
+        written.provider = "anthropic";
+        written.model = "claude-sonnet-4-5";
+        written.requestedModel = "claude-haiku-4-5";
+        written.team = "support";
+        written.feature = "chat \"bot\"";
+        written.route = "long-context";
+        written.status = "429";
+        written.tokens = {900, 500, 100, 40, 10};
+        written.latencyMs = 812;
+        written.reportedCost = usd("0.0123");
+        written.cacheHit = true;
+        written.tagsJson = R"({"prompt_hash":"ab12","tools":false})";
+        const QByteArray line = Ingest::canonicalLine(written);
+        QVERIFY(line.endsWith('\n') && line.count('\n') == 1);
+
+        const ParsedFile parsed = parseBytes(Format::Canonical, Framing::Lines, line);
+        QCOMPARE(parsed.records.size(), size_t(1));
+        const UsageRecord &read = parsed.records[0];
+        QCOMPARE(read.tsMs, written.tsMs);
+        QCOMPARE(read.identity, written.identity);
+        QCOMPARE(read.provider, written.provider);
+        QCOMPARE(read.model, written.model);
+        QCOMPARE(read.requestedModel, written.requestedModel);
+        QCOMPARE(read.team, written.team);
+        QCOMPARE(read.feature, written.feature);
+        QCOMPARE(read.route, written.route);
+        QCOMPARE(read.status, written.status);
+        QVERIFY(read.error);
+        QCOMPARE(read.tokens.input, written.tokens.input);
+        QCOMPARE(read.tokens.output, written.tokens.output);
+        QCOMPARE(read.tokens.cacheRead, written.tokens.cacheRead);
+        QCOMPARE(read.tokens.cacheWrite5m, written.tokens.cacheWrite5m);
+        QCOMPARE(read.tokens.cacheWrite1h, written.tokens.cacheWrite1h);
+        QCOMPARE(read.latencyMs, written.latencyMs);
+        QCOMPARE(read.reportedCost, written.reportedCost);
+        QVERIFY(read.cacheHit);
+        QCOMPARE(read.tagsJson, written.tagsJson);
     }
 
     void canonicalCsv()

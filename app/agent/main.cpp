@@ -1,5 +1,5 @@
-// costgov-agent: the policy-enforcing proxy. Thin main: the agent lives in agent.cpp.
-#include "agent.h"
+// costgov-agent: the policy-enforcing proxy. Thin main: the agent lives in core/gateway.
+#include "gateway/agent.h"
 
 #include <csignal>
 #ifdef __GLIBC__
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     }
     if (config.isEmpty())
         return usage(stderr, 1);
-    auto parsed = CostGov::Agent::readConfig(config);
+    auto parsed = CostGov::Gateway::readConfig(config);
     if (!parsed.ok()) {
         std::fprintf(stderr, "costgov-agent: %s\n", qPrintable(parsed.error().message));
         return 2;
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    CostGov::Agent::Agent agent(*parsed);
+    CostGov::Gateway::Agent agent(*parsed);
     if (CostGov::Status s = check ? agent.prepare() : agent.start(); !s) {
         std::fprintf(stderr, "costgov-agent: %s\n", qPrintable(s.error().message));
         return 3;

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "common/result.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+// costgov-agent: an OpenAI-compatible proxy that enforces a routing and caching policy, writes
+// the canonical JSONL request log, and takes policies from the desktop on a management port.
+namespace CostGov::Gateway {
+
+struct Upstream {
+    QString provider;       ///< the name policies route to ("openai")
+    QString baseUrl;        ///< e.g. https://api.openai.com (the agent adds /v1/...)
+    QStringList models;     ///< requested models this upstream serves when no rule routes them ("gpt-*")
+    QByteArray key;         ///< from key_env or a 0600 key_file
+    bool anthropic = false; ///< kind "anthropic": Anthropic's messages API behind the OpenAI shape
+};
+
+struct ClientKey {
+    QByteArray sha256; ///< hex SHA-256 of the key a client sends as its bearer token
+    QString team, feature, user, environment;
+};
+
+struct Config {
+    QString host = QStringLiteral("127.0.0.1");
+    int port = 8787;
+    QString managementHost = QStringLiteral("127.0.0.1");
+    int managementPort = 8788;
+    QByteArray managementToken;
+    QString tlsCertFile, tlsKeyFile; ///< both set: both ports serve https
+    QString stateDir;                ///< the accepted policy is kept here (policy.json)
+    QString logDir;                  ///< canonical JSONL request logs
+    qint64 logMaxBytes = 100ll << 20;
+    bool logPrompts = false; ///< the last user message in the log's tags; off: only its hash
+    QString policyFile;      ///< the policy to start with when the state directory has none
+    QString pricesFile;      ///< a LiteLLM-format price file for budgets; the bundled catalog otherwise
+    QVector<Upstream> upstreams;
+    QVector<ClientKey> clientKeys;
+    int threads = 32;
+    qint64 maxBodyBytes = 8ll << 20;
+    int upstreamTimeoutSeconds = 300;
+};
+
+/// Reads an agent config file (JSON; keys documented in the README). Secrets come from the
+/// environment or from files only their owner can read.
+Result<Config> readConfig(const QString &path);
+
+} // namespace CostGov::Gateway
