@@ -577,6 +577,21 @@ private slots:
         QVERIFY2(run.exitCode == 0, QByteArray(run.out + run.err).constData());
         QVERIFY2(run.out.contains("edge: ok, applied version 3"), run.out);
         QCOMPARE(modelOf(post(chat(QStringLiteral("gpt-4o"), QStringLiteral("hi")))), QStringLiteral("gpt-4o-mini"));
+        // With a second agent registered, the shared variable serves neither: one agent's token
+        // must not reach another. Each agent's own variable does.
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("agents"),
+                            QStringLiteral("add"), QStringLiteral("branch-office"),
+                            QStringLiteral("http://127.0.0.1:9")});
+        QCOMPARE(run.exitCode, 0);
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("push"),
+                            QStringLiteral("--agent"), QStringLiteral("edge")});
+        QVERIFY2(!run.out.contains("edge: ok") && run.out.contains("COSTGOV_AGENT_TOKEN_EDGE"),
+                 QByteArray(run.out + run.err).constData());
+        qputenv("COSTGOV_AGENT_TOKEN_EDGE", kToken);
+        run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("push"),
+                            QStringLiteral("--agent"), QStringLiteral("edge")});
+        QVERIFY2(run.out.contains("edge: ok, applied version 3"), QByteArray(run.out + run.err).constData());
+        qunsetenv("COSTGOV_AGENT_TOKEN_EDGE");
         qunsetenv("COSTGOV_AGENT_TOKEN");
         // Without the token the status names what is missing and exits 2.
         run = Test::runCtl({QStringLiteral("--db"), db, QStringLiteral("policy"), QStringLiteral("status")});

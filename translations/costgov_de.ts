@@ -1742,10 +1742,6 @@
         <translation>Agent hinzufügen</translation>
     </message>
     <message>
-        <source>kept in the keychain; empty: %1</source>
-        <translation>im Schlüsselbund abgelegt; leer: %1</translation>
-    </message>
-    <message>
         <source>&amp;Name:</source>
         <translation>&amp;Name:</translation>
     </message>
@@ -1878,6 +1874,10 @@
     <message>
         <source>&amp;CA certificate:</source>
         <translation>&amp;CA-Zertifikat:</translation>
+    </message>
+    <message>
+        <source>kept in the keychain; empty: %1_&lt;NAME&gt; from the environment</source>
+        <translation>im Schlüsselbund abgelegt; leer: %1_&lt;NAME&gt; aus der Umgebung</translation>
     </message>
 </context>
 <context>

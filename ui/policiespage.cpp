@@ -544,7 +544,8 @@ void PoliciesPage::buildAgentsTab(QWidget *tab)
         auto *url = new QLineEdit(QStringLiteral("http://127.0.0.1:8788"));
         auto *token = new QLineEdit;
         token->setEchoMode(QLineEdit::Password);
-        token->setPlaceholderText(tr("kept in the keychain; empty: %1").arg(Policy::kAgentTokenVariable));
+        token->setPlaceholderText(
+            tr("kept in the keychain; empty: %1_<NAME> from the environment").arg(Policy::kAgentTokenVariable));
         form->addRow(tr("&Name:"), name);
         form->addRow(tr("&Management address:"), url);
         form->addRow(tr("&Token:"), token);
@@ -579,7 +580,7 @@ void PoliciesPage::buildAgentsTab(QWidget *tab)
                                       .arg(name))
             != QMessageBox::Yes)
             return;
-        Billing::deleteKeychainSecret(Policy::agentTokenEntry(name), Policy::kAgentTokenVariable, this,
+        Billing::deleteKeychainSecret(Policy::agentTokenEntry(name), Policy::agentTokenVariable(name), this,
                                       [](const Status &) {});
         inBackground(
             this, m_ledgerPath, [name](Storage::Ledger &ledger) { return Policy::removeAgent(ledger, name); },
@@ -1036,26 +1037,28 @@ void PoliciesPage::runBacktest()
 
 void PoliciesPage::withTokens(const QStringList &agents, std::function<void(QHash<QString, QString>)> then)
 {
-    if (!qEnvironmentVariableIsEmpty(Policy::kAgentTokenVariable.toLatin1().constData())) {
-        QHash<QString, QString> tokens;
-        for (const QString &a : agents)
-            tokens.insert(a, qEnvironmentVariable(Policy::kAgentTokenVariable.toLatin1().constData()));
-        then(tokens);
-        return;
+    QHash<QString, QString> fromEnvironment;
+    QStringList fromKeychain;
+    for (const QString &a : agents) {
+        if (QString token = Policy::agentTokenFromEnvironment(a, m_agents.size()); !token.isEmpty())
+            fromEnvironment.insert(a, token);
+        else
+            fromKeychain.append(a);
     }
     // One keychain read after the other; what cannot be read stays empty (the push says so).
-    auto tokens = std::make_shared<QHash<QString, QString>>();
+    auto tokens = std::make_shared<QHash<QString, QString>>(fromEnvironment);
     auto next = std::make_shared<std::function<void(int)>>();
-    *next = [this, agents, tokens, next, then](int i) {
-        if (i == agents.size()) {
+    *next = [this, fromKeychain, tokens, next, then](int i) {
+        if (i == fromKeychain.size()) {
             then(*tokens);
             *next = nullptr; // break the cycle
             return;
         }
-        Billing::readKeychainSecret(Policy::agentTokenEntry(agents.at(i)), Policy::kAgentTokenVariable, this,
-                                    [tokens, next, agents, i](const Result<QString> &token) {
+        const QString agent = fromKeychain.at(i);
+        Billing::readKeychainSecret(Policy::agentTokenEntry(agent), Policy::agentTokenVariable(agent), this,
+                                    [tokens, next, agent, i](const Result<QString> &token) {
                                         if (token.ok())
-                                            tokens->insert(agents.at(i), *token);
+                                            tokens->insert(agent, *token);
                                         (*next)(i + 1);
                                     });
     };
@@ -1071,7 +1074,7 @@ void PoliciesPage::addAgent(const QString &name, const QString &url, const QStri
         return;
     }
     if (!token.isEmpty())
-        Billing::writeKeychainSecret(Policy::agentTokenEntry(name), Policy::kAgentTokenVariable, token, this,
+        Billing::writeKeychainSecret(Policy::agentTokenEntry(name), Policy::agentTokenVariable(name), token, this,
                                      [this](const Status &stored) {
                                          if (!stored)
                                              m_agentNote->setText(stored.error().message);
@@ -1103,7 +1106,7 @@ void PoliciesPage::refreshAgents()
                     Policy::AgentStatus s;
                     if (tokens.value(it.key()).isEmpty())
                         s.error = QObject::tr("no token: add the agent again with its token, or set %1")
-                                      .arg(Policy::kAgentTokenVariable);
+                                      .arg(Policy::agentTokenVariable(it.key()));
                     else
                         s = Policy::agentStatus(it->url, tokens.value(it.key()), 3000, it->caFile);
                     out.insert(it.key(), s);
@@ -1155,7 +1158,7 @@ void PoliciesPage::pushToAgents()
                     if (tokens.value(agent).isEmpty())
                         return makeError(ErrorCode::Usage,
                                          QObject::tr("no token: add the agent again with its token, or set %1")
-                                             .arg(Policy::kAgentTokenVariable));
+                                             .arg(Policy::agentTokenVariable(agent)));
                     return tokens.value(agent);
                 };
                 const auto report = Policy::pushVersion(ledger, std::nullopt, true, agents, tokenFor, now);

@@ -41,8 +41,9 @@ const char *const kPolicyHelp =
     "lists on stderr what does not translate.\n"
     "agents registers costgov-agent management addresses (https, or http to this computer; --ca\n"
     "names the CA certificate of an agent whose certificate a private CA signed). The token comes\n"
-    "from COSTGOV_AGENT_TOKEN when set, else the keychain (--token-env VAR stores the token in VAR\n"
-    "there). push sends the latest version (or --version) to every agent (or each --agent), with\n"
+    "from COSTGOV_AGENT_TOKEN_<NAME> when set (COSTGOV_AGENT_TOKEN too when only one agent is\n"
+    "registered), else the keychain (--token-env VAR stores the token in VAR there). push sends the latest version (or "
+    "--version) to every agent (or each --agent), with\n"
     "the hard budgets of the alert rules (alerts add --kind budget --hard) and their spend so far,\n"
     "and reports per agent. status shows each agent's version against the latest and exits 2 when\n"
     "one is unreachable or differs. rollback saves version N again as the next version (--push\n"
@@ -219,14 +220,17 @@ int exportCommand(const QCommandLineParser &p, const QStringList &words, Storage
     return Ok;
 }
 
-Result<QString> agentToken(const QString &agent)
+Result<QString> agentToken(const QString &agent, qsizetype registeredAgents)
 {
-    auto token = Billing::secretNow(Policy::agentTokenEntry(agent), Policy::kAgentTokenVariable);
+    if (QString token = Policy::agentTokenFromEnvironment(agent, registeredAgents); !token.isEmpty())
+        return token;
+    const QString variable = Policy::agentTokenVariable(agent);
+    auto token = Billing::secretNow(Policy::agentTokenEntry(agent), variable);
     if (token.ok() && token->isEmpty())
         return makeError(ErrorCode::Usage,
                          QStringLiteral("no token for agent %1: set %2 or store one with "
                                         "policy agents add %1 URL --token-env VAR")
-                             .arg(agent, Policy::kAgentTokenVariable));
+                             .arg(agent, variable));
     return token;
 }
 
@@ -244,7 +248,7 @@ int agentsCommand(const QCommandLineParser &p, const QStringList &words, Storage
             QEventLoop loop;
             Status stored;
             QObject context;
-            Billing::writeKeychainSecret(Policy::agentTokenEntry(words[2]), Policy::kAgentTokenVariable, token,
+            Billing::writeKeychainSecret(Policy::agentTokenEntry(words[2]), Policy::agentTokenVariable(words[2]), token,
                                          &context, [&](const Status &s) {
                                              stored = s;
                                              loop.quit();
@@ -292,12 +296,14 @@ int pushCommand(const QCommandLineParser &p, Storage::Ledger &ledger, std::optio
     for (const QString &name : chosen)
         if (std::none_of(list->begin(), list->end(), [&](const auto &a) { return a.name == name; }))
             return usage(QStringLiteral("there is no agent %1 (policy agents)").arg(name), QStringLiteral("policy"));
+    const qsizetype registered = list->size();
     if (!chosen.isEmpty())
         list->removeIf([&chosen](const Policy::AgentInfo &a) { return !chosen.contains(a.name); });
     if (list->isEmpty())
         return usage(QStringLiteral("no agents to push to (policy agents add NAME URL)"), QStringLiteral("policy"));
-    const auto report = Policy::pushVersion(ledger, version, !p.isSet(QStringLiteral("no-hard-budgets")), *list,
-                                            agentToken, Clock::system().nowMs());
+    const auto report = Policy::pushVersion(
+        ledger, version, !p.isSet(QStringLiteral("no-hard-budgets")), *list,
+        [registered](const QString &agent) { return agentToken(agent, registered); }, Clock::system().nowMs());
     if (!report.ok())
         return fromError(report.error());
     if (report->hardBudgets)
@@ -329,7 +335,7 @@ int statusCommand(const QCommandLineParser &p, Storage::Ledger &ledger)
     w.beginObject().key(QStringLiteral("desired_version")).value(desired).key(QStringLiteral("agents")).beginArray();
     bool allInStep = true;
     for (const Policy::AgentInfo &a : *list) {
-        const auto token = agentToken(a.name);
+        const auto token = agentToken(a.name, list->size());
         Policy::AgentStatus s;
         if (token.ok())
             s = Policy::agentStatus(a.url, *token, 5000, a.caFile);

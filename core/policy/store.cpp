@@ -303,6 +303,22 @@ QString agentTokenEntry(const QString &agent)
     return QStringLiteral("agent-%1-token").arg(agent);
 }
 
+QString agentTokenVariable(const QString &agent)
+{
+    QString name = agent.toUpper();
+    for (QChar &c : name)
+        if (!((c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')))
+            c = u'_';
+    return kAgentTokenVariable + u'_' + name;
+}
+
+QString agentTokenFromEnvironment(const QString &agent, qsizetype registeredAgents)
+{
+    if (const QString own = qEnvironmentVariable(agentTokenVariable(agent).toLatin1().constData()); !own.isEmpty())
+        return own;
+    return registeredAgents == 1 ? qEnvironmentVariable(kAgentTokenVariable.toLatin1().constData()) : QString();
+}
+
 Result<PushReport> pushVersion(Storage::Ledger &ledger, std::optional<qint64> version, bool withHardBudgets,
                                const QVector<AgentInfo> &agents,
                                const std::function<Result<QString>(const QString &agent)> &tokenFor, qint64 nowMs)

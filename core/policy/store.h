@@ -56,10 +56,15 @@ Result<bool> removeAgent(Storage::Ledger &ledger, const QString &name);
 Status recordPush(Storage::Ledger &ledger, const QString &name, std::optional<qint64> version, const QString &result,
                   qint64 nowMs);
 
-/// Agent tokens: the keychain entry of an agent's token, and the environment variable that, when
-/// set, serves every agent instead (headless use).
+/// Agent tokens: the keychain entry of an agent's token; for headless use the variable
+/// COSTGOV_AGENT_TOKEN_<NAME> (upper case, other characters as _) holds one agent's token, and the
+/// shared COSTGOV_AGENT_TOKEN serves only when a single agent is registered, so that one agent's
+/// token never reaches another.
 QString agentTokenEntry(const QString &agent);
+QString agentTokenVariable(const QString &agent);
 inline const QString kAgentTokenVariable = QStringLiteral("COSTGOV_AGENT_TOKEN");
+/// The token the environment holds for an agent (see above), or empty.
+QString agentTokenFromEnvironment(const QString &agent, qsizetype registeredAgents);
 
 /// What an agent reports on GET /v1/status.
 struct AgentStatus {
