@@ -70,7 +70,9 @@ Status Agent::prepare()
         return installed.error();
 
     m_upstreams = std::make_unique<Upstreams>(m_config.upstreams, m_config.upstreamTimeoutSeconds, m_clock);
-    m_log = std::make_unique<RequestLog>(m_config.logDir, m_config.logMaxBytes);
+    m_log = std::make_unique<RequestLog>(m_config.logDir,
+                                         RequestLog::Limits{m_config.logMaxBytes, m_config.logTotalMaxBytes,
+                                                            m_config.logRetentionDays, m_config.logGroupId});
     m_budgets = std::make_unique<Policy::BudgetMeter>(m_clock);
     m_accounting = std::make_unique<Accounting>(m_prices, *m_log, *m_budgets, m_policy, m_clock);
     m_relay = std::make_unique<StreamRelay>(*m_upstreams, *m_accounting, m_counters);

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <grp.h>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -98,6 +100,19 @@ Result<Config> readConfig(const QString &path)
         return makeError(ErrorCode::Usage, QStringLiteral("%1: tls_cert_file and tls_key_file go together").arg(path));
     c.pricesFile = pathOf("prices_file");
     c.logMaxBytes = o.value(QStringLiteral("log_max_bytes")).toInteger(c.logMaxBytes);
+    c.logTotalMaxBytes = o.value(QStringLiteral("log_total_max_bytes")).toInteger(c.logTotalMaxBytes);
+    c.logRetentionDays = o.value(QStringLiteral("log_retention_days")).toInt(c.logRetentionDays);
+    if (const QString group = text(o, "log_group"); !group.isEmpty()) {
+        const struct group *g = ::getgrnam(group.toLocal8Bit().constData());
+        if (!g)
+            return makeError(ErrorCode::Usage, QStringLiteral("%1: log_group %2 does not exist").arg(path, group));
+        c.logGroupId = int(g->gr_gid);
+    }
+    if (c.logMaxBytes < 4096 || c.logTotalMaxBytes < c.logMaxBytes || c.logRetentionDays < 1)
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("%1: log_max_bytes must be at least 4096, log_total_max_bytes at least "
+                                        "log_max_bytes, log_retention_days at least 1")
+                             .arg(path));
     c.logPrompts = o.value(QStringLiteral("log_prompts")).toBool(false);
     c.threads = std::clamp(o.value(QStringLiteral("threads")).toInt(c.threads), 2, 1024);
     c.maxBodyBytes = o.value(QStringLiteral("max_body_bytes")).toInteger(c.maxBodyBytes);

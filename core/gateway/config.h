@@ -30,13 +30,16 @@ struct Config {
     QString managementHost = QStringLiteral("127.0.0.1");
     int managementPort = 8788;
     QByteArray managementToken;
-    QString tlsCertFile, tlsKeyFile; ///< both set: both ports serve https
-    QString stateDir;                ///< the accepted policy is kept here (policy.json)
-    QString logDir;                  ///< canonical JSONL request logs
-    qint64 logMaxBytes = 100ll << 20;
-    bool logPrompts = false; ///< the last user message in the log's tags; off: only its hash
-    QString policyFile;      ///< the policy to start with when the state directory has none
-    QString pricesFile;      ///< a LiteLLM-format price file for budgets; the bundled catalog otherwise
+    QString tlsCertFile, tlsKeyFile;      ///< both set: both ports serve https
+    QString stateDir;                     ///< the accepted policy is kept here (policy.json)
+    QString logDir;                       ///< canonical JSONL request logs
+    qint64 logMaxBytes = 100ll << 20;     ///< one part file
+    qint64 logTotalMaxBytes = 10ll << 30; ///< all parts: the oldest go first
+    int logRetentionDays = 400;           ///< older days' files are deleted
+    int logGroupId = -1;                  ///< log_group: files 0640 for this group; none: 0600
+    bool logPrompts = false;              ///< the last user message in the log's tags; off: only its hash
+    QString policyFile;                   ///< the policy to start with when the state directory has none
+    QString pricesFile;                   ///< a LiteLLM or genai-prices file above the bundled catalog, for budgets
     QVector<Upstream> upstreams;
     QVector<ClientKey> clientKeys;
     int threads = 32;

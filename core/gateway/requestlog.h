@@ -9,12 +9,20 @@
 #include <mutex>
 
 // The agent's canonical JSONL request log: requests-YYYY-MM-DD-001.jsonl, -002, ... each at most
-// the configured size. Thread-safe.
+// the configured size; files older than the retention and, oldest first, files beyond the total
+// size are deleted; files are the owner's only (0600), or group-readable (0640) for a log group.
+// Thread-safe.
 namespace CostGov::Gateway {
 
 class RequestLog final {
 public:
-    RequestLog(QString dir, qint64 maxBytes) : m_dir(std::move(dir)), m_maxBytes(maxBytes) {}
+    struct Limits {
+        qint64 partBytes = 100ll << 20;
+        qint64 totalBytes = 10ll << 30;
+        int retentionDays = 400;
+        int groupId = -1; ///< -1: no group
+    };
+    RequestLog(QString dir, const Limits &limits) : m_dir(std::move(dir)), m_limits(limits) {}
     Q_DISABLE_COPY_MOVE(RequestLog)
 
     /// Appends a record to the file of the day it is written (a request that began before midnight
@@ -26,9 +34,11 @@ public:
 
 private:
     QString partPath(int part) const;
+    bool openPart();
+    void prune(qint64 today) const;
 
     QString m_dir;
-    qint64 m_maxBytes;
+    Limits m_limits;
     std::mutex m_mutex;
     QFile m_file;
     qint64 m_day = -1;
