@@ -86,7 +86,7 @@ PriceLayer PriceCatalog::layerOf(const PriceEntry &entry)
 {
     if (entry.source == QLatin1String("manual"))
         return PriceLayer::Manual;
-    return entry.source.startsWith(QLatin1String("genai-prices")) ? PriceLayer::Catalog : PriceLayer::Imported;
+    return entry.source.startsWith(QLatin1String("genai-prices (")) ? PriceLayer::Catalog : PriceLayer::Imported;
 }
 
 const QVector<int> *PriceCatalog::entriesFor(const QHash<QString, QVector<int>> &byKey, std::string_view model) const

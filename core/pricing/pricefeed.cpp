@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 
 namespace CostGov::Pricing {
@@ -105,23 +104,17 @@ Result<PicoPerToken> picoFrom(const Json &value, const Path &path)
     return PicoPerToken(std::llround(usdPerMtok * 1e6));
 }
 
-// Time of day "HH:MM:SS" with an optional "Z" or "+00:00": milliseconds after UTC midnight.
-std::optional<qint64> msOfDay(const std::string &text)
+// Time of day "HH:MM:SS" (or "HH:MM") with an optional "Z" or "+00:00": ms after UTC midnight.
+std::optional<qint64> msOfDay(QString text)
 {
-    std::string_view v(text);
-    if (v.size() >= 1 && v.back() == 'Z')
-        v.remove_suffix(1);
-    else if (v.size() > 6 && (v.substr(v.size() - 6) == "+00:00"))
-        v.remove_suffix(6);
-    int h = 0, m = 0, s = 0;
-    if (v.size() == 8 && v[2] == ':' && v[5] == ':'
-        && std::sscanf(std::string(v).c_str(), "%2d:%2d:%2d", &h, &m, &s) == 3 && h < 24 && m < 60 && s < 60 && h >= 0
-        && m >= 0 && s >= 0)
-        return (h * 3600 + m * 60 + s) * 1000LL;
-    if (v.size() == 5 && v[2] == ':' && std::sscanf(std::string(v).c_str(), "%2d:%2d", &h, &m) == 2 && h < 24 && m < 60
-        && h >= 0 && m >= 0)
-        return (h * 3600 + m * 60) * 1000LL;
-    return std::nullopt;
+    if (text.endsWith(u'Z'))
+        text.chop(1);
+    else if (text.endsWith(QLatin1String("+00:00")))
+        text.chop(6);
+    QTime time = QTime::fromString(text, QStringLiteral("HH:mm:ss"));
+    if (!time.isValid())
+        time = QTime::fromString(text, QStringLiteral("HH:mm"));
+    return time.isValid() ? std::optional<qint64>(time.msecsSinceStartOfDay()) : std::nullopt;
 }
 
 Status parsePrices(const Json &json, const Path &path, TokenPrices &out)
@@ -147,6 +140,10 @@ Status parsePrices(const Json &json, const Path &path, TokenPrices &out)
     std::map<qint64, std::vector<std::pair<const Slot *, PicoPerToken>>> tierPrices;
     for (const auto &[key, value] : json.items()) {
         const Path here = path / QString::fromStdString(key);
+        const Slot *slot =
+            std::find_if(std::begin(kSlots), std::end(kSlots), [&key = key](const Slot &s) { return key == s.key; });
+        if (slot == std::end(kSlots))
+            slot = nullptr;
         if (value.is_object()) {
             if (!value.contains("base") || !value.contains("tiers") || !value["tiers"].is_array())
                 return here.error(QStringLiteral("tiered prices need \"base\" and \"tiers\""));
@@ -162,23 +159,18 @@ Status parsePrices(const Json &json, const Path &path, TokenPrices &out)
                 const auto price = picoFrom(tiers[i].value("price", Json()), tierPath / QStringLiteral("price"));
                 if (!price.ok())
                     return price.error();
-                const auto slot =
-                    std::find_if(std::begin(kSlots), std::end(kSlots), [&key](const Slot &s) { return key == s.key; });
-                if (slot != std::end(kSlots))
+                if (slot)
                     tierPrices[tiers[i]["start"].get<qint64>()].push_back({slot, *price});
             }
-            const auto slot =
-                std::find_if(std::begin(kSlots), std::end(kSlots), [&key](const Slot &s) { return key == s.key; });
-            if (slot != std::end(kSlots))
+            if (slot)
                 out.*(slot->base) = *base;
             continue;
         }
         const auto price = picoFrom(value, here);
         if (!price.ok())
             return price.error();
-        const auto slot =
-            std::find_if(std::begin(kSlots), std::end(kSlots), [&key](const Slot &s) { return key == s.key; });
-        if (slot != std::end(kSlots) && !(key == "cache_write_mtok" && out.cacheWrite5m))
+        // cache_write_5m_mtok, where given, is the 5-minute price whatever the key order.
+        if (slot && !(key == "cache_write_mtok" && out.cacheWrite5m))
             out.*(slot->base) = *price;
     }
     // No price at all is the catalog's word for free (":free" models, moderation), not unknown.
@@ -212,8 +204,9 @@ Status parseCondition(const Json &json, const Path &path, PriceCondition &out)
     }
     if (json.contains("start_time") || json.contains("end_time")) {
         for (const char *key : {"start_time", "end_time"}) {
-            const auto ms = json.contains(key) && json[key].is_string() ? msOfDay(json[key].get<std::string>())
-                                                                        : std::optional<qint64>();
+            const auto ms = json.contains(key) && json[key].is_string()
+                ? msOfDay(QString::fromStdString(json[key].get<std::string>()))
+                : std::optional<qint64>();
             if (!ms)
                 return (path / QLatin1String(key)).error(QStringLiteral("not a UTC time like 00:30:00Z"));
             (std::string_view(key) == "start_time" ? out.startMsOfDay : out.endMsOfDay) = *ms;
