@@ -205,6 +205,45 @@ private slots:
                  qPrintable(center.webhookStatus()));
     }
 
+    void commandLineNotifiesTheWebhook()
+    {
+        // What cron runs: costgovctl evaluates and delivers, retrying, and says when it could not.
+        TempDir dir;
+        budgetLedger(dir);
+        Test::FakeProvider receiver;
+        int calls = 0;
+        receiver.handler = [&calls](const Test::HttpRequest &) {
+            return Test::HttpReply{++calls == 1 ? 502 : 204, ""};
+        };
+        const QStringList evaluate{QStringLiteral("--db"),    dir.ledgerPath(),
+                                   QStringLiteral("alerts"),  QStringLiteral("evaluate"),
+                                   QStringLiteral("--now"),   QStringLiteral("2026-11-20T21:00:00Z"),
+                                   QStringLiteral("--notify")};
+        Test::CtlRun run = Test::runCtlServing(evaluate);
+        QCOMPARE(run.exitCode, 1); // no webhook named
+        QVERIFY2(run.err.contains("--notify needs an http(s) --webhook URL"), run.err.constData());
+        run = Test::runCtlServing(
+            evaluate + QStringList{QStringLiteral("--webhook"), receiver.baseUrl() + QStringLiteral("/hook")});
+        QVERIFY2(run.exitCode == 0, QByteArray(run.out + run.err).constData());
+        QVERIFY2(run.out.contains("[webhook: delivered, attempt 2]"), run.out.constData());
+        QCOMPARE(receiver.requests.size(), 2);
+        const QJsonObject payload = QJsonDocument::fromJson(receiver.requests.last().body).object();
+        QVERIFY2(payload[QStringLiteral("text")].toString().startsWith(QLatin1String("Alert: Search monthly")),
+                 receiver.requests.last().body.constData());
+
+        receiver.handler = [](const Test::HttpRequest &) { return Test::HttpReply{503, "down"}; };
+        {
+            auto ledger = Storage::Ledger::open(dir.ledgerPath());
+            QSqlQuery reset((*ledger)->db());
+            QVERIFY(reset.exec(QStringLiteral("DELETE FROM alert_states")));
+        }
+        qputenv("COSTGOV_ALERTS_WEBHOOK", QString(receiver.baseUrl() + QStringLiteral("/hook")).toUtf8());
+        run = Test::runCtlServing(evaluate);
+        qunsetenv("COSTGOV_ALERTS_WEBHOOK");
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.out.contains("[webhook: not delivered, HTTP 503 after 3 attempts]"), run.out.constData());
+    }
+
     void pageAcknowledgesAndBacktestsWhileEditing()
     {
         TempDir dir;

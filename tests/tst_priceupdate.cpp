@@ -19,32 +19,11 @@ using CostGov::Test::FakeProvider;
 using CostGov::Test::HttpReply;
 using CostGov::Test::HttpRequest;
 using CostGov::Test::runCtl;
+using CostGov::Test::runCtlServing;
 using CostGov::Test::TempDir;
 using CostGov::Test::usd;
 
 namespace {
-
-// costgovctl while this process keeps serving HTTP (runCtl would block the fake server).
-CtlRun runCtlServing(const QStringList &arguments)
-{
-    QProcess process;
-    process.start(QStringLiteral(COSTGOV_CTL), arguments);
-    CtlRun run;
-    QDeadlineTimer deadline(60'000);
-    while (!process.waitForFinished(20)) {
-        if (deadline.hasExpired()) {
-            process.kill();
-            process.waitForFinished();
-            run.err = "timed out";
-            return run;
-        }
-        QCoreApplication::processEvents();
-    }
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
 
 Nano totalCost(const QString &db)
 {

@@ -2,6 +2,21 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>CostGov::Alerts</name>
+    <message>
+        <source>Still in alert: %1</source>
+        <translation>Weiterhin Alarm: %1</translation>
+    </message>
+    <message>
+        <source>Alert: %1</source>
+        <translation>Alarm: %1</translation>
+    </message>
+    <message>
+        <source>Warning: %1</source>
+        <translation>Warnung: %1</translation>
+    </message>
+</context>
+<context>
     <name>CostGov::Ui::AlertCenter</name>
     <message>
         <source>Alerts</source>
@@ -12,32 +27,12 @@
         <translation>Die Warnregeln konnten nicht ausgewertet werden: %1</translation>
     </message>
     <message>
-        <source>Alert</source>
-        <translation>Alarm</translation>
-    </message>
-    <message>
-        <source>Warning</source>
-        <translation>Warnung</translation>
-    </message>
-    <message>
-        <source>Still in alert: %1</source>
-        <translation>Weiterhin Alarm: %1</translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1: %2</translation>
-    </message>
-    <message>
         <source>Webhook: delivered at %1</source>
         <translation>Webhook: zugestellt um %1</translation>
     </message>
     <message>
         <source>Webhook: delivered at %1 (attempt %2)</source>
         <translation>Webhook: zugestellt um %1 (Versuch %2)</translation>
-    </message>
-    <message>
-        <source>HTTP %1</source>
-        <translation>HTTP %1</translation>
     </message>
     <message>
         <source>Webhook: %1; trying again (attempt %2 of %3)</source>

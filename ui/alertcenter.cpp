@@ -7,20 +7,16 @@
 
 #include <QApplication>
 #include <QDateTime>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMenu>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QPainter>
 #include <QSystemTrayIcon>
+#include <QThreadPool>
 
 namespace CostGov::Ui {
 
 namespace {
 
 constexpr int kEvaluateEveryMs = 5 * 60'000;
-constexpr int kWebhookAttempts = 3;
 
 // The tray icon: a coin with a dollar sign, red while something is in ALERT, grey while paused.
 QIcon trayIcon(Alerts::State worst, bool paused)
@@ -111,8 +107,7 @@ void AlertCenter::evaluate()
 
 void AlertCenter::notify(const Alerts::Notification &n)
 {
-    const QString state = n.finding.state == Alerts::State::Alert ? tr("Alert") : tr("Warning");
-    const QString title = n.repeat ? tr("Still in alert: %1").arg(n.rule.name) : tr("%1: %2").arg(state, n.rule.name);
+    const QString title = Alerts::notificationTitle(n);
     if (trayShown()) {
         m_lastMessage = {n.rule.id, n.finding.group};
         m_tray->showMessage(
@@ -121,52 +116,37 @@ void AlertCenter::notify(const Alerts::Notification &n)
     }
     emit notice(title, n.finding.message);
 
-    const QString url = Settings::get(SettingKeys::AlertsWebhookUrl).trimmed();
+    const QUrl url(Settings::get(SettingKeys::AlertsWebhookUrl).trimmed());
     if (url.isEmpty())
         return;
-    QJsonObject payload{{QStringLiteral("text"), QString(title + QStringLiteral(" — ") + n.finding.message)},
-                        {QStringLiteral("rule_id"), n.rule.id},
-                        {QStringLiteral("rule"), n.rule.name},
-                        {QStringLiteral("kind"), Alerts::kindName(n.rule.kind)},
-                        {QStringLiteral("group"), n.finding.group},
-                        {QStringLiteral("state"), Alerts::stateName(n.finding.state)},
-                        {QStringLiteral("previous_state"), Alerts::stateName(n.previous)},
-                        {QStringLiteral("repeat"), n.repeat},
-                        {QStringLiteral("message"), n.finding.message},
-                        {QStringLiteral("at"), isoTimestamp(m_clock.nowMs())},
-                        {QStringLiteral("figures"), QJsonDocument::fromJson(n.finding.figuresJson.toUtf8()).object()}};
-    deliver(QJsonDocument(payload).toJson(QJsonDocument::Compact), 1);
-}
-
-void AlertCenter::deliver(const QByteArray &payload, int attempt)
-{
-    if (!m_network)
-        m_network = new QNetworkAccessManager(this);
-    QNetworkRequest request(QUrl(Settings::get(SettingKeys::AlertsWebhookUrl).trimmed()));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
-    request.setTransferTimeout(15'000);
-    QNetworkReply *reply = m_network->post(request, payload);
-    connect(reply, &QNetworkReply::finished, this, [this, reply, payload, attempt] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const bool ok = reply->error() == QNetworkReply::NoError && status >= 200 && status < 300;
-        const QString when =
-            QLocale().toString(QDateTime::fromMSecsSinceEpoch(m_clock.nowMs()).time(), QLocale::ShortFormat);
-        if (ok) {
-            m_webhookStatus = attempt == 1 ? tr("Webhook: delivered at %1").arg(when)
-                                           : tr("Webhook: delivered at %1 (attempt %2)").arg(when).arg(attempt);
-        } else {
-            const QString why = status > 0 ? tr("HTTP %1").arg(status) : reply->errorString();
-            if (attempt < kWebhookAttempts) {
-                m_webhookStatus =
-                    tr("Webhook: %1; trying again (attempt %2 of %3)").arg(why).arg(attempt + 1).arg(kWebhookAttempts);
-                QTimer::singleShot(1000 << (attempt - 1), this,
-                                   [this, payload, attempt] { deliver(payload, attempt + 1); });
-            } else {
-                m_webhookStatus = tr("Webhook: not delivered (%1 after %2 attempts)").arg(why).arg(kWebhookAttempts);
+    // The delivery blocks (it waits between attempts): on a pool thread, reporting back here.
+    const QPointer<AlertCenter> self(this);
+    auto report = [self](const QString &status) {
+        QMetaObject::invokeMethod(QCoreApplication::instance(), [self, status] {
+            if (self) {
+                self->m_webhookStatus = status;
+                emit self->webhookStatusChanged(status);
             }
-        }
-        emit webhookStatusChanged(m_webhookStatus);
+        });
+    };
+    const QByteArray payload = Alerts::webhookPayload(n, m_clock.nowMs());
+    const Clock *clock = &m_clock;
+    QThreadPool::globalInstance()->start([url, payload, report, clock] {
+        const Alerts::WebhookDelivery d =
+            Alerts::deliverWebhook(url, payload, [&report](int next, const QString &failure) {
+                report(tr("Webhook: %1; trying again (attempt %2 of %3)")
+                           .arg(failure)
+                           .arg(next)
+                           .arg(Alerts::kWebhookAttempts));
+            });
+        const QString when =
+            QLocale().toString(QDateTime::fromMSecsSinceEpoch(clock->nowMs()).time(), QLocale::ShortFormat);
+        if (!d.delivered)
+            report(tr("Webhook: not delivered (%1 after %2 attempts)").arg(d.failure).arg(d.attempts));
+        else if (d.attempts == 1)
+            report(tr("Webhook: delivered at %1").arg(when));
+        else
+            report(tr("Webhook: delivered at %1 (attempt %2)").arg(when).arg(d.attempts));
     });
 }
 

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "alerts/alerts.h"
+#include "alerts/notifier.h"
 #include "common/clock.h"
 
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
 
-class QNetworkAccessManager;
 class QSystemTrayIcon;
 class QMenu;
 class QWidget;
@@ -18,7 +18,7 @@ namespace CostGov::Ui {
 /// a system tray icon that turns red while something is in ALERT, tray messages on transitions
 /// (clicking one opens that alert), in-window notices where there is no tray, and an optional
 /// webhook (a JSON POST with a Slack-compatible "text", retried, its delivery status shown).
-class AlertCenter final : public QObject {
+class AlertCenter final : public QObject, public Alerts::Notifier {
     Q_OBJECT
 
 public:
@@ -46,9 +46,11 @@ signals:
     void webhookStatusChanged(const QString &status);
     void quitRequested();
 
+public:
+    /// The tray message (or the window's notice) and the webhook, delivered on a worker.
+    void notify(const Alerts::Notification &n) override;
+
 private:
-    void notify(const Alerts::Notification &n);
-    void deliver(const QByteArray &payload, int attempt);
     void updateTray();
 
     QString m_ledgerPath;
@@ -59,7 +61,6 @@ private:
     bool m_again = false;
     QSystemTrayIcon *m_tray = nullptr;
     QMenu *m_menu = nullptr;
-    QNetworkAccessManager *m_network = nullptr;
     QString m_webhookStatus;
     Alerts::State m_worst = Alerts::State::Ok;
     std::pair<qint64, QString> m_lastMessage; ///< rule and group of the last tray message

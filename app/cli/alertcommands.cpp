@@ -3,6 +3,7 @@
 #include "clisupport.h"
 
 #include "alerts/alerts.h"
+#include "alerts/notifier.h"
 #include "common/clock.h"
 #include "common/jsonwriter.h"
 #include "common/money.h"
@@ -30,7 +31,8 @@ const char *const kAlertsHelp =
     "                  [--scope DIM=V1,V2]... [--each DIM] [--amount USD] [--tz ZONE]\n"
     "                  [--min-requests N] [--renotify-minutes M]\n"
     "       costgovctl [--db PATH] alerts remove ID\n"
-    "       costgovctl [--db PATH] alerts evaluate [--now ISO8601] [--format table|json]\n"
+    "       costgovctl [--db PATH] alerts evaluate [--now ISO8601] [--notify [--webhook URL]]\n"
+    "                  [--format table|json]\n"
     "       costgovctl [--db PATH] alerts history [--limit N] [--format table|json]\n"
     "       costgovctl [--db PATH] alerts backtest ID [--days 90] [--now ISO8601] [--format table|json]\n"
     "       costgovctl [--db PATH] alerts ack ID [--group G]\n"
@@ -50,7 +52,10 @@ const char *const kAlertsHelp =
     "Fewer requests than --min-requests [10] in what is judged gives NO_DATA, not an alert.\n"
     "evaluate moves each rule's state (OK, WARNING, ALERT, NO_DATA, PAUSED), records the transitions in\n"
     "the history and lists what would be notified: a worse state, a new budget threshold, or an ALERT\n"
-    "not acknowledged after --renotify-minutes. backtest says how often a rule would have notified.\n"
+    "not acknowledged after --renotify-minutes. With --notify it also delivers them to a webhook\n"
+    "(--webhook URL, else COSTGOV_ALERTS_WEBHOOK; a JSON POST with a Slack-compatible \"text\", tried 3\n"
+    "times) and exits 2 when one could not be delivered: for cron. backtest says how often a rule\n"
+    "would have notified.\n"
     "snooze silences one alert (rule and group); pause silences a whole rule (PAUSED) until a time.\n";
 
 namespace {
@@ -59,9 +64,10 @@ QCommandLineParser &ruleOptions(QCommandLineParser &parser)
 {
     for (const char *name :
          {"name", "kind", "amount", "window", "tz", "scope", "each", "thresholds", "percent", "hours", "min-requests",
-          "renotify-minutes", "now", "format", "days", "group", "until", "limit"})
+          "renotify-minutes", "now", "format", "days", "group", "until", "limit", "webhook"})
         parser.addOption(QCommandLineOption(QLatin1String(name), QString(), QStringLiteral("VALUE")));
     parser.addOption(QCommandLineOption(QStringLiteral("hard")));
+    parser.addOption(QCommandLineOption(QStringLiteral("notify")));
     return parser;
 }
 
@@ -293,11 +299,27 @@ int evaluateAlerts(const QCommandLineParser &parser, const QString &dbPath)
     auto c = context(parser, "alerts", dbPath, exitCode);
     if (!c)
         return exitCode;
+    const bool notify = parser.isSet(QStringLiteral("notify"));
+    const QString webhook = parser.isSet(QStringLiteral("webhook")) ? parser.value(QStringLiteral("webhook"))
+                                                                    : qEnvironmentVariable("COSTGOV_ALERTS_WEBHOOK");
+    const QUrl webhookUrl(webhook);
+    if (notify
+        && (!webhookUrl.isValid()
+            || (webhookUrl.scheme() != QLatin1String("https") && webhookUrl.scheme() != QLatin1String("http"))))
+        return usage(QStringLiteral("--notify needs an http(s) --webhook URL or COSTGOV_ALERTS_WEBHOOK"),
+                     QStringLiteral("alerts"));
     const auto rules = Alerts::listRules(*c->ledger);
     const auto evaluation =
         rules.ok() ? Alerts::evaluate(*c->ledger, c->now) : Result<Alerts::Evaluation>(rules.error());
     if (!evaluation.ok())
         return fromError(evaluation.error());
+    Alerts::WebhookNotifier notifier(webhookUrl, c->now);
+    if (notify)
+        for (const Alerts::Notification &n : evaluation->notifications)
+            notifier.notify(n);
+    const auto delivered = [&](qsizetype i) -> const Alerts::WebhookDelivery * {
+        return notify ? &notifier.deliveries().at(i) : nullptr;
+    };
     if (c->format == QLatin1String("json")) {
         JsonWriter w;
         w.beginObject()
@@ -315,9 +337,14 @@ int evaluateAlerts(const QCommandLineParser &parser, const QString &dbPath)
             w.endArray().endObject();
         }
         w.endArray().key(QStringLiteral("notifications")).beginArray();
-        for (const Alerts::Notification &n : evaluation->notifications) {
+        for (qsizetype i = 0; i < evaluation->notifications.size(); ++i) {
+            const Alerts::Notification &n = evaluation->notifications.at(i);
             w.beginObject().key(QStringLiteral("rule")).value(n.rule.id).key(QStringLiteral("previous"));
             w.value(Alerts::stateName(n.previous)).key(QStringLiteral("repeat")).value(n.repeat);
+            if (const Alerts::WebhookDelivery *d = delivered(i)) {
+                w.key(QStringLiteral("delivered")).value(d->delivered);
+                w.key(QStringLiteral("attempts")).value(d->attempts);
+            }
             w.key(QStringLiteral("finding"));
             writeFinding(w, n.finding);
             w.endObject();
@@ -327,13 +354,23 @@ int evaluateAlerts(const QCommandLineParser &parser, const QString &dbPath)
     } else {
         for (const Alerts::Finding &f : evaluation->findings)
             out() << Alerts::stateName(f.state).leftJustified(8) << ' ' << f.message << '\n';
-        for (const Alerts::Notification &n : evaluation->notifications)
-            out() << "notify: " << n.finding.message << (n.repeat ? " (again)" : "") << '\n';
+        for (qsizetype i = 0; i < evaluation->notifications.size(); ++i) {
+            const Alerts::Notification &n = evaluation->notifications.at(i);
+            out() << "notify: " << n.finding.message << (n.repeat ? " (again)" : "");
+            if (const Alerts::WebhookDelivery *d = delivered(i))
+                out() << (d->delivered ? QStringLiteral(" [webhook: delivered, attempt %1]").arg(d->attempts)
+                                       : QStringLiteral(" [webhook: not delivered, %1 after %2 attempts]")
+                                             .arg(d->failure)
+                                             .arg(d->attempts));
+            out() << '\n';
+        }
         if (rules->isEmpty())
             out() << "No alert rules (alerts add --help, budgets add --help).\n";
     }
     out().flush();
-    return Ok;
+    const bool undelivered = std::any_of(notifier.deliveries().begin(), notifier.deliveries().end(),
+                                         [](const Alerts::WebhookDelivery &d) { return !d.delivered; });
+    return undelivered ? DataError : Ok;
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "testsupport.h"
 
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -107,6 +109,27 @@ CtlRun runCtl(const QStringList &arguments, int timeoutMs)
         process.waitForFinished();
         run.err = "timed out";
         return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+CtlRun runCtlServing(const QStringList &arguments)
+{
+    QProcess process;
+    process.start(QStringLiteral(COSTGOV_CTL), arguments);
+    CtlRun run;
+    QDeadlineTimer deadline(60'000);
+    while (!process.waitForFinished(20)) {
+        if (deadline.hasExpired()) {
+            process.kill();
+            process.waitForFinished();
+            run.err = "timed out";
+            return run;
+        }
+        QCoreApplication::processEvents();
     }
     run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
     run.out = process.readAllStandardOutput();

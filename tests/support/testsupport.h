@@ -53,5 +53,7 @@ QByteArray changedBundledCatalog();
 
 /// Runs the built costgovctl with arguments and waits for it.
 CtlRun runCtl(const QStringList &arguments, int timeoutMs = 60000);
+/// The same while this process's event loop keeps running (a fake server here answers it).
+CtlRun runCtlServing(const QStringList &arguments);
 
 } // namespace CostGov::Test
