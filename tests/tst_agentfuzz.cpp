@@ -173,6 +173,7 @@ private slots:
         config.stateDir = m_dir.file(QStringLiteral("state"));
         config.logDir = m_dir.file(QStringLiteral("logs"));
         config.maxBodyBytes = 1 << 20;
+        config.managementAuthMaxFailures = 1000000; // token-less hostile requests are many; no lock-out here
         config.upstreams = {{QStringLiteral("openai"), QString::fromStdString(m_upstream.url()), {}, "sk-x"}};
         m_dir.write(QStringLiteral("state/policy.json"), Test::readData(QStringLiteral("policy/example.json")));
         m_agent = std::make_unique<Gateway::Agent>(config);
@@ -302,6 +303,65 @@ private slots:
                 answer.isEmpty() || answer.startsWith("HTTP/1.1 "),
                 QByteArray(c.left(80).toPercentEncoding() + " -> " + answer.left(200).toPercentEncoding()).constData());
         }
+        stillServes();
+    }
+
+    void chunkedAndCompressedBodies()
+    {
+        // Chunked framing mutated (sizes, extensions, lengths past max_body_bytes) and bodies in
+        // every Content-Encoding: each answer is well-formed, compressed ones are refused (415).
+        QRandomGenerator rng(1127);
+        const QByteArray body = chatSeeds().first();
+        const QList<QByteArray> encodings{"gzip", "deflate", "br", "x-gzip", "GZIP", "compress", "gzip, identity"};
+        const int rounds = std::min(m_iterations / 20, 200);
+        int tooLarge = 0;
+        for (int i = 0; i < rounds; ++i) {
+            const int port = i % 3 == 0 ? m_agent->managementPort() : m_agent->port();
+            QByteArray request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 "Connection: close\r\n";
+            if (port == m_agent->managementPort())
+                request = "PUT /v1/policy HTTP/1.1\r\nHost: x\r\nIf-Match: *\r\nAuthorization: Bearer " + kToken
+                    + "\r\nConnection: close\r\n";
+            const bool compressed = rng.bounded(2) == 0;
+            if (compressed)
+                request += "Content-Encoding: " + encodings.at(int(rng.bounded(int(encodings.size())))) + "\r\n";
+            QByteArray payload = mutate(body, rng);
+            if (rng.bounded(4) == 0)
+                payload += QByteArray(int(rng.bounded(3 << 20)), ' '); // up to 3 MiB, past the 1 MiB limit
+            const bool large = payload.size() > (1 << 20);
+            QByteArray chunked;
+            bool mangled = false; // a mutated size line may cut the body short
+            for (qsizetype at = 0; at < payload.size();) {
+                const qsizetype size = std::min<qsizetype>(1 + qsizetype(rng.bounded(70000)), payload.size() - at);
+                QByteArray sizeLine = QByteArray::number(size, 16);
+                if (rng.bounded(50) == 0) {
+                    sizeLine = mutate(sizeLine, rng);
+                    mangled = true;
+                }
+                if (rng.bounded(20) == 0)
+                    sizeLine += ";ext=1";
+                chunked += sizeLine + "\r\n" + payload.mid(at, size) + "\r\n";
+                at += size;
+            }
+            request += "Transfer-Encoding: chunked\r\n\r\n" + chunked + "0\r\n\r\n";
+            const QByteArray answer = rawExchange(port, request);
+            QVERIFY2(answer.isEmpty() || answer.startsWith("HTTP/1.1 "), answer.left(200).constData());
+            if (compressed)
+                QVERIFY2(answer.startsWith("HTTP/1.1 415"), answer.left(200).constData());
+            else if (large && !mangled)
+                QVERIFY2(answer.startsWith("HTTP/1.1 413") || answer.startsWith("HTTP/1.1 400"),
+                         answer.left(200).constData());
+            tooLarge += answer.startsWith("HTTP/1.1 413");
+        }
+        qInfo("%d chunked or compressed bodies: %d refused as too large", rounds, tooLarge);
+        QVERIFY(tooLarge > 0);
+        // The example policy back in force, then the proxy still answers.
+        httplib::Client management("127.0.0.1", m_agent->managementPort());
+        const auto put =
+            management.Put("/v1/policy", {{"Authorization", "Bearer " + kToken.toStdString()}, {"If-Match", "*"}},
+                           Test::readData(QStringLiteral("policy/example.json")).toStdString(), "application/json");
+        QVERIFY(put);
+        QCOMPARE(put->status, 200);
         stillServes();
     }
 };

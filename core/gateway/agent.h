@@ -28,6 +28,7 @@ namespace CostGov::Gateway {
 
 class Accounting;
 class ChatRoute;
+class PortGuard;
 class Management;
 class RequestLog;
 class StreamRelay;
@@ -66,6 +67,7 @@ private:
     std::unique_ptr<StreamRelay> m_relay;
     std::unique_ptr<ChatRoute> m_chat;
     std::unique_ptr<Management> m_management;
+    std::unique_ptr<PortGuard> m_guard, m_managementGuard; ///< outlive the servers' connection threads
     std::unique_ptr<httplib::Server> m_server, m_managementServer;
     std::thread m_serverThread, m_managementThread, m_maintenanceThread;
     std::mutex m_maintenanceMutex;

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -98,6 +99,24 @@ Result<Config> readConfig(const QString &path)
     c.tlsKeyFile = pathOf("tls_key_file");
     if (c.tlsCertFile.isEmpty() != c.tlsKeyFile.isEmpty())
         return makeError(ErrorCode::Usage, QStringLiteral("%1: tls_cert_file and tls_key_file go together").arg(path));
+    if (!c.tlsKeyFile.isEmpty()
+        && QFileInfo(c.tlsKeyFile).permissions()
+            & (QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther
+               | QFileDevice::WriteOther | QFileDevice::ExeOther))
+        return makeError(
+            ErrorCode::Usage,
+            QStringLiteral("tls_key_file %1 can be read by others; make it private (chmod 600)").arg(c.tlsKeyFile));
+    c.managementInsecureHttp = o.value(QStringLiteral("management_insecure_http")).toBool(false);
+    const bool loopback = c.managementHost == QLatin1String("localhost")
+        || QHostAddress(c.managementHost.startsWith(QLatin1Char('[')) ? c.managementHost.mid(1).chopped(1)
+                                                                      : c.managementHost)
+               .isLoopback();
+    if (!loopback && c.tlsCertFile.isEmpty() && !c.managementInsecureHttp)
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("management_listen %1 is reachable from the network but has no TLS: set "
+                                        "tls_cert_file and tls_key_file, or \"management_insecure_http\": true "
+                                        "for a network you trust")
+                             .arg(c.managementHost));
     c.pricesFile = pathOf("prices_file");
     c.logMaxBytes = o.value(QStringLiteral("log_max_bytes")).toInteger(c.logMaxBytes);
     c.logTotalMaxBytes = o.value(QStringLiteral("log_total_max_bytes")).toInteger(c.logTotalMaxBytes);
@@ -115,8 +134,20 @@ Result<Config> readConfig(const QString &path)
                              .arg(path));
     c.logPrompts = o.value(QStringLiteral("log_prompts")).toBool(false);
     c.threads = std::clamp(o.value(QStringLiteral("threads")).toInt(c.threads), 2, 1024);
+    c.maxConnectionsPerClient =
+        std::clamp(o.value(QStringLiteral("max_connections_per_client")).toInt(c.maxConnectionsPerClient), 1, 1024);
     c.maxBodyBytes = o.value(QStringLiteral("max_body_bytes")).toInteger(c.maxBodyBytes);
+    c.headerTimeoutSeconds =
+        std::clamp(o.value(QStringLiteral("header_timeout_seconds")).toInt(c.headerTimeoutSeconds), 1, 3600);
+    c.bodyTimeoutSeconds =
+        std::clamp(o.value(QStringLiteral("body_timeout_seconds")).toInt(c.bodyTimeoutSeconds), 1, 3600);
     c.upstreamTimeoutSeconds = o.value(QStringLiteral("upstream_timeout_seconds")).toInt(c.upstreamTimeoutSeconds);
+    c.streamIdleTimeoutSeconds =
+        std::clamp(o.value(QStringLiteral("stream_idle_timeout_seconds")).toInt(c.streamIdleTimeoutSeconds), 1, 3600);
+    c.managementAuthMaxFailures = std::clamp(
+        o.value(QStringLiteral("management_auth_max_failures")).toInt(c.managementAuthMaxFailures), 1, 1000000);
+    c.managementAuthLockoutSeconds = std::clamp(
+        o.value(QStringLiteral("management_auth_lockout_seconds")).toInt(c.managementAuthLockoutSeconds), 1, 86400);
     for (const QJsonValue &v : o.value(QStringLiteral("upstreams")).toArray()) {
         const QJsonObject u = v.toObject();
         Upstream up{text(u, "provider"),

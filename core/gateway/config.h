@@ -42,9 +42,16 @@ struct Config {
     QString pricesFile;                   ///< a LiteLLM or genai-prices file above the bundled catalog, for budgets
     QVector<Upstream> upstreams;
     QVector<ClientKey> clientKeys;
-    int threads = 32;
-    qint64 maxBodyBytes = 8ll << 20;
+    int threads = 32;                 ///< the proxy port's connections, a thread each
+    int maxConnectionsPerClient = 16; ///< proxy connections one client address may hold
+    qint64 maxBodyBytes = 8ll << 20;  ///< a request body, as sent (compressed bodies are refused)
+    int headerTimeoutSeconds = 10;    ///< a whole request head, from when the connection waits for it
+    int bodyTimeoutSeconds = 60;      ///< a whole request body, from the end of its head
     int upstreamTimeoutSeconds = 300;
+    int streamIdleTimeoutSeconds = 120; ///< silence in a streamed answer before the agent ends it
+    int managementAuthMaxFailures = 10; ///< wrong management tokens from one address before a lock-out
+    int managementAuthLockoutSeconds = 60;
+    bool managementInsecureHttp = false; ///< allows a non-loopback management_listen without TLS
 };
 
 /// Reads an agent config file (JSON; keys documented in the README). Secrets come from the

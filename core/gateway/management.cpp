@@ -9,6 +9,7 @@
 #include "policyinforce.h"
 #include "upstreams.h"
 
+#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -28,7 +29,57 @@ bool constantTimeEqual(const QByteArray &a, const QByteArray &b)
     return diff == 0;
 }
 
+/// Past this many addresses with failures, forgotten failures are dropped; a flood of addresses
+/// cannot grow the table without bound.
+constexpr size_t kMaxTrackedAddresses = 4096;
+
 } // namespace
+
+QByteArray Management::tokenDigest(const QByteArray &authorization)
+{
+    // Digests have one length, so the comparison takes as long for any token sent.
+    return QCryptographicHash::hash(authorization, QCryptographicHash::Sha256);
+}
+
+bool Management::authorize(const httplib::Request &req, httplib::Response &res)
+{
+    const qint64 now = m_clock.nowMs();
+    const std::string &address = req.remote_addr;
+    {
+        std::lock_guard lock(m_failuresMutex);
+        const auto it = m_failures.find(address);
+        if (it != m_failures.end() && it->second.lockedUntilMs > now) {
+            const qint64 seconds = (it->second.lockedUntilMs - now + 999) / 1000;
+            res.set_header("Retry-After", std::to_string(seconds));
+            jsonError(
+                res, 429, QStringLiteral("too_many_attempts"),
+                QStringLiteral("too many wrong management tokens from this address; try again in %1 s").arg(seconds));
+            return false;
+        }
+    }
+    const bool matches =
+        constantTimeEqual(tokenDigest(QByteArray::fromStdString(req.get_header_value("Authorization"))), m_expected);
+    std::lock_guard lock(m_failuresMutex);
+    if (matches) {
+        m_failures.erase(address);
+        return true;
+    }
+    if (m_failures.size() >= kMaxTrackedAddresses)
+        std::erase_if(m_failures, [&](const auto &entry) {
+            return entry.second.lockedUntilMs <= now && now - entry.second.sinceMs > m_lockoutMs;
+        });
+    if (m_failures.size() < kMaxTrackedAddresses || m_failures.count(address)) {
+        Failures &f = m_failures[address];
+        if (now - f.sinceMs > m_lockoutMs)
+            f = {0, now, 0};
+        if (++f.count >= m_maxFailures)
+            f = {0, now, now + m_lockoutMs};
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    jsonError(res, 401, QStringLiteral("unauthorized"),
+              QStringLiteral("a bearer token is required (Authorization: Bearer <token>)"));
+    return false;
+}
 
 QByteArray Management::statusJson() const
 {
@@ -67,13 +118,8 @@ QByteArray Management::statusJson() const
 
 void Management::handle(const httplib::Request &req, httplib::Response &res)
 {
-    const std::string authorization = req.get_header_value("Authorization");
-    const QByteArray expected = "Bearer " + m_token;
-    if (!constantTimeEqual(QByteArray::fromStdString(authorization), expected)) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        return jsonError(res, 401, QStringLiteral("unauthorized"),
-                         QStringLiteral("a bearer token is required (Authorization: Bearer <token>)"));
-    }
+    if (!authorize(req, res))
+        return;
     auto a = m_policy.current();
     res.status = 200;
     if (req.path == "/v1/policy" && req.method == "GET") {

@@ -3,6 +3,10 @@
 #include <QByteArray>
 #include <QtGlobal>
 
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
 namespace httplib {
 struct Request;
 struct Response;
@@ -17,7 +21,7 @@ class ResponseCache;
 } // namespace CostGov
 
 // The management API, behind the management token: GET and PUT /v1/policy (ETag and If-Match),
-// GET /v1/status and GET /metrics.
+// GET /v1/status and GET /metrics. Wrong tokens from one address lock it out for a while.
 namespace CostGov::Gateway {
 
 class Accounting;
@@ -37,9 +41,13 @@ public:
         const Policy::ResponseCache &cache;
         Policy::BudgetMeter &budgets;
         Counters &counters;
+        int maxAuthFailures = 10;
+        int lockoutSeconds = 60;
     };
     explicit Management(const Parts &parts)
-        : m_token(parts.token),
+        : m_expected(tokenDigest(QByteArray("Bearer ").append(parts.token))),
+          m_maxFailures(parts.maxAuthFailures),
+          m_lockoutMs(qint64(parts.lockoutSeconds) * 1000),
           m_clock(parts.clock),
           m_startedMs(parts.startedMs),
           m_policy(parts.policy),
@@ -52,11 +60,24 @@ public:
     Q_DISABLE_COPY_MOVE(Management)
 
     void handle(const httplib::Request &request, httplib::Response &response);
+    /// Whether the request carries the token; else answers 401, or 429 while its address is locked
+    /// out. Reads nothing but the headers, so it runs before a body is read.
+    bool authorize(const httplib::Request &request, httplib::Response &response);
 
 private:
+    struct Failures {
+        int count = 0;
+        qint64 sinceMs = 0;
+        qint64 lockedUntilMs = 0;
+    };
+    static QByteArray tokenDigest(const QByteArray &authorization);
     QByteArray statusJson() const;
 
-    QByteArray m_token;
+    QByteArray m_expected; ///< SHA-256 of "Bearer <token>": compared in constant time, whatever the length sent
+    int m_maxFailures;
+    qint64 m_lockoutMs;
+    std::mutex m_failuresMutex;
+    std::unordered_map<std::string, Failures> m_failures; ///< by client address
     const Clock &m_clock;
     qint64 m_startedMs;
     PolicyInForce &m_policy;

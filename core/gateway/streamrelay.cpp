@@ -192,15 +192,36 @@ void StreamRelay::relay(QJsonObject body, const QVector<Target> &chain, Record r
     }).detach();
 
     std::unique_lock lock(shared->mutex);
-    shared->changed.wait(lock, [&] { return shared->headers; });
+    if (!shared->changed.wait_for(lock, m_idleTimeout, [&] { return shared->headers; })) {
+        shared->clientGone = true; // the upstream thread stops at its next chunk
+        return jsonError(res, 504, QStringLiteral("upstream_error"),
+                         QStringLiteral("the upstream sent nothing for %1 s").arg(m_idleTimeout.count()));
+    }
     res.status = shared->status;
     const std::string contentType = shared->contentType;
     lock.unlock();
     res.set_chunked_content_provider(
         contentType,
-        [shared](size_t, httplib::DataSink &sink) {
+        [shared, idle = m_idleTimeout](size_t, httplib::DataSink &sink) {
+            // Timed waits: a silent upstream or a vanished client frees this server thread.
+            const auto giveUp = std::chrono::steady_clock::now() + idle;
             std::unique_lock guard(shared->mutex);
-            shared->changed.wait(guard, [&] { return !shared->chunks.empty() || shared->done; });
+            while (!shared->changed.wait_for(guard, std::chrono::seconds(1),
+                                             [&] { return !shared->chunks.empty() || shared->done; })) {
+                if (!sink.is_writable())
+                    return false;
+                if (std::chrono::steady_clock::now() >= giveUp) {
+                    shared->clientGone = true;
+                    guard.unlock();
+                    const std::string event = "data: "
+                        + errorBody(QStringLiteral("upstream_error"),
+                                    QStringLiteral("the upstream sent nothing for %1 s").arg(idle.count()))
+                        + "\n\n";
+                    sink.write(event.data(), event.size());
+                    sink.done();
+                    return true;
+                }
+            }
             while (!shared->chunks.empty()) {
                 std::string chunk = std::move(shared->chunks.front());
                 shared->chunks.pop_front();

@@ -7,6 +7,7 @@
 #include <QVector>
 
 #include <atomic>
+#include <chrono>
 
 namespace httplib {
 struct Response;
@@ -20,13 +21,15 @@ struct Counters;
 
 class StreamRelay final {
 public:
-    StreamRelay(Upstreams &upstreams, Accounting &accounting, Counters &counters)
-        : m_upstreams(upstreams), m_accounting(accounting), m_counters(counters)
+    /// idleTimeoutSeconds: the longest a server thread waits for the upstream's next event.
+    StreamRelay(Upstreams &upstreams, Accounting &accounting, Counters &counters, int idleTimeoutSeconds)
+        : m_upstreams(upstreams), m_accounting(accounting), m_counters(counters), m_idleTimeout(idleTimeoutSeconds)
     {}
     Q_DISABLE_COPY_MOVE(StreamRelay)
 
     /// Streams body from the first target of chain that answers (the rest are fallbacks) to the
-    /// response, and finishes the record when the upstream is done.
+    /// response, and finishes the record when the upstream is done. A silent upstream ends the
+    /// client's stream after the idle timeout (504 before the first event, an error event after).
     void relay(QJsonObject body, const QVector<Policy::Target> &chain, Record record, httplib::Response &response);
     /// Waits for the upstream threads of streams still running; after the server stopped they end
     /// at their next chunk.
@@ -36,6 +39,7 @@ private:
     Upstreams &m_upstreams;
     Accounting &m_accounting;
     Counters &m_counters;
+    std::chrono::seconds m_idleTimeout;
     std::atomic_int m_streams{0};
 };
 

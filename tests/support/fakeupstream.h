@@ -7,6 +7,7 @@
 //   streams: "no-usage" never sends usage, "crlf-events" separates events with CRLF CRLF
 //   "weak-json"       an answer that is not JSON  "truncated"  finish_reason "length"
 //   "refuser"         a refusal                   anything else: a JSON answer naming the model
+//   streams: "stalled" sends one event, then nothing for 8 s (or until the fake closes)
 // Usage: prompt_tokens = 1000, completion_tokens = 500, 200 of the prompt cached. POST /v1/messages
 // answers as Anthropic does (900 input, 100 cache read, 50 cache write, 500 output tokens).
 
@@ -53,6 +54,8 @@ public:
                                 "application/json");
                 return;
             }
+            if (body.value(QStringLiteral("stream")).toBool() && model == QLatin1String("stalled"))
+                return stall(res);
             if (body.value(QStringLiteral("stream")).toBool())
                 return stream(body, res);
             res.set_content(answer(model).toStdString(), "application/json");
@@ -121,6 +124,7 @@ public:
     }
     ~FakeUpstream()
     {
+        m_closing = true;
         m_server.stop();
         m_thread.join();
     }
@@ -223,6 +227,17 @@ private:
         });
     }
 
+    void stall(httplib::Response &res)
+    {
+        res.set_chunked_content_provider("text/event-stream", [this](size_t, httplib::DataSink &sink) {
+            const std::string first = streamEvents(QStringLiteral("stalled")).front();
+            sink.write(first.data(), first.size());
+            for (int i = 0; i < 160 && !m_closing; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            return false;
+        });
+    }
+
 public:
     static std::string usageEvent(const QString &model)
     {
@@ -241,6 +256,7 @@ private:
     httplib::Server m_server;
     std::thread m_thread;
     std::mutex m_mutex;
+    std::atomic_bool m_closing{false};
 };
 
 } // namespace CostGov::Test
