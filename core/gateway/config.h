@@ -42,6 +42,14 @@ struct Config {
     int threads = 32;
     qint64 maxBodyBytes = 8ll << 20;
     int upstreamTimeoutSeconds = 300;
+    /// Only requests with a key listed in client_keys are served (401 otherwise); attribution
+    /// then comes from the key alone.
+    bool requireClientKey = false;
+    /// Host header values the proxy answers to ("name" at the port a request came in on, or
+    /// "name:port"); empty: the listen host, localhost, 127.0.0.1 and [::1].
+    QStringList allowedHosts;
+    /// Output tokens a budget holds for a request that sets no max_tokens.
+    qint64 budgetDefaultMaxTokens = 4096;
 };
 
 /// Reads an agent config file (JSON; keys documented in the README). Secrets come from the
