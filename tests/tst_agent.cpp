@@ -132,7 +132,12 @@ private slots:
         QVERIFY(m_upstream.port > 0);
         const QString token = m_dir.write(QStringLiteral("token"), kToken);
         QVERIFY(QFile::setPermissions(token, QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        m_dir.write(QStringLiteral("initial-policy.json"), Test::readData(QStringLiteral("policy/example.json")));
+        // These tests read which cache answered from x-costgov-cache, which a policy must ask for.
+        QJsonObject initial = QJsonDocument::fromJson(Test::readData(QStringLiteral("policy/example.json"))).object();
+        QJsonObject cache = initial.value(QStringLiteral("cache")).toObject();
+        cache.insert(QStringLiteral("hit_header"), true);
+        initial.insert(QStringLiteral("cache"), cache);
+        m_dir.write(QStringLiteral("initial-policy.json"), QJsonDocument(initial).toJson());
         QJsonObject config{
             {QStringLiteral("listen"), QStringLiteral("127.0.0.1:0")},
             {QStringLiteral("management_listen"), QStringLiteral("127.0.0.1:0")},
@@ -151,12 +156,16 @@ private slots:
                                     {QStringLiteral("key_env"), QStringLiteral("FAKE_ANTHROPIC_KEY")},
                                     {QStringLiteral("models"), QJsonArray{QStringLiteral("claude-*")}}}}},
         };
-        config.insert(
-            QStringLiteral("client_keys"),
-            QJsonArray{QJsonObject{
-                {QStringLiteral("key_sha256"),
-                 QString::fromLatin1(QCryptographicHash::hash("ck-capped-client", QCryptographicHash::Sha256).toHex())},
-                {QStringLiteral("team"), QStringLiteral("capped")}}});
+        const auto clientKey = [](const QByteArray &key, const QString &team, const QString &environment) {
+            return QJsonObject{{QStringLiteral("key_sha256"),
+                                QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex())},
+                               {QStringLiteral("team"), team},
+                               {QStringLiteral("environment"), environment}};
+        };
+        config.insert(QStringLiteral("client_keys"),
+                      QJsonArray{clientKey("ck-capped-client", QStringLiteral("capped"), QString()),
+                                 clientKey("ck-alpha", QStringLiteral("alpha"), QStringLiteral("metered")),
+                                 clientKey("ck-beta", QStringLiteral("beta"), QStringLiteral("metered"))});
         m_dir.write(QStringLiteral("agent.json"), QJsonDocument(config).toJson());
         startAgent();
     }
@@ -351,9 +360,10 @@ private slots:
                  429);
         // Other teams are not affected.
         QCOMPARE(post(body, {{"x-costgov-team", "payments"}})->status, 200);
-        // A budget for each team: each team's own spend counts, a new team starts at zero.
-        const httplib::Headers a{{"x-costgov-team", "alpha"}, {"x-costgov-environment", "metered"}};
-        const httplib::Headers b{{"x-costgov-team", "beta"}, {"x-costgov-environment", "metered"}};
+        // A budget for each team: each listed team's own spend counts, a new team starts at zero
+        // (teams the client keys map; a team a header invents shares one "unattributed" total).
+        const httplib::Headers a{{"Authorization", "Bearer ck-alpha"}};
+        const httplib::Headers b{{"Authorization", "Bearer ck-beta"}};
         QCOMPARE(post(body, a)->status, 200);
         auto refused = post(body, a);
         QCOMPARE(refused->status, 429);

@@ -192,6 +192,7 @@ private slots:
             httplib::Request req;
             req.method = "POST";
             req.path = "/v1/chat/completions";
+            req.set_header("Content-Type", "application/json");
             req.body = mutate(seeds.at(int(rng.bounded(int(seeds.size())))), rng).toStdString();
             if (rng.bounded(4) == 0)
                 req.set_header("x-costgov-team", mutate("search", rng).toStdString());
@@ -222,6 +223,7 @@ private slots:
         for (int i = 0; i < m_iterations / 2; ++i) {
             httplib::Request req;
             req.method = "POST";
+            req.set_header("Content-Type", "application/json");
             req.body = mutate(embedding, rng).toStdString();
             httplib::Response res;
             m_agent->handleEmbeddings(req, res);
@@ -259,9 +261,10 @@ private slots:
     {
         const int port = m_agent->port();
         const QByteArray body = chatSeeds().first();
-        const QByteArray good = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                "Connection: close\r\n"
-                                "Content-Length: "
+        const QByteArray good = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost:" + QByteArray::number(port)
+            + "\r\nContent-Type: application/json\r\n"
+              "Connection: close\r\n"
+              "Content-Length: "
             + QByteArray::number(body.size()) + "\r\n\r\n" + body;
         const QList<QByteArray> cases{
             "GARBAGE\r\n\r\n",

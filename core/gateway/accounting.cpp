@@ -30,6 +30,11 @@ std::optional<Nano> Accounting::costOf(const std::string &provider, const std::s
     return price ? Pricing::computeCost(price->prices, tokens, false) : std::nullopt;
 }
 
+std::optional<Nano> Accounting::priceNow(const QString &provider, const QString &model, const TokenCounts &tokens) const
+{
+    return costOf(provider.toStdString(), model.toStdString(), tokens, m_clock.nowMs());
+}
+
 void Accounting::replayBudgets()
 {
     // Every request this agent served is in its log: budgets count from there after a restart and
@@ -82,10 +87,13 @@ void Accounting::finish(Record &record, const QByteArray &responseBody)
     if (!record.tags.isEmpty())
         line.tagsJson = QJsonDocument(record.tags).toJson(QJsonDocument::Compact).toStdString();
     m_log.write(now, line);
-    if (record.status != QLatin1String("success") || record.cacheHit)
-        return;
-    if (const auto cost = costOf(line.provider, line.model, record.tokens, record.startedMs))
-        m_budgets.add(m_policy.current()->policy, record.view, *cost); // the policy in force now
+    // Whatever an upstream reported is counted, whatever the status (a stream the client left
+    // was still paid for), as replayBudgets() counts the log.
+    std::optional<Nano> cost;
+    if (!record.cacheHit && !responseBody.isEmpty())
+        cost = costOf(line.provider, line.model, record.tokens, record.startedMs);
+    m_budgets.settle(record.budgetHold, m_policy.current()->policy, record.view, cost); // the policy in force now
+    record.budgetHold = 0;
 }
 
 } // namespace CostGov::Gateway

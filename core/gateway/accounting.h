@@ -37,6 +37,7 @@ struct Record {
     bool cacheHit = false;
     QJsonObject tags;
     std::shared_ptr<const ActivePolicy> active; ///< the policy the request started with
+    quint64 budgetHold = 0;                     ///< what the budgets hold for it until finish()
 };
 
 class Accounting final {
@@ -47,9 +48,11 @@ public:
     {}
     Q_DISABLE_COPY_MOVE(Accounting)
 
-    /// Logs a request (its tokens from responseBody's usage, when given) and counts a successful
-    /// upstream answer's cost on the budgets of the policy in force.
+    /// Logs a request (its tokens from responseBody's usage, when given), releases its budget hold
+    /// and counts the cost of the tokens an upstream reported on the budgets of the policy in force.
     void finish(Record &record, const QByteArray &responseBody);
+    /// The catalog price of tokens at a model, now; nothing when the model has no price.
+    std::optional<Nano> priceNow(const QString &provider, const QString &model, const TokenCounts &tokens) const;
     /// Recounts the budgets of the policy in force from the log.
     void replayBudgets();
 

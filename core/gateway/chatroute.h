@@ -37,17 +37,8 @@ public:
         const PolicyInForce &policy;
         Counters &counters;
     };
-    explicit ChatRoute(const Parts &parts)
-        : m_config(parts.config),
-          m_clock(parts.clock),
-          m_upstreams(parts.upstreams),
-          m_cache(parts.cache),
-          m_budgets(parts.budgets),
-          m_accounting(parts.accounting),
-          m_relay(parts.relay),
-          m_policy(parts.policy),
-          m_counters(parts.counters)
-    {}
+    /// Also tells the budget meter which teams and features the client keys vouch for.
+    explicit ChatRoute(const Parts &parts);
     Q_DISABLE_COPY_MOVE(ChatRoute)
 
     void handleChat(const httplib::Request &request, httplib::Response &response);
@@ -58,9 +49,19 @@ private:
                           httplib::Response &response);
     std::optional<Policy::Embedding> embed(const Policy::Policy &policy, const QString &text);
     QString providerFor(const QString &model) const;
-    /// Fills the request's team, feature, user and environment from a mapped client key (true) or
-    /// the x-costgov-* headers (false).
-    bool attribute(const httplib::Request &req, Policy::RequestView &view) const;
+    /// Whether a browser could have sent the request for a page of another origin: a body other
+    /// than JSON (no CORS preflight) or a Host this agent does not answer as (DNS rebinding).
+    /// Answers the refusal and returns false then.
+    bool admit(const httplib::Request &req, httplib::Response &res) const;
+    bool hostAllowed(const httplib::Request &req) const;
+    /// Fills the request's client identity and its team, feature, user and environment from a
+    /// listed client key, or else (unless a key is required) the x-costgov-* headers. False: a
+    /// required key is missing, answered with 401.
+    bool attribute(const httplib::Request &req, Policy::RequestView &view, httplib::Response &res) const;
+    /// Holds what the targets may cost on the budgets covering the request. False: refused (an
+    /// unpriced model under a hard budget, or a spent budget), answered and logged.
+    bool holdBudget(Record &record, const QVector<Policy::Target> &targets, const QVector<Policy::Target> &fallbacks,
+                    const TokenCounts &tokens, httplib::Response &res);
 
     const Config &m_config;
     const Clock &m_clock;

@@ -148,6 +148,12 @@ Result<Config> readConfig(const QString &path)
         o.value(QStringLiteral("management_auth_max_failures")).toInt(c.managementAuthMaxFailures), 1, 1000000);
     c.managementAuthLockoutSeconds = std::clamp(
         o.value(QStringLiteral("management_auth_lockout_seconds")).toInt(c.managementAuthLockoutSeconds), 1, 86400);
+    c.requireClientKey = o.value(QStringLiteral("require_client_key")).toBool(false);
+    for (const QJsonValue &v : o.value(QStringLiteral("allowed_hosts")).toArray())
+        if (!v.toString().isEmpty())
+            c.allowedHosts.append(v.toString().toLower());
+    c.budgetDefaultMaxTokens = std::clamp<qint64>(
+        o.value(QStringLiteral("budget_default_max_tokens")).toInteger(c.budgetDefaultMaxTokens), 1, 10'000'000);
     for (const QJsonValue &v : o.value(QStringLiteral("upstreams")).toArray()) {
         const QJsonObject u = v.toObject();
         Upstream up{text(u, "provider"),
@@ -190,6 +196,9 @@ Result<Config> readConfig(const QString &path)
             return makeError(ErrorCode::Usage, QStringLiteral("client_keys: key_sha256 must be a hex SHA-256"));
         c.clientKeys.append(key);
     }
+    if (c.requireClientKey && c.clientKeys.isEmpty())
+        return makeError(ErrorCode::Usage,
+                         QStringLiteral("%1: require_client_key is set but client_keys lists no key").arg(path));
     return c;
 }
 

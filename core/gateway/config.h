@@ -52,6 +52,14 @@ struct Config {
     int managementAuthMaxFailures = 10; ///< wrong management tokens from one address before a lock-out
     int managementAuthLockoutSeconds = 60;
     bool managementInsecureHttp = false; ///< allows a non-loopback management_listen without TLS
+    /// Only requests with a key listed in client_keys are served (401 otherwise); attribution
+    /// then comes from the key alone.
+    bool requireClientKey = false;
+    /// Host header values the proxy answers to ("name" at the port a request came in on, or
+    /// "name:port"); empty: the listen host, localhost, 127.0.0.1 and [::1].
+    QStringList allowedHosts;
+    /// Output tokens a budget holds for a request that sets no max_tokens.
+    qint64 budgetDefaultMaxTokens = 4096;
 };
 
 /// Reads an agent config file (JSON; keys documented in the README). Secrets come from the

@@ -2,6 +2,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 
 #include <httplib.h>
 
@@ -20,6 +21,26 @@ void jsonError(httplib::Response &res, int status, const QString &type, const QS
 {
     res.status = status;
     res.set_content(errorBody(type, message, extra), "application/json");
+}
+
+void upstreamError(httplib::Response &res, int status, const QString &provider, const std::string &upstreamBody)
+{
+    // The error type is a code word; it is kept when it is one (a client's retry logic reads it).
+    const QJsonObject error = QJsonDocument::fromJson(QByteArray::fromStdString(upstreamBody))
+                                  .object()
+                                  .value(QStringLiteral("error"))
+                                  .toObject();
+    static const QRegularExpression word(QStringLiteral("^[a-z_]{1,64}$"));
+    QString type = error.value(QStringLiteral("type")).toString();
+    if (!word.match(type).hasMatch())
+        type = QStringLiteral("upstream_error");
+    const QString why = status == 401 || status == 403 ? QStringLiteral("the agent's key for it was not accepted")
+        : status == 429                                ? QStringLiteral("it is rate limiting the agent")
+        : status >= 500                                ? QStringLiteral("it failed")
+                                                       : QStringLiteral("it refused the request");
+    jsonError(res, status, type,
+              QStringLiteral("the upstream %1 answered HTTP %2: %3").arg(provider).arg(status).arg(why),
+              {{QStringLiteral("code"), QStringLiteral("costgov_upstream_%1").arg(status)}});
 }
 
 TokenCounts tokensOf(const QJsonObject &usage)

@@ -20,6 +20,10 @@ std::string errorBody(const QString &type, const QString &message, const QJsonOb
 void jsonError(httplib::Response &response, int status, const QString &type, const QString &message,
                const QJsonObject &extra = {});
 
+/// Answers for an upstream that refused a request: its status and a short message of the agent's
+/// own (an upstream's error text can quote the agent's key, masked or not, and is not passed on).
+void upstreamError(httplib::Response &response, int status, const QString &provider, const std::string &upstreamBody);
+
 /// Tokens of an OpenAI usage object (with cache_creation_input_tokens when an Anthropic answer was
 /// translated): input excludes cache reads and writes, as the canonical log counts them.
 TokenCounts tokensOf(const QJsonObject &usage);

@@ -3,10 +3,13 @@
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 
 #include "common/stablehash.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace CostGov::Policy {
 
@@ -53,8 +56,12 @@ Fingerprint fingerprint(const QJsonObject &body)
     QJsonObject parameters = body;
     for (const char *ignored : {"model", "messages", "stream", "stream_options", "user", "metadata", "store"})
         parameters.remove(QLatin1String(ignored));
-    return {QJsonDocument(normalisedMessages(body)).toJson(QJsonDocument::Compact),
-            QJsonDocument(parameters).toJson(QJsonDocument::Compact)};
+    QJsonArray messages = normalisedMessages(body);
+    const QByteArray all = QJsonDocument(messages).toJson(QJsonDocument::Compact);
+    if (!messages.isEmpty())
+        messages.removeLast();
+    return {all, QJsonDocument(parameters).toJson(QJsonDocument::Compact),
+            QJsonDocument(messages).toJson(QJsonDocument::Compact)};
 }
 
 QByteArray exactKey(const Fingerprint &f, const QString &model, const QString &scope)
@@ -95,13 +102,32 @@ QString scopeOf(const QStringList &dimensions, const RequestView &r)
             values.append(r.user);
         else if (d == QLatin1String("environment"))
             values.append(r.environment);
+        else if (d == QLatin1String("client"))
+            values.append(r.client);
     }
     return values.join(QChar(0x1f));
 }
 
-Embedding lexicalEmbedding(const QString &text)
+QString cacheScope(const QStringList &dimensions, const RequestView &r)
 {
-    Embedding e(256, 0.0f);
+    const QChar sep(0x1f);
+    const QString scope = scopeOf(dimensions, r);
+    if (r.attributedByKey)
+        return QStringLiteral("key") + sep + scope;
+    return QStringLiteral("header") + sep + r.client + sep + scope;
+}
+
+QString lastMessageText(const QJsonObject &body)
+{
+    const QJsonArray messages = body.value(QStringLiteral("messages")).toArray();
+    return messages.isEmpty() ? QString()
+                              : normalised(messageText(messages.last().toObject().value(QStringLiteral("content"))));
+}
+
+namespace {
+
+QStringList wordsOf(const QString &text)
+{
     QStringList words;
     QString word;
     const QString padded = text.toLower() + QLatin1Char(' ');
@@ -113,9 +139,27 @@ Embedding lexicalEmbedding(const QString &text)
             word.clear();
         }
     }
-    const auto add = [&e](const QString &feature, float weight) {
-        const QByteArray bytes = feature.toUtf8();
-        const quint64 h = stableHash64(std::string_view(bytes.constData(), size_t(bytes.size())));
+    return words;
+}
+
+quint64 hashOf(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    return stableHash64(std::string_view(bytes.constData(), size_t(bytes.size())));
+}
+
+} // namespace
+
+Embedding lexicalEmbedding(const QString &text)
+{
+    Embedding e(256, 0.0f);
+    const QStringList words = wordsOf(text);
+    QSet<QString> seen;
+    const auto add = [&](const QString &feature, float weight) {
+        if (seen.contains(feature))
+            return;
+        seen.insert(feature);
+        const quint64 h = hashOf(feature);
         e[h % e.size()] += (h >> 63) ? weight : -weight;
     };
     for (qsizetype i = 0; i < words.size(); ++i) {
@@ -125,6 +169,16 @@ Embedding lexicalEmbedding(const QString &text)
     }
     normalise(e);
     return e;
+}
+
+WordSet wordSet(const QString &text)
+{
+    WordSet out;
+    for (const QString &w : wordsOf(text))
+        out.push_back(hashOf(w));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
 }
 
 void normalise(Embedding &e)
@@ -155,6 +209,7 @@ void ResponseCache::configure(const ExactCache &exact, const SemanticCache &sema
     m_exactConfig = exact;
     m_semanticConfig = semantic;
     evictExact();
+    evictSemantic(std::numeric_limits<qint64>::min());
 }
 
 void ResponseCache::clear()
@@ -164,7 +219,7 @@ void ResponseCache::clear()
     m_byKey.clear();
     m_buckets.clear();
     m_semanticCount = 0;
-    m_stats.exactEntries = m_stats.exactBytes = m_stats.semanticEntries = 0;
+    m_stats.exactEntries = m_stats.exactBytes = m_stats.semanticEntries = m_stats.semanticBytes = 0;
 }
 
 std::optional<QByteArray> ResponseCache::exact(const QByteArray &key, qint64 nowMs)
@@ -212,7 +267,7 @@ void ResponseCache::evictExact()
 }
 
 std::optional<ResponseCache::SemanticHit> ResponseCache::semantic(const QString &bucket, const Embedding &embedding,
-                                                                  qint64 nowMs)
+                                                                  const WordSet &words, qint64 nowMs)
 {
     std::lock_guard lock(m_mutex);
     const auto it = m_buckets.find(bucket);
@@ -223,7 +278,8 @@ std::optional<ResponseCache::SemanticHit> ResponseCache::semantic(const QString 
             if (entry.expiresMs <= nowMs)
                 continue;
             const float score = cosine(entry.embedding, embedding);
-            if (score >= bestScore) {
+            if (score >= bestScore
+                && std::includes(words.begin(), words.end(), entry.words.begin(), entry.words.end())) {
                 bestScore = score;
                 best = &entry;
             }
@@ -237,32 +293,54 @@ std::optional<ResponseCache::SemanticHit> ResponseCache::semantic(const QString 
     return SemanticHit{best->response, bestScore};
 }
 
-void ResponseCache::putSemantic(const QString &bucket, const Embedding &embedding, const QByteArray &response,
-                                qint64 nowMs)
+void ResponseCache::putSemantic(const QString &bucket, const Embedding &embedding, const WordSet &words,
+                                const QByteArray &response, qint64 nowMs)
 {
     std::lock_guard lock(m_mutex);
-    std::vector<SemanticEntry> &entries = m_buckets[bucket];
-    // Expired entries go first; then, at the limit, the oldest entry of any bucket.
-    const auto before = entries.size();
-    std::erase_if(entries, [nowMs](const SemanticEntry &e) { return e.expiresMs <= nowMs; });
-    m_semanticCount -= qint64(before - entries.size());
-    if (m_semanticCount >= m_semanticConfig.maxEntries) {
-        std::vector<SemanticEntry> *oldestBucket = nullptr;
+    const qint64 bytes = response.size() + qint64(embedding.size() * sizeof(float) + words.size() * sizeof(quint64))
+        + bucket.size() * 2 + qint64(sizeof(SemanticEntry));
+    if (bytes > m_semanticConfig.maxBytes)
+        return;
+    m_buckets[bucket].push_back(
+        {embedding, words, response, nowMs + m_semanticConfig.ttlSeconds * 1000, ++m_serial, bytes});
+    ++m_semanticCount;
+    m_stats.semanticBytes += bytes;
+    evictSemantic(nowMs);
+}
+
+void ResponseCache::evictSemantic(qint64 nowMs)
+{
+    // Expired entries first, then the oldest of any bucket; a bucket left empty goes too (bucket
+    // keys hold whatever parameters clients send, so empty ones would pile up).
+    for (auto b = m_buckets.begin(); b != m_buckets.end();) {
+        const qint64 before = qint64(b.value().size());
+        std::erase_if(b.value(), [&](const SemanticEntry &e) {
+            if (e.expiresMs > nowMs)
+                return false;
+            m_stats.semanticBytes -= e.bytes;
+            return true;
+        });
+        m_semanticCount -= before - qint64(b.value().size());
+        b = b.value().empty() ? m_buckets.erase(b) : std::next(b);
+    }
+    while (m_semanticCount > m_semanticConfig.maxEntries || m_stats.semanticBytes > m_semanticConfig.maxBytes) {
+        auto oldestBucket = m_buckets.end();
         size_t oldestIndex = 0;
         for (auto b = m_buckets.begin(); b != m_buckets.end(); ++b)
             for (size_t i = 0; i < b.value().size(); ++i)
-                if (!oldestBucket || b.value()[i].serial < (*oldestBucket)[oldestIndex].serial) {
-                    oldestBucket = &b.value();
+                if (oldestBucket == m_buckets.end() || b.value()[i].serial < oldestBucket.value()[oldestIndex].serial) {
+                    oldestBucket = b;
                     oldestIndex = i;
                 }
-        if (oldestBucket) {
-            oldestBucket->erase(oldestBucket->begin() + qsizetype(oldestIndex));
-            --m_semanticCount;
-            ++m_stats.evictions;
-        }
+        if (oldestBucket == m_buckets.end())
+            break;
+        m_stats.semanticBytes -= oldestBucket.value()[oldestIndex].bytes;
+        oldestBucket.value().erase(oldestBucket.value().begin() + qsizetype(oldestIndex));
+        if (oldestBucket.value().empty())
+            m_buckets.erase(oldestBucket);
+        --m_semanticCount;
+        ++m_stats.evictions;
     }
-    m_buckets[bucket].push_back({embedding, response, nowMs + m_semanticConfig.ttlSeconds * 1000, ++m_serial});
-    ++m_semanticCount;
 }
 
 CacheStats ResponseCache::stats() const

@@ -260,7 +260,7 @@ Rule readRule(QVector<Problem> &problems, const QJsonValue &value, const QString
 }
 
 const QStringList kScopeDimensions{QStringLiteral("team"), QStringLiteral("feature"), QStringLiteral("user"),
-                                   QStringLiteral("environment")};
+                                   QStringLiteral("environment"), QStringLiteral("client")};
 
 QStringList readScope(Reader &r, const QString &key, const QStringList &fallback)
 {
@@ -269,7 +269,7 @@ QStringList readScope(Reader &r, const QString &key, const QStringList &fallback
     const QStringList scope = r.strings(key);
     for (const QString &d : scope)
         if (!kScopeDimensions.contains(d))
-            r.problem(key, QStringLiteral("\"%1\" is not one of team, feature, user, environment").arg(d));
+            r.problem(key, QStringLiteral("\"%1\" is not one of team, feature, user, environment, client").arg(d));
     return scope;
 }
 
@@ -277,6 +277,7 @@ void readCache(QVector<Problem> &problems, Policy &p, const QJsonObject &object)
 {
     Reader r(problems, object, QStringLiteral("cache"));
     p.cacheNondeterministic = r.boolean(QStringLiteral("cache_nondeterministic"), false);
+    p.cacheHitHeader = r.boolean(QStringLiteral("hit_header"), false);
     if (auto e = r.object(QStringLiteral("exact"))) {
         Reader er(problems, *e, QStringLiteral("cache.exact"));
         p.exact.enabled = er.boolean(QStringLiteral("enabled"), true);
@@ -307,6 +308,8 @@ void readCache(QVector<Problem> &problems, Policy &p, const QJsonObject &object)
         p.semantic.ttlSeconds =
             sr.integer(QStringLiteral("ttl_seconds"), 1, 365 * 86400).value_or(p.semantic.ttlSeconds);
         p.semantic.maxEntries = sr.integer(QStringLiteral("max_entries"), 1, 1'000'000).value_or(p.semantic.maxEntries);
+        p.semantic.maxBytes = sr.integer(QStringLiteral("max_bytes"), 1024, std::numeric_limits<qint64>::max() / 2)
+                                  .value_or(p.semantic.maxBytes);
     }
 }
 
@@ -521,7 +524,8 @@ QJsonObject toJson(const Policy &p)
                          {QStringLiteral("metadata"), QJsonArray::fromStringList(p.semantic.metadata)},
                          {QStringLiteral("embedding"), p.semantic.embedding},
                          {QStringLiteral("ttl_seconds"), p.semantic.ttlSeconds},
-                         {QStringLiteral("max_entries"), p.semantic.maxEntries}};
+                         {QStringLiteral("max_entries"), p.semantic.maxEntries},
+                         {QStringLiteral("max_bytes"), p.semantic.maxBytes}};
     if (p.semantic.embedding == QLatin1String("upstream")) {
         semantic.insert(QStringLiteral("embedding_provider"), p.semantic.embeddingTarget.provider);
         semantic.insert(QStringLiteral("embedding_model"), p.semantic.embeddingTarget.model);
@@ -555,6 +559,7 @@ QJsonObject toJson(const Policy &p)
         {QStringLiteral("routing"), routing},
         {QStringLiteral("cache"),
          QJsonObject{{QStringLiteral("cache_nondeterministic"), p.cacheNondeterministic},
+                     {QStringLiteral("hit_header"), p.cacheHitHeader},
                      {QStringLiteral("exact"),
                       QJsonObject{{QStringLiteral("enabled"), p.exact.enabled},
                                   {QStringLiteral("ttl_seconds"), p.exact.ttlSeconds},
@@ -792,6 +797,20 @@ bool inScope(const Budget &b, const RequestView &r)
 QString groupOf(const Budget &b, const RequestView &r)
 {
     return b.each == QLatin1String("team") ? r.team : b.each == QLatin1String("feature") ? r.feature : QString();
+}
+
+QString countedGroup(const Policy &policy, const Budget &budget, const QString &value, const QSet<QString> &listed)
+{
+    if (budget.each.isEmpty() || listed.contains(value) || budget.spentByGroup.contains(value))
+        return value;
+    const bool byTeam = budget.each == QLatin1String("team");
+    for (const Budget &b : policy.budgets)
+        if ((byTeam ? b.team : b.feature) == value && !value.isEmpty())
+            return value;
+    for (const Rule &r : policy.rules)
+        if ((byTeam ? r.match.teams : r.match.features).contains(value))
+            return value;
+    return kUnattributed;
 }
 
 } // namespace CostGov::Policy

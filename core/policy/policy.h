@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QMap>
 #include <QRegularExpression>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -64,17 +65,21 @@ struct ExactCache {
     qint64 ttlSeconds = 3600;
     qint64 maxEntries = 10000;
     qint64 maxBytes = 64ll << 20;
-    QStringList scope{QStringLiteral("team"), QStringLiteral("feature")}; ///< dimensions a hit must share
+    /// Dimensions a hit must share: team, feature, user, environment and client (the client key).
+    /// Without client, keys mapped to the same values share; header-attributed requests never do.
+    QStringList scope{QStringLiteral("client"), QStringLiteral("team"), QStringLiteral("feature")};
 };
 
 struct SemanticCache {
     bool enabled = false;
     double threshold = 0.90;
-    QStringList metadata{QStringLiteral("team"), QStringLiteral("feature")}; ///< must match exactly
-    QString embedding = QStringLiteral("local"); ///< "local" (lexical, built in) or "upstream"
-    Target embeddingTarget;                      ///< for "upstream": provider and embeddings model
+    QStringList metadata{QStringLiteral("client"), QStringLiteral("team"),
+                         QStringLiteral("feature")}; ///< must match exactly, as the exact cache's scope
+    QString embedding = QStringLiteral("local");     ///< "local" (lexical, built in) or "upstream"
+    Target embeddingTarget;                          ///< for "upstream": provider and embeddings model
     qint64 ttlSeconds = 3600;
     qint64 maxEntries = 2000;
+    qint64 maxBytes = 64ll << 20;
 };
 
 /// A hard budget: requests in its scope are refused once the window's spend reaches the limit.
@@ -99,6 +104,7 @@ struct Policy {
     ExactCache exact;
     SemanticCache semantic;
     bool cacheNondeterministic = false; ///< cache requests with temperature > 0 or n > 1
+    bool cacheHitHeader = false;        ///< tell clients of a hit with x-costgov-cache (it reveals who asked before)
     QVector<Budget> budgets;
 };
 
@@ -131,6 +137,8 @@ struct RequestView {
     bool textKnown = true;       ///< false over history: keyword and regex conditions cannot be judged
     bool parametersKnown = true; ///< false over history unless the agent logged them
     QString team, feature, user, environment;
+    QString client;               ///< the client key's identity (a hash of its bearer token); "" without one
+    bool attributedByKey = false; ///< team, feature, user, environment come from a listed client key
     bool tools = false;
     QString responseFormat; ///< "json", "text" or ""
     std::optional<qint64> maxTokens;
@@ -166,7 +174,12 @@ QString failedCheck(const Checks &checks, bool jsonAsked, const QJsonObject &res
 
 /// Whether a budget's scope covers a request's attribution and model.
 bool inScope(const Budget &budget, const RequestView &request);
-/// The request's value of the budget's each dimension ("" without one).
+/// The request's value of the budget's each dimension ("" without one), as claimed.
 QString groupOf(const Budget &budget, const RequestView &request);
+/// The group a budget with each counts a value against: the value when the policy names it (a
+/// rule's or budget's team or feature, or a group the ledger reported at push) or listed holds it
+/// (the client keys' mappings); kUnattributed otherwise, so invented names share one total.
+QString countedGroup(const Policy &policy, const Budget &budget, const QString &value, const QSet<QString> &listed);
+inline const QString kUnattributed = QStringLiteral("(unattributed)");
 
 } // namespace CostGov::Policy

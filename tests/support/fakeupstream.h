@@ -6,7 +6,9 @@
 //   "overloaded"      429 with Retry-After      "broken"     503
 //   streams: "no-usage" never sends usage, "crlf-events" separates events with CRLF CRLF
 //   "weak-json"       an answer that is not JSON  "truncated"  finish_reason "length"
-//   "refuser"         a refusal                   anything else: a JSON answer naming the model
+//   "refuser"         a refusal                   "echo"       the last message's text as the answer
+//   "bad-key"         401 quoting the (masked) key, as OpenAI does
+//   anything else: a JSON answer naming the model. delayMs delays every chat answer.
 //   streams: "stalled" sends one event, then nothing for 8 s (or until the fake closes)
 // Usage: prompt_tokens = 1000, completion_tokens = 500, 200 of the prompt cached. POST /v1/messages
 // answers as Anthropic does (900 input, 100 cache read, 50 cache write, 500 output tokens).
@@ -18,6 +20,7 @@
 #include <QJsonObject>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -46,6 +49,23 @@ public:
                 res.set_header("Retry-After", "2");
                 res.set_content(R"({"error":{"message":"Rate limit reached","type":"rate_limit_error"}})",
                                 "application/json");
+                return;
+            }
+            if (delayMs.load() > 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(delayMs.load()));
+            if (model == QLatin1String("bad-key")) {
+                res.status = 401;
+                res.set_content(R"({"error":{"message":"Incorrect API key provided: sk-upst*******cret. You can find )"
+                                R"(your API key at https://platform.openai.com/account/api-keys.","type":)"
+                                R"("invalid_request_error","code":"invalid_api_key"}})",
+                                "application/json");
+                return;
+            }
+            if (model == QLatin1String("echo")) {
+                const QJsonArray messages = body.value(QStringLiteral("messages")).toArray();
+                res.set_content(
+                    answer(model, messages.last().toObject().value(QStringLiteral("content")).toString()).toStdString(),
+                    "application/json");
                 return;
             }
             if (model == QLatin1String("broken")) {
@@ -170,14 +190,15 @@ public:
 
     int port = 0;
     std::atomic_int calls{0};
+    std::atomic_int delayMs{0};
     std::vector<QString> models;
     std::vector<std::string> authorizations;
     std::vector<QJsonObject> anthropicRequests;
 
 private:
-    static QByteArray answer(const QString &model)
+    static QByteArray answer(const QString &model, const QString &echo = {})
     {
-        QString content = QStringLiteral("{\"answer\":\"from %1\"}").arg(model);
+        QString content = echo.isEmpty() ? QStringLiteral("{\"answer\":\"from %1\"}").arg(model) : echo;
         QString finish = QStringLiteral("stop");
         QJsonObject message{{QStringLiteral("role"), QStringLiteral("assistant")}};
         if (model == QLatin1String("weak-json"))
