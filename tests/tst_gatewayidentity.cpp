@@ -379,6 +379,14 @@ private slots:
         QVERIFY2(r->body.find("sk-") == std::string::npos, r->body.c_str());
         QVERIFY2(r->body.find("api-keys") == std::string::npos, r->body.c_str());
         QCOMPARE(errorOf(r).value(QStringLiteral("type")).toString(), QStringLiteral("invalid_request_error"));
+        // The same for a streamed request.
+        QJsonObject streamed = chat(QStringLiteral("bad-key"), QStringLiteral("hello"));
+        streamed.insert(QStringLiteral("stream"), true);
+        const auto s = m_keyed->post(streamed, bearer("ck-a"));
+        QCOMPARE(s->status, 401);
+        QVERIFY2(s->body.find("sk-") == std::string::npos, s->body.c_str());
+        QVERIFY2(s->body.find("api-keys") == std::string::npos, s->body.c_str());
+        QVERIFY2(s->body.find("costgov_upstream_401") != std::string::npos, s->body.c_str());
     }
 
     // Finding 5: concurrent requests against a nearly spent budget: the budget holds each one's

@@ -635,7 +635,8 @@ Status Agent::start()
             jsonError(res, 500, QStringLiteral("server_error"), QStringLiteral("internal error"));
         });
         server.set_error_handler([](const httplib::Request &req, httplib::Response &res) {
-            if (!res.body.empty())
+            // A streamed answer (an upstream's error relayed as it comes) has its own body.
+            if (!res.body.empty() || res.is_chunked_content_provider_)
                 return;
             if (t_connection && t_connection->stream.inBody()
                 && (t_connection->stream.tooLarge() || t_connection->stream.timedOut())) {

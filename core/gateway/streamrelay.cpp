@@ -147,6 +147,10 @@ void StreamRelay::relay(QJsonObject body, const QVector<Target> &chain, Record r
                 m_upstreams.release(target.provider, std::move(client));
             if (status != 200) {
                 record.status = QString::number(status);
+                // The upstream's own error text (it can quote the agent's key) is not passed on.
+                httplib::Response sanitized;
+                upstreamError(sanitized, status, target.provider, failure);
+                failure = sanitized.body;
             } else if (!result) {
                 std::lock_guard lock(shared->mutex);
                 record.status =
