@@ -6,6 +6,7 @@
 #include "support/testsupport.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -199,12 +200,13 @@ private slots:
                            {{QStringLiteral("team"), QStringLiteral("capped")}})}),
             m_upstream.url() + "/v1");
         QVERIFY(m_keyed->port > 0);
-        m_headed = std::make_unique<AgentProcess>(m_dir, QStringLiteral("headed"),
-                                                  QJsonObject{{QStringLiteral("client_keys"), keys}},
-                                                  policy(QJsonObject(),
-                                                         {budget(QStringLiteral("per team"), QStringLiteral("0.001"),
-                                                                 {{QStringLiteral("each"), QStringLiteral("team")}})}),
-                                                  m_upstream.url() + "/v1");
+        m_headed = std::make_unique<AgentProcess>(
+            m_dir, QStringLiteral("headed"),
+            QJsonObject{{QStringLiteral("client_keys"), keys}, {QStringLiteral("log_prompts"), true}},
+            policy(QJsonObject(),
+                   {budget(QStringLiteral("per team"), QStringLiteral("0.001"),
+                           {{QStringLiteral("each"), QStringLiteral("team")}})}),
+            m_upstream.url() + "/v1");
         QVERIFY(m_headed->port > 0);
     }
 
@@ -369,6 +371,22 @@ private slots:
             QCOMPARE(errorOf(r).value(QStringLiteral("code")).toString(), QStringLiteral("costgov_unpriced_model"));
         }
         QCOMPARE(m_upstream.calls.load(), 0);
+        // Refused requests are logged without their prompt, and what a client wrote is bounded:
+        // a 200 KB prompt and a 5,000-character model name leave a short line.
+        const auto big =
+            m_headed->post(chat(QStringLiteral("ft:") + QString(5000, u'x'), QString(200'000, u'y')), bearer("ck-a"));
+        QCOMPARE(big->status, 400);
+        int refusedLines = 0;
+        const QDir logs(m_dir.file(QStringLiteral("headed-logs")));
+        for (const QString &name : logs.entryList({QStringLiteral("requests-*.jsonl")}, QDir::Files)) {
+            for (const QByteArray &line : Test::readFile(logs.filePath(name)).split('\n')) {
+                if (!line.contains("\"unpriced_model\""))
+                    continue;
+                ++refusedLines;
+                QVERIFY2(line.size() < 2000 && !line.contains("\"prompt\""), line.left(300).constData());
+            }
+        }
+        QCOMPARE(refusedLines, 4);
     }
 
     // Finding 6: an upstream's error text (which quotes the masked key) does not reach clients.

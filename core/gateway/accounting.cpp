@@ -14,6 +14,9 @@ namespace CostGov::Gateway {
 
 namespace {
 
+constexpr qsizetype kMaxLoggedText = 256;         // a model or attribution value
+constexpr qsizetype kMaxLoggedPrompt = 16 * 1024; // the prompt, with log_prompts
+
 QString randomId()
 {
     quint64 bits[2];
@@ -68,21 +71,29 @@ void Accounting::finish(Record &record, const QByteArray &responseBody)
             record.tags.insert(QStringLiteral("upstream_id"), id);
     }
     const qint64 now = m_clock.nowMs();
+    // What a client wrote (model, attribution, the prompt with log_prompts) is logged bounded: a
+    // request can be megabytes, and a refused one is logged without its prompt.
+    const auto bounded = [](const QString &text) { return text.left(kMaxLoggedText).toStdString(); };
+    if (record.status != QLatin1String("success"))
+        record.tags.remove(QStringLiteral("prompt"));
+    else if (record.tags.contains(QStringLiteral("prompt")))
+        record.tags.insert(QStringLiteral("prompt"),
+                           record.tags.value(QStringLiteral("prompt")).toString().left(kMaxLoggedPrompt));
     UsageRecord line;
     line.tsMs = record.startedMs;
     // The agent's own id: an upstream's ids need not be unique, and the ledger dedupes by id.
     line.identity = randomId().toStdString();
     line.provider = record.provider.toStdString();
-    line.model = record.model.toStdString();
-    line.requestedModel = record.requestedModel.toStdString();
+    line.model = bounded(record.model);
+    line.requestedModel = bounded(record.requestedModel);
     line.tokens = record.tokens;
     line.latencyMs = now - record.startedMs;
     line.status = record.status.toStdString();
     line.cacheHit = record.cacheHit;
-    line.team = record.view.team.toStdString();
-    line.feature = record.view.feature.toStdString();
-    line.user = record.view.user.toStdString();
-    line.environment = record.view.environment.toStdString();
+    line.team = bounded(record.view.team);
+    line.feature = bounded(record.view.feature);
+    line.user = bounded(record.view.user);
+    line.environment = bounded(record.view.environment);
     line.route = record.route.toStdString();
     if (!record.tags.isEmpty())
         line.tagsJson = QJsonDocument(record.tags).toJson(QJsonDocument::Compact).toStdString();
