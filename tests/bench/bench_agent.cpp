@@ -243,7 +243,7 @@ int main(int argc, char *argv[])
     CostGov::Test::FakeUpstream upstream;
     QTemporaryDir dir;
     const QString policy = QStringLiteral(R"({"schema":"costgov.policy/1","name":"bench",
-        "cache":{"exact":{"enabled":true,"ttl_seconds":3600,"max_entries":10000,"scope":["team"]}}})");
+        "cache":{"hit_header":true,"exact":{"enabled":true,"ttl_seconds":3600,"max_entries":10000,"scope":["team"]}}})");
     {
         QFile p(dir.filePath(QStringLiteral("policy.json")));
         p.open(QIODevice::WriteOnly);
