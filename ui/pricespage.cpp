@@ -113,9 +113,11 @@ PricesPage::PricesPage(const QString &ledgerPath, const Clock &clock, QWidget *p
     m_result->setWordWrap(true);
     actions->addWidget(m_result, 1);
     layout->addLayout(actions);
-    layout->addWidget(new QLabel(tr("<b>Price catalog</b> (USD per million tokens; a price applies from its "
-                                    "date until the next one; set by hand wins over imported, imported over "
-                                    "the catalog)")));
+    auto *catalogHeading = new QLabel(tr("<b>Price catalog</b> (USD per million tokens; a price applies from its "
+                                         "date until the next one; set by hand wins over imported, imported over "
+                                         "the catalog)"));
+    catalogHeading->setWordWrap(true); // whole at 1024 pixels too
+    layout->addWidget(catalogHeading);
     auto *catalogBar = new QHBoxLayout;
     m_catalogSource->setObjectName(QStringLiteral("catalogSource"));
     m_catalogSource->setWordWrap(true);
