@@ -143,17 +143,16 @@ Status storePriceFeed(Ledger &ledger, FeedKind kind, const QString &name, const 
 Result<QVector<StoredFeed>> loadPriceFeeds(Ledger &ledger)
 {
     QSqlQuery query(ledger.db());
-    if (!query.exec(QStringLiteral("SELECT id, kind, name, content, added_ms FROM price_feeds ORDER BY id")))
+    if (!query.exec(QStringLiteral("SELECT kind, name, content, added_ms FROM price_feeds ORDER BY id")))
         return makeError(ErrorCode::Database,
                          QStringLiteral("cannot read the price files: %1").arg(query.lastError().text()));
     QVector<StoredFeed> feeds;
     while (query.next()) {
         StoredFeed f;
-        f.id = query.value(0).toLongLong();
-        f.kind = query.value(1).toString() == QLatin1String("catalog") ? FeedKind::Catalog : FeedKind::Imported;
-        f.name = query.value(2).toString();
-        f.content = query.value(3).toString().toUtf8();
-        f.addedMs = query.value(4).toLongLong();
+        f.kind = query.value(0).toString() == QLatin1String("catalog") ? FeedKind::Catalog : FeedKind::Imported;
+        f.name = query.value(1).toString();
+        f.content = query.value(2).toString().toUtf8();
+        f.addedMs = query.value(3).toLongLong();
         feeds.append(f);
     }
     return feeds;

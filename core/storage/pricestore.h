@@ -18,7 +18,6 @@ Result<Pricing::PriceCatalog> loadPriceCatalog(Ledger &ledger);
 /// A genai-prices file kept in the ledger: a catalog update, or an import above the catalog.
 enum class FeedKind { Catalog, Imported };
 struct StoredFeed {
-    qint64 id = 0;
     FeedKind kind = FeedKind::Catalog;
     QString name; ///< file name or URL it came from
     QByteArray content;
